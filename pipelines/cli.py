@@ -1,0 +1,272 @@
+"""`tokenworks`: the command line. Subcommands are part of the product's interface."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from pipelines import config
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class ProgressLine:
+    """One self-overwriting status line on a terminal (files, MB, calls/s)."""
+
+    def __init__(self, stream=sys.stderr, every: float = 0.5):
+        self.stream = stream
+        self.every = every
+        self.last = 0.0
+
+    def __call__(self, stats, total_bytes: int, total_files: int) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        rate = stats.records / stats.seconds if stats.seconds else 0
+        self.stream.write(
+            f"\r  files {stats.files:,}/{total_files:,}  "
+            f"{stats.bytes_read / 1e6:,.1f}/{total_bytes / 1e6:,.1f} MB  "
+            f"{rate:,.0f} calls/s  quarantined {stats.quarantined:,}   ")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.last:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _fail(message: str, code: int = EXIT_FAILED) -> int:
+    print(f"tokenworks: {message}", file=sys.stderr)
+    return code
+
+
+# ---------------------------------------------------------------------------- generate
+
+
+def cmd_generate(args) -> int:
+    from pipelines.sample_logs import generate
+
+    out = Path(args.out)
+    started = time.perf_counter()
+    summary = generate(out, requests=args.requests, days=args.days, seed=args.seed)
+    seconds = time.perf_counter() - started
+    print(f"wrote {summary['files']:,} files, {summary['records']:,} records "
+          f"({summary['bytes'] / 1e6:,.1f} MB) to {out} in {seconds:.1f} s")
+    return 0
+
+
+# ------------------------------------------------------------------------------ ingest
+
+
+def run_ingest_job(settings: config.Settings, show_progress: bool):
+    """Materialize the ingestion assets in-process; returns (success, metadata, messages)."""
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(settings, show_progress=show_progress)
+    job = defs.resolve_job_def("ingest")
+    if os.environ.get("DAGSTER_HOME"):
+        instance = DagsterInstance.get()
+    else:
+        instance = DagsterInstance.ephemeral()
+    result = job.execute_in_process(
+        instance=instance, raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+    metadata = {}
+    for event in result.get_asset_materialization_events():
+        if event.asset_key.to_user_string() == "published_warehouse":
+            metadata = {k: v.value for k, v in event.materialization.metadata.items()}
+    problems = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            problems.append(f"step {event.step_key} failed: "
+                            f"{error.message.strip() if error else 'unknown error'}")
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                problems.append(f"check {evaluation.check_name} failed: "
+                                f"{evaluation.metadata.get('examples').value}")
+    return result.success, metadata, problems
+
+
+def cmd_ingest(args) -> int:
+    settings = config.resolve(args.landing, args.warehouse)
+    if not settings.landing.is_dir():
+        return _fail(f"landing folder {settings.landing} does not exist: create it and put logs "
+                     "in it, or run `tokenworks generate --out` it, or set TOKENWORKS_LANDING")
+    started = time.perf_counter()
+    success, metadata, problems = run_ingest_job(settings, show_progress=sys.stderr.isatty())
+    seconds = time.perf_counter() - started
+    if not success:
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return _fail("ingest failed; the published warehouse is unchanged. Fix the cause above "
+                     "and run it again: it resumes from what was published.")
+    print_ingest_summary(settings, metadata, seconds)
+    return 0
+
+
+def print_ingest_summary(settings: config.Settings, metadata: dict, seconds: float) -> None:
+    if not metadata.get("published"):
+        print(f"nothing new in {settings.landing}: warehouse {settings.warehouse} unchanged "
+              f"({seconds:.1f} s)")
+        return
+    print(f"ingested {settings.landing} -> {settings.warehouse}\n"
+          f"  files: {metadata['files_seen']:,} seen, {metadata['files_new']:,} new, "
+          f"{metadata['files_appended']:,} appended, {metadata['files_rewritten']:,} rewritten, "
+          f"{metadata['files_unchanged']:,} unchanged\n"
+          f"  records read: {metadata['records_read']:,} ({metadata['bytes_read'] / 1e6:,.1f} MB)"
+          f"\n  calls loaded: {metadata['calls_loaded']:,}   duplicates: "
+          f"{metadata['duplicates']:,}   quarantined: {metadata['quarantined']:,}\n"
+          f"  ledger rows: {metadata['rows']:,}   seconds: {seconds:.1f}")
+    if metadata["quarantined"]:
+        print("  quarantined records keep their file, line and reason: "
+              "tokenworks sql \"SELECT * FROM quarantine\"")
+
+
+# --------------------------------------------------------------------------------- sql
+
+
+def cmd_sql(args) -> int:
+    import duckdb
+
+    from pipelines.warehouse import WarehouseMissing, connect_reader
+
+    settings = config.resolve(None, args.warehouse)
+    try:
+        conn = connect_reader(settings.warehouse)
+    except WarehouseMissing as exc:
+        return _fail(str(exc))
+    try:
+        relation = conn.sql(args.query)
+        if relation is None:
+            return 0
+        write_result(relation, args.format, sys.stdout)
+    except duckdb.Error as exc:
+        message = str(exc)
+        if "read-only" in message:
+            return _fail("the warehouse is read-only to `tokenworks sql`; it changes only "
+                         f"through `tokenworks ingest` ({message})", EXIT_USAGE)
+        return _fail(f"query failed: {message}", EXIT_USAGE)
+    finally:
+        conn.close()
+    return 0
+
+
+def write_result(relation, fmt: str, out) -> None:
+    if fmt == "table":
+        out.write(str(relation) + "\n")
+        return
+    frame = relation.pl()
+    if fmt == "csv":
+        out.write(frame.write_csv())
+    elif fmt == "json":
+        import orjson
+
+        out.write(orjson.dumps(frame.to_dicts(), default=str,
+                               option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+# -------------------------------------------------------------------------------- demo
+
+
+DEMO_QUERIES = {
+    "Calls and tokens by provider": """
+        SELECT provider, count(*) AS calls, count(*) FILTER (status = 'error') AS errors,
+               sum(input_tokens + cache_read_tokens + cache_write_tokens
+                   + cache_write_1h_tokens) AS prompt_tokens,
+               sum(cache_read_tokens) AS cached_tokens, sum(output_tokens) AS output_tokens
+        FROM fct_requests GROUP BY provider ORDER BY calls DESC""",
+    "Top models": """
+        SELECT model, provider, count(*) AS calls, sum(output_tokens) AS output_tokens
+        FROM fct_requests WHERE status = 'ok' GROUP BY ALL ORDER BY calls DESC LIMIT 10""",
+    "Quarantine reasons": """
+        SELECT regexp_replace(reason, '[0-9]+', 'N', 'g') AS reason, count(*) AS records,
+               min(source_file || ':' || source_line) AS example
+        FROM quarantine GROUP BY 1 ORDER BY records DESC LIMIT 10""",
+}
+
+
+def cmd_demo(args) -> int:
+    from pipelines.landing import discover
+
+    settings = config.resolve(args.landing, args.warehouse)
+    settings.landing.mkdir(parents=True, exist_ok=True)
+    files, _ = discover(settings.landing)
+    if not files:
+        print(f"no logs in {settings.landing}: generating sample logs "
+              f"({args.requests:,} calls over {args.days} days)")
+        generate_args = argparse.Namespace(out=settings.landing, requests=args.requests,
+                                           days=args.days, seed=args.seed)
+        cmd_generate(generate_args)
+    code = cmd_ingest(argparse.Namespace(landing=settings.landing,
+                                         warehouse=settings.warehouse))
+    if code:
+        return code
+    from pipelines.warehouse import connect_reader
+
+    conn = connect_reader(settings.warehouse)
+    try:
+        for title, query in DEMO_QUERIES.items():
+            print(f"\n{title}")
+            print(conn.sql(query))
+    finally:
+        conn.close()
+    print(f"warehouse: {settings.warehouse}  (query it: tokenworks sql \"SELECT …\")")
+    return 0
+
+
+# -------------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tokenworks", description="Token-usage analytics warehouse for logged LLM calls.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write realistic sample logs")
+    gen.add_argument("--out", required=True, help="landing folder to write into")
+    gen.add_argument("--requests", type=int, default=20_000, help="API calls (default 20000)")
+    gen.add_argument("--days", type=int, default=365, help="days of logs (default 365)")
+    gen.add_argument("--seed", type=int, default=7, help="same seed, same files (default 7)")
+    gen.set_defaults(func=cmd_generate)
+
+    ing = sub.add_parser("ingest", help="load the landing folder into the warehouse")
+    ing.add_argument("--landing", help="landing folder (TOKENWORKS_LANDING, ./data/landing)")
+    ing.add_argument("--warehouse",
+                     help="warehouse file (TOKENWORKS_WAREHOUSE, ./data/warehouse.duckdb)")
+    ing.set_defaults(func=cmd_ingest)
+
+    sql = sub.add_parser("sql", help="run a read-only query against the warehouse")
+    sql.add_argument("--warehouse", help="warehouse file")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.add_argument("query", help="SQL text")
+    sql.set_defaults(func=cmd_sql)
+
+    demo = sub.add_parser("demo", help="sample logs -> warehouse -> summary")
+    demo.add_argument("--landing")
+    demo.add_argument("--warehouse")
+    demo.add_argument("--requests", type=int, default=30_000)
+    demo.add_argument("--days", type=int, default=365)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return _fail("interrupted; the published warehouse is unchanged", 130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+-- Staging: every parsed occurrence of a call, duplicates included, so the canonical row of
+-- each call can be re-chosen when a rewritten file or a better occurrence arrives.
+CREATE TABLE IF NOT EXISTS stg_calls (
+    dedup_key              VARCHAR NOT NULL,
+    request_id             VARCHAR NOT NULL,
+    provider               VARCHAR,
+    api                    VARCHAR,
+    model                  VARCHAR,
+    event_at               TIMESTAMP,
+    event_at_source        VARCHAR,
+    project                VARCHAR,
+    user_id                VARCHAR,
+    api_key_id             VARCHAR,
+    status                 VARCHAR NOT NULL,
+    finish_reason          VARCHAR,
+    finish_reason_raw      VARCHAR,
+    is_batch               BOOLEAN NOT NULL,
+    is_stream              BOOLEAN NOT NULL,
+    has_envelope           BOOLEAN NOT NULL,
+    service_tier           VARCHAR,
+    max_tokens             BIGINT,
+    request_hash           VARCHAR,
+    input_tokens           BIGINT NOT NULL,
+    cache_read_tokens      BIGINT NOT NULL,
+    cache_write_tokens     BIGINT NOT NULL,
+    cache_write_1h_tokens  BIGINT NOT NULL,
+    output_tokens          BIGINT NOT NULL,
+    reasoning_tokens       BIGINT NOT NULL,
+    web_search_requests    BIGINT NOT NULL,
+    provider_total_tokens  BIGINT,
+    provider_reported_cost DECIMAL(20, 12),
+    latency_ms             BIGINT,
+    http_status            INTEGER,
+    error_type             VARCHAR,
+    source_file            VARCHAR NOT NULL,
+    source_line            BIGINT NOT NULL,
+    run_id                 VARCHAR NOT NULL
+);
+COMMENT ON TABLE stg_calls IS 'Staging. Grain: one row per parsed record occurrence (a call logged twice has two rows). Columns as in fct_requests, plus run_id (the ingest run that read it). fct_requests holds one row per dedup_key chosen from here.';
+
+CREATE TABLE IF NOT EXISTS quarantine (
+    source_file  VARCHAR NOT NULL,
+    source_line  BIGINT NOT NULL,
+    reason       VARCHAR NOT NULL,
+    raw_excerpt  VARCHAR,
+    raw_bytes    BIGINT,
+    run_id       VARCHAR NOT NULL
+);
+COMMENT ON TABLE quarantine IS 'Records that could not become ledger rows. Grain: one row per rejected record (a damaged gzip tail counts as one record). Nothing is dropped: every record is here, in stg_calls, or both never.';
+COMMENT ON COLUMN quarantine.source_file IS 'Landing file, relative path.';
+COMMENT ON COLUMN quarantine.source_line IS 'Physical line number from 1 (for a .json array: the element number; for .txt/.sse: 1).';
+COMMENT ON COLUMN quarantine.reason IS 'Why the record was rejected, in words that say what to fix.';
+COMMENT ON COLUMN quarantine.raw_excerpt IS 'The first 600 bytes of the record, undecodable bytes escaped.';
+COMMENT ON COLUMN quarantine.raw_bytes IS 'Length of the whole record in bytes.';
+COMMENT ON COLUMN quarantine.run_id IS 'Ingest run that read it.';
+
+CREATE TABLE IF NOT EXISTS ingest_runs (
+    run_id           VARCHAR NOT NULL,
+    started_at       TIMESTAMP NOT NULL,
+    finished_at      TIMESTAMP NOT NULL,
+    files_seen       BIGINT NOT NULL,
+    files_new        BIGINT NOT NULL,
+    files_appended   BIGINT NOT NULL,
+    files_rewritten  BIGINT NOT NULL,
+    files_unchanged  BIGINT NOT NULL,
+    bytes_read       BIGINT NOT NULL,
+    records_read     BIGINT NOT NULL,
+    calls_loaded     BIGINT NOT NULL,
+    duplicates       BIGINT NOT NULL,
+    quarantined      BIGINT NOT NULL,
+    seconds          DOUBLE NOT NULL
+);
+COMMENT ON TABLE ingest_runs IS 'Published ingest runs. Grain: one row per run that changed the warehouse (runs that found nothing new publish nothing and leave no row).';
+COMMENT ON COLUMN ingest_runs.calls_loaded IS 'Net new rows in fct_requests from this run.';
+COMMENT ON COLUMN ingest_runs.duplicates IS 'Records this run staged that did not add a call (already known, or repeated within the run).';

@@ -1,0 +1,67 @@
+CREATE TABLE IF NOT EXISTS fct_requests (
+    request_id             VARCHAR NOT NULL,
+    dedup_key              VARCHAR NOT NULL,
+    provider               VARCHAR,
+    api                    VARCHAR,
+    model                  VARCHAR,
+    event_at               TIMESTAMP,
+    event_at_source        VARCHAR,
+    project                VARCHAR,
+    user_id                VARCHAR,
+    api_key_id             VARCHAR,
+    status                 VARCHAR NOT NULL,
+    finish_reason          VARCHAR,
+    finish_reason_raw      VARCHAR,
+    is_batch               BOOLEAN NOT NULL,
+    is_stream              BOOLEAN NOT NULL,
+    service_tier           VARCHAR,
+    max_tokens             BIGINT,
+    request_hash           VARCHAR,
+    input_tokens           BIGINT NOT NULL,
+    cache_read_tokens      BIGINT NOT NULL,
+    cache_write_tokens     BIGINT NOT NULL,
+    cache_write_1h_tokens  BIGINT NOT NULL,
+    output_tokens          BIGINT NOT NULL,
+    reasoning_tokens       BIGINT NOT NULL,
+    web_search_requests    BIGINT NOT NULL,
+    provider_total_tokens  BIGINT,
+    provider_reported_cost DECIMAL(20, 12),
+    latency_ms             BIGINT,
+    http_status            INTEGER,
+    error_type             VARCHAR,
+    source_file            VARCHAR NOT NULL,
+    source_line            BIGINT NOT NULL
+);
+COMMENT ON TABLE fct_requests IS 'The ledger. Grain: one row per API call, counted once however often it was logged (key: provider + the provider''s response id, else a content hash of the record). When a call was logged several times, the row comes from the best occurrence: status ok before error before no_usage, an envelope before a bare body, then the first by source_file and source_line.';
+COMMENT ON COLUMN fct_requests.request_id IS 'The provider''s own id as it appears in the body (chatcmpl-…, msg_…, resp_…, Gemini responseId, Anthropic error request_id); only where the body has none: h: + a content hash of the record.';
+COMMENT ON COLUMN fct_requests.dedup_key IS 'provider:request_id, the exactly-once key.';
+COMMENT ON COLUMN fct_requests.provider IS 'Provider id as the genai-prices package spells it: openai, azure, anthropic, google, aws, mistral, deepseek, groq, together, openrouter, cohere, or the envelope''s own name for others.';
+COMMENT ON COLUMN fct_requests.api IS 'API family: chat_completions, responses, embeddings, messages, invoke_model, generate_content, converse, cohere_chat; error for error bodies; batch for an OpenAI batch error line that has no body. Batch output lines keep their API and set is_batch.';
+COMMENT ON COLUMN fct_requests.model IS 'Model string as the response (else the request) gave it, e.g. a dated snapshot.';
+COMMENT ON COLUMN fct_requests.event_at IS 'When the call happened, UTC.';
+COMMENT ON COLUMN fct_requests.event_at_source IS 'Where event_at came from: envelope (its timestamp), response (created / created_at / createTime), or file_mtime.';
+COMMENT ON COLUMN fct_requests.project IS 'Envelope project, NULL for bare bodies.';
+COMMENT ON COLUMN fct_requests.user_id IS 'Envelope user, NULL for bare bodies.';
+COMMENT ON COLUMN fct_requests.api_key_id IS 'Envelope api_key_id, NULL for bare bodies.';
+COMMENT ON COLUMN fct_requests.status IS 'ok (usage reported), error (an error body: no tokens billed), no_usage (the call ran but the log holds no usage, e.g. a stream without include_usage or cut off by an error: a gap, not zero spend).';
+COMMENT ON COLUMN fct_requests.finish_reason IS 'Normalized: stop, length, tool_calls, content_filter, error, other.';
+COMMENT ON COLUMN fct_requests.finish_reason_raw IS 'The provider''s own finish/stop reason.';
+COMMENT ON COLUMN fct_requests.is_batch IS 'Came from a batch API output file (billed at the batch price).';
+COMMENT ON COLUMN fct_requests.is_stream IS 'Streamed: logged as a stream, or the request asked for stream=true.';
+COMMENT ON COLUMN fct_requests.service_tier IS 'Service tier the provider reported (default, flex, priority, standard, batch, …).';
+COMMENT ON COLUMN fct_requests.max_tokens IS 'Output cap from the logged request (max_tokens, max_completion_tokens, max_output_tokens, maxOutputTokens, maxTokens).';
+COMMENT ON COLUMN fct_requests.request_hash IS 'Hash of the logged request body without volatile fields (stream, user, metadata, …): equal hashes are exact repeats. The prompt itself is never stored.';
+COMMENT ON COLUMN fct_requests.input_tokens IS 'Prompt tokens billed at the base input rate: cache reads and writes excluded.';
+COMMENT ON COLUMN fct_requests.cache_read_tokens IS 'Prompt tokens served from a prompt cache.';
+COMMENT ON COLUMN fct_requests.cache_write_tokens IS 'Prompt tokens written to a cache with the standard lifetime (Anthropic: 5 minutes).';
+COMMENT ON COLUMN fct_requests.cache_write_1h_tokens IS 'Prompt tokens written to a cache with a 1-hour lifetime.';
+COMMENT ON COLUMN fct_requests.output_tokens IS 'Every generated token billed at the output rate, reasoning included.';
+COMMENT ON COLUMN fct_requests.reasoning_tokens IS 'The reasoning/thinking part of output_tokens (a subset, informational).';
+COMMENT ON COLUMN fct_requests.web_search_requests IS 'Billed web searches (Anthropic server_tool_use; Responses API web_search_call items).';
+COMMENT ON COLUMN fct_requests.provider_total_tokens IS 'The provider''s own total where it reports one; always equals the sum of the five billed buckets.';
+COMMENT ON COLUMN fct_requests.provider_reported_cost IS 'Cost the provider reported in the response (OpenRouter usage.cost, USD), exact decimal; NULL elsewhere.';
+COMMENT ON COLUMN fct_requests.latency_ms IS 'Envelope latency_ms, else the body''s own (Bedrock metrics.latencyMs).';
+COMMENT ON COLUMN fct_requests.http_status IS 'HTTP status where the log carries it (envelope status_code, batch line status_code, Gemini error code).';
+COMMENT ON COLUMN fct_requests.error_type IS 'Provider error code or type for status = error.';
+COMMENT ON COLUMN fct_requests.source_file IS 'Landing file of the chosen occurrence.';
+COMMENT ON COLUMN fct_requests.source_line IS 'Line (or array element) of the chosen occurrence, from 1.';
