@@ -7,7 +7,6 @@ buffered, and a damaged gzip yields every record before the damage and then one 
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
 import zlib
@@ -136,26 +135,58 @@ class DamagedStream(Exception):
     pass
 
 
-class _GuardedGzip:
-    """A gzip reader that turns truncation and corruption into one DamagedStream error."""
+class _GzipStream:
+    """Decompresses (multi-member) gzip incrementally, so that everything before a truncation
+    or corruption is still returned; the damage then raises one DamagedStream."""
 
     def __init__(self, path: Path):
-        self._fh = gzip.open(path, "rb")  # noqa: SIM115 (closed by close())
+        self._raw = open(path, "rb")  # noqa: SIM115 (closed by close())
+        self._inflater = zlib.decompressobj(wbits=31)
+        self._pending = b""
+        self._started = False
+        self._finished = False
+        self._error: str | None = None
+
+    def _fill(self, size: int) -> None:
+        while len(self._pending) < size and not self._finished:
+            chunk = self._raw.read(1024 * 1024)
+            if not chunk:
+                self._finished = True
+                if self._started and not self._inflater.eof:
+                    self._error = ("gzip stream is truncated: it ends before its end-of-stream "
+                                   "marker (was the file still being written or copied?)")
+                return
+            try:
+                out = self._decompress(chunk)
+            except zlib.error as exc:
+                self._finished = True
+                self._error = f"gzip stream is corrupt ({exc})"
+                return
+            self._pending += out
+
+    def _decompress(self, chunk: bytes) -> bytes:
+        out = b""
+        while chunk:
+            if self._inflater.eof:  # concatenated members: an appended .gz file
+                self._inflater = zlib.decompressobj(wbits=31)
+            self._started = True
+            out += self._inflater.decompress(chunk)
+            chunk = self._inflater.unused_data if self._inflater.eof else b""
+        return out
 
     def read(self, size: int) -> bytes:
-        try:
-            return self._fh.read(size)
-        except EOFError as exc:
-            raise DamagedStream(f"gzip stream is truncated ({exc})") from None
-        except (gzip.BadGzipFile, zlib.error, OSError) as exc:
-            raise DamagedStream(f"gzip stream is corrupt ({exc})") from None
+        self._fill(size)
+        if not self._pending and self._error:
+            raise DamagedStream(self._error)
+        data, self._pending = self._pending[:size], self._pending[size:]
+        return data
 
     def close(self):
-        self._fh.close()
+        self._raw.close()
 
 
 def open_stream(path: Path, gzipped: bool):
-    return _GuardedGzip(path) if gzipped else open(path, "rb")
+    return _GzipStream(path) if gzipped else open(path, "rb")
 
 
 def read_document(path: Path, gzipped: bool) -> bytes:

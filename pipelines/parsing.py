@@ -707,8 +707,12 @@ def _bedrock_stream(call: dict, chunks: list) -> None:
 # ------------------------------------------------------------------------------ envelopes
 
 
+ENVELOPE_MARKERS = ("response", "stream", "request", "timestamp", "latency_ms", "api_key_id")
+
+
 def is_envelope(record: dict) -> bool:
-    return ("response" in record or "stream" in record) and "custom_id" not in record
+    """No provider body has these keys at the top; batch lines (custom_id) have `response`."""
+    return "custom_id" not in record and any(key in record for key in ENVELOPE_MARKERS)
 
 
 def _request_fields(call: dict, request: dict) -> None:

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import orjson
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures" / "responses"
+
+
+def fixture_records(name: str) -> list:
+    """The records a shared fixture file holds, as the landing reader would see them."""
+    path = FIXTURES / name
+    text = path.read_text()
+    if path.suffix == ".txt":
+        return [text]
+    if path.suffix == ".jsonl":
+        return [orjson.loads(line) for line in text.splitlines() if line.strip()]
+    return [orjson.loads(text)]
+
+
+def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return conn.execute(sql, params or []).fetchall()
+    finally:
+        conn.close()
+
+
+LEDGER_SNAPSHOT = "SELECT * FROM fct_requests ORDER BY dedup_key"
+
+
+def warehouse_state(warehouse: Path) -> dict:
+    """Everything a run leaves that must not depend on how many runs it took."""
+    return {
+        "fct": query(warehouse, LEDGER_SNAPSHOT),
+        "stg": query(warehouse, "SELECT * EXCLUDE (run_id) FROM stg_calls "
+                                "ORDER BY source_file, source_line"),
+        "quarantine": query(warehouse, "SELECT * EXCLUDE (run_id) FROM quarantine "
+                                       "ORDER BY source_file, source_line"),
+        "manifest": query(warehouse, "SELECT path, bytes_consumed, lines_consumed, records, "
+                                     "staged, quarantined FROM landing_files ORDER BY path"),
+    }
+
+
+@pytest.fixture
+def fixture_landing(tmp_path) -> Path:
+    """A landing folder of every shared fixture, as bare bodies and inside envelopes."""
+    landing = tmp_path / "landing"
+    bare = landing / "bare"
+    bare.mkdir(parents=True)
+    for path in sorted(FIXTURES.iterdir()):
+        if path.name != "SOURCES.md":
+            (bare / path.name).write_bytes(path.read_bytes())
+    lines = []
+    for i, path in enumerate(sorted(FIXTURES.glob("*.json"))):
+        body = orjson.loads(path.read_bytes())
+        lines.append({"timestamp": f"2026-05-{1 + i % 28:02d}T10:{i % 60:02d}:00Z",
+                      "provider": None, "project": f"proj-{i % 3}", "user": f"user-{i % 5}",
+                      "api_key_id": f"key-{i % 4}", "latency_ms": 100 + i,
+                      "request": {"model": "m", "messages": [{"role": "user",
+                                                              "content": f"q{i % 4}"}],
+                                  "max_tokens": 256},
+                      "response": body})
+    (landing / "gateway.jsonl").write_bytes(b"".join(orjson.dumps(x) + b"\n" for x in lines))
+    return landing
+
+
+def synthetic_lines(n: int, seed: int = 1) -> list[bytes]:
+    """n envelope lines built from the fixtures: unique ids, some repeats, some bad lines."""
+    import copy
+    import random
+
+    rng = random.Random(seed)
+    bodies = [fixture_records(name)[0] for name in (
+        "openai_chat_cached_tokens_gpt4omini.json", "anthropic_messages_cache_read_and_5m_write.json",
+        "gemini_generate_content_cached_thoughts.json", "bedrock_converse_cache_read_write.json",
+        "openai_error_rate_limit_429.json", "deepseek_chat_cache_hit_miss_reasoning.json")]
+    lines: list[bytes] = []
+    for i in range(n):
+        roll = rng.random()
+        if lines and roll < 0.05:
+            lines.append(rng.choice(lines))  # the same record logged again
+            continue
+        if roll < 0.08:
+            lines.append(b'{"timestamp": "2026-05-01T00:00:00Z", "response": {"broken"')
+            continue
+        body = copy.deepcopy(rng.choice(bodies))
+        for key in ("id", "responseId"):
+            if key in body:
+                body[key] = f"{body[key]}-{seed}-{i}"
+        lines.append(orjson.dumps({
+            "timestamp": f"2026-05-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:{i % 59:02d}Z",
+            "project": f"p{i % 3}", "user": f"u{i % 7}", "latency_ms": i,
+            "response": body}))
+    return lines
