@@ -67,8 +67,8 @@ class TokenworksWarehouse(ConfigurableResource):
         warehouse = Warehouse(self.warehouse)
         self._stack = ExitStack()
         self._stack.enter_context(warehouse.run_lock())
-        warehouse.remove_stale_work(keep_run_id=context.run_id)
-        self._workspace = warehouse.workspace(context.run_id)
+        warehouse.remove_stale_work(keep_run_id=context.run.run_id)
+        self._workspace = warehouse.workspace(context.run.run_id)
         self._workspace.reopen_existing()
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
@@ -101,7 +101,7 @@ def landing_files(context: AssetExecutionContext, tokenworks: TokenworksWarehous
     manifest = ingest.published_manifest(tokenworks.published())
     plan = ingest.plan_run(Path(tokenworks.landing), manifest)
     if plan.has_work:
-        ingest.save_plan(tokenworks.workspace.connect(), plan, context.run_id)
+        ingest.save_plan(tokenworks.workspace.connect(), plan, context.run.run_id)
     counts = plan.counts()
     return MaterializeResult(metadata={
         "files": plan.seen, "files_new": counts["new"], "files_appended": counts["append"],
@@ -125,7 +125,7 @@ def staging(context: AssetExecutionContext, tokenworks: TokenworksWarehouse):
     if tokenworks.workspace.has_work:
         progress = _progress_printer() if tokenworks.show_progress else None
         stats = ingest.stage(tokenworks.workspace.connect(), Path(tokenworks.landing),
-                             context.run_id, workers=tokenworks.workers, progress=progress)
+                             context.run.run_id, workers=tokenworks.workers, progress=progress)
         if progress:
             progress.done()
     mb = stats.bytes_read / 1e6
@@ -147,7 +147,7 @@ def fct_requests(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
     touched = rows = 0
     if tokenworks.workspace.has_work:
         conn = tokenworks.workspace.connect()
-        touched = ingest.refresh_fct(conn, context.run_id)
+        touched = ingest.refresh_fct(conn, context.run.run_id)
         rows = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
     return MaterializeResult(metadata={
         "keys_refreshed": touched, "rows": rows,
@@ -181,7 +181,7 @@ def published_warehouse(context: AssetExecutionContext, tokenworks: TokenworksWa
                                            "seconds": 0.0})
     started = time.perf_counter()
     conn = tokenworks.workspace.connect()
-    summary = ingest.finish_run(conn, context.run_id)
+    summary = ingest.finish_run(conn, context.run.run_id)
     rows = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
     tokenworks.workspace.publish()
     context.log.info(f"published {tokenworks.warehouse}: {summary.as_dict()}")

@@ -74,7 +74,8 @@ def synthetic_lines(n: int, seed: int = 1) -> list[bytes]:
 
     rng = random.Random(seed)
     bodies = [fixture_records(name)[0] for name in (
-        "openai_chat_cached_tokens_gpt4omini.json", "anthropic_messages_cache_read_and_5m_write.json",
+        "openai_chat_cached_tokens_gpt4omini.json",
+        "anthropic_messages_cache_read_and_5m_write.json",
         "gemini_generate_content_cached_thoughts.json", "bedrock_converse_cache_read_write.json",
         "openai_error_rate_limit_429.json", "deepseek_chat_cache_hit_miss_reasoning.json")]
     lines: list[bytes] = []
