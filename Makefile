@@ -25,7 +25,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 bench: setup           ## benchmark figures (not a test)
-	$(BIN)/python -m pipelines.bench
+	$(BIN)/python bench/ingest_bench.py
 
 dev: setup             ## Dagster UI with the asset graph, sensor and schedule
 	$(BIN)/dagster dev

@@ -45,6 +45,9 @@ STG_FRAME_SCHEMA = {
     "source_line": _INT,
 }
 
+QUARANTINE_FRAME_SCHEMA = {"source_file": pl.String, "source_line": _INT, "reason": pl.String,
+                           "raw_excerpt": pl.String, "raw_bytes": _INT, "run_id": pl.String}
+
 RUN_TABLES = """
 CREATE TABLE IF NOT EXISTS run_plan (
     run_id VARCHAR, path VARCHAR, action VARCHAR, format VARCHAR, gzipped BOOLEAN,
@@ -192,7 +195,7 @@ class _Collector:
 
     def __init__(self, file_mtime: datetime):
         self.file_mtime = file_mtime
-        self.columns = {name: [] for name in (*CALL_COLUMNS, "source_line")}
+        self.calls: list[dict] = []
         self.problems: list[tuple[int, str, str, int]] = []
         self.records = 0
 
@@ -217,15 +220,15 @@ class _Collector:
             self.problems.append((index, f"parser error ({type(exc).__name__}: {exc}); "
                                   "please report it with this record", _excerpt(raw), len(raw)))
             return
-        for name, column in self.columns.items():
-            column.append(call.get(name) if name != "source_line" else index)
+        call["source_line"] = index
+        self.calls.append(call)
 
     def problem(self, index: int, reason: str, raw: bytes, size: int) -> None:
         self.records += 1
         self.problems.append((index, reason, _excerpt(raw), size))
 
     def frame(self) -> pl.DataFrame:
-        return pl.DataFrame(self.columns, schema=STG_FRAME_SCHEMA)
+        return pl.from_dicts(self.calls, schema=STG_FRAME_SCHEMA)
 
 
 def read_task(task: ReadTask) -> ReadResult:
@@ -436,10 +439,18 @@ def _append_result(conn, result: ReadResult, base_line: int, run_id: str) -> Non
         finally:
             conn.unregister("stage_batch")
     if result.problems:
-        conn.executemany(
-            "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?)",
-            [(path, base_line + index + 1, reason, excerpt, size, run_id)
-             for index, reason, excerpt, size in result.problems])
+        lines, reasons, excerpts, sizes = zip(*result.problems, strict=True)
+        problems = pl.DataFrame({
+            "source_file": [path] * len(lines),
+            "source_line": [base_line + index + 1 for index in lines],
+            "reason": reasons, "raw_excerpt": excerpts, "raw_bytes": sizes,
+            "run_id": [run_id] * len(lines),
+        }, schema=QUARANTINE_FRAME_SCHEMA)
+        conn.register("stage_problems", problems)
+        try:
+            conn.execute("INSERT INTO quarantine BY NAME SELECT * FROM stage_problems")
+        finally:
+            conn.unregister("stage_problems")
 
 
 def _record_file(conn, landing: Path, plan: PlannedFile, end_offset: int, counts: list[int],
@@ -467,7 +478,8 @@ def _record_file(conn, landing: Path, plan: PlannedFile, end_offset: int, counts
 
 
 def refresh_fct(conn: duckdb.DuckDBPyConnection, run_id: str) -> int:
-    """Rewrite fct_requests for the keys this run touched; returns how many keys that was."""
+    """Re-choose the canonical occurrence (the fct_requests row) of every key this run
+    touched; returns how many keys that was."""
     conn.execute(RUN_TABLES)
     conn.execute("BEGIN")
     try:

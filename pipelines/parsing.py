@@ -100,28 +100,26 @@ def _content_hash(obj) -> str:
 
 
 def parse_timestamp(value) -> datetime | None:
-    """ISO-8601 string (any offset; naive means UTC) or unix seconds/milliseconds -> UTC."""
+    """ISO-8601 string (any offset; naive means UTC) or unix seconds/milliseconds -> naive UTC."""
     if value is None or isinstance(value, bool):
         return None
     try:
-        if isinstance(value, int | float):
-            seconds = value / 1000 if value > 1e11 else value
-            parsed = datetime.fromtimestamp(seconds, UTC)
-        elif isinstance(value, str):
-            text = value.strip()
-            if text.endswith(("Z", "z")):
-                text = text[:-1] + "+00:00"
-            parsed = datetime.fromisoformat(text)
+        if isinstance(value, str):
+            parsed = datetime.fromisoformat(value)  # accepts Z and offsets since Python 3.11
+        elif isinstance(value, int | float):
+            parsed = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
         else:
             return None
     except (ValueError, OverflowError, OSError):
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    parsed = parsed.astimezone(UTC)
+    offset = parsed.utcoffset()
+    if offset is not None:
+        parsed = parsed.replace(tzinfo=None)
+        if offset:
+            parsed -= offset
     if not 2015 <= parsed.year <= 2100:
         return None
-    return parsed.replace(tzinfo=None)
+    return parsed
 
 
 def finish(raw) -> tuple[str | None, str | None]:
@@ -131,14 +129,15 @@ def finish(raw) -> tuple[str | None, str | None]:
     return FINISH_REASONS.get(raw, FINISH_REASONS.get(raw.lower(), "other")), raw
 
 
+_CALL_TEMPLATE = {
+    **dict.fromkeys(CALL_COLUMNS),
+    **dict.fromkeys((*BUCKETS, "reasoning_tokens", "web_search_requests"), 0),
+    "is_batch": False, "is_stream": False, "has_envelope": False,
+}
+
+
 def new_call() -> dict:
-    call = dict.fromkeys(CALL_COLUMNS)
-    for bucket in (*BUCKETS, "reasoning_tokens", "web_search_requests"):
-        call[bucket] = 0
-    call["is_batch"] = False
-    call["is_stream"] = False
-    call["has_envelope"] = False
-    return call
+    return _CALL_TEMPLATE.copy()
 
 
 # ------------------------------------------------------------------------ usage extraction
@@ -712,6 +711,8 @@ ENVELOPE_MARKERS = ("response", "stream", "request", "timestamp", "latency_ms", 
 
 def is_envelope(record: dict) -> bool:
     """No provider body has these keys at the top; batch lines (custom_id) have `response`."""
+    if "response" in record or "stream" in record or "timestamp" in record:
+        return "custom_id" not in record
     return "custom_id" not in record and any(key in record for key in ENVELOPE_MARKERS)
 
 

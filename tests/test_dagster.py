@@ -112,9 +112,9 @@ def test_failing_blocking_check_publishes_nothing(fixture_landing, tmp_path, ins
                                                   monkeypatch):
     real_refresh = definitions_module.ingest.refresh_fct
 
-    def refresh_with_a_bug(conn, run_id):  # a ledger bug: one call counted twice
+    def refresh_with_a_bug(conn, run_id):  # a ledger bug: duplicates become ledger rows too
         touched = real_refresh(conn, run_id)
-        conn.execute("INSERT INTO fct_requests SELECT * FROM fct_requests LIMIT 1")
+        conn.execute("UPDATE stg_calls SET is_canonical = true")
         return touched
 
     monkeypatch.setattr(definitions_module.ingest, "refresh_fct", refresh_with_a_bug)

@@ -34,9 +34,10 @@ CREATE TABLE IF NOT EXISTS stg_calls (
     error_type             VARCHAR,
     source_file            VARCHAR NOT NULL,
     source_line            BIGINT NOT NULL,
-    run_id                 VARCHAR NOT NULL
+    run_id                 VARCHAR NOT NULL,
+    is_canonical           BOOLEAN NOT NULL DEFAULT false
 );
-COMMENT ON TABLE stg_calls IS 'Staging. Grain: one row per parsed record occurrence (a call logged twice has two rows). Columns as in fct_requests, plus run_id (the ingest run that read it). fct_requests holds one row per dedup_key chosen from here.';
+COMMENT ON TABLE stg_calls IS 'Staging. Grain: one row per parsed record occurrence (a call logged twice has two rows). Columns as in fct_requests, plus has_envelope, run_id (the ingest run that read it) and is_canonical (the occurrence fct_requests shows; exactly one per dedup_key).';
 
 CREATE TABLE IF NOT EXISTS quarantine (
     source_file  VARCHAR NOT NULL,

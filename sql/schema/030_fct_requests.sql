@@ -1,38 +1,15 @@
-CREATE TABLE IF NOT EXISTS fct_requests (
-    request_id             VARCHAR NOT NULL,
-    dedup_key              VARCHAR NOT NULL,
-    provider               VARCHAR,
-    api                    VARCHAR,
-    model                  VARCHAR,
-    event_at               TIMESTAMP,
-    event_at_source        VARCHAR,
-    project                VARCHAR,
-    user_id                VARCHAR,
-    api_key_id             VARCHAR,
-    status                 VARCHAR NOT NULL,
-    finish_reason          VARCHAR,
-    finish_reason_raw      VARCHAR,
-    is_batch               BOOLEAN NOT NULL,
-    is_stream              BOOLEAN NOT NULL,
-    service_tier           VARCHAR,
-    max_tokens             BIGINT,
-    request_hash           VARCHAR,
-    input_tokens           BIGINT NOT NULL,
-    cache_read_tokens      BIGINT NOT NULL,
-    cache_write_tokens     BIGINT NOT NULL,
-    cache_write_1h_tokens  BIGINT NOT NULL,
-    output_tokens          BIGINT NOT NULL,
-    reasoning_tokens       BIGINT NOT NULL,
-    web_search_requests    BIGINT NOT NULL,
-    provider_total_tokens  BIGINT,
-    provider_reported_cost DECIMAL(20, 12),
-    latency_ms             BIGINT,
-    http_status            INTEGER,
-    error_type             VARCHAR,
-    source_file            VARCHAR NOT NULL,
-    source_line            BIGINT NOT NULL
-);
-COMMENT ON TABLE fct_requests IS 'The ledger. Grain: one row per API call, counted once however often it was logged (key: provider + the provider''s response id, else a content hash of the record). When a call was logged several times, the row comes from the best occurrence: status ok before error before no_usage, an envelope before a bare body, then the first by source_file and source_line.';
+-- The ledger is a view over the canonical occurrences in staging, so each call's data is
+-- stored once and re-choosing a canonical occurrence is a flag update, not a rewrite.
+CREATE OR REPLACE VIEW fct_requests AS
+SELECT request_id, dedup_key, provider, api, model, event_at, event_at_source, project, user_id,
+       api_key_id, status, finish_reason, finish_reason_raw, is_batch, is_stream, service_tier,
+       max_tokens, request_hash, input_tokens, cache_read_tokens, cache_write_tokens,
+       cache_write_1h_tokens, output_tokens, reasoning_tokens, web_search_requests,
+       provider_total_tokens, provider_reported_cost, latency_ms, http_status, error_type,
+       source_file, source_line
+FROM stg_calls
+WHERE is_canonical;
+COMMENT ON VIEW fct_requests IS 'The ledger. Grain: one row per API call, counted once however often it was logged (key: provider + the provider''s response id, else a content hash of the record). When a call was logged several times, the row comes from the best occurrence: status ok before error before no_usage, an envelope before a bare body, then the first by source_file and source_line.';
 COMMENT ON COLUMN fct_requests.request_id IS 'The provider''s own id as it appears in the body (chatcmpl-…, msg_…, resp_…, Gemini responseId, Anthropic error request_id); only where the body has none: h: + a content hash of the record.';
 COMMENT ON COLUMN fct_requests.dedup_key IS 'provider:request_id, the exactly-once key.';
 COMMENT ON COLUMN fct_requests.provider IS 'Provider id as the genai-prices package spells it: openai, azure, anthropic, google, aws, mistral, deepseek, groq, together, openrouter, cohere, or the envelope''s own name for others.';
