@@ -14,6 +14,7 @@ Measures, on the same generated landing folder in the same run:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -26,11 +27,10 @@ from pathlib import Path
 import duckdb
 import psutil
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from pipelines.ingest import run_ingest
+from pipelines.sample_logs import generate
 
-from pipelines.ingest import run_ingest  # noqa: E402
-from pipelines.sample_logs import generate  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 END_DATE = dt.date(2026, 11, 27)
 
@@ -88,10 +88,8 @@ class TreeRss:
                 procs = [self.root, *self.root.children(recursive=True)]
                 total = 0
                 for proc in procs:
-                    try:
+                    with contextlib.suppress(psutil.Error):
                         total += proc.memory_info().rss
-                    except psutil.Error:
-                        pass
                 self.peak = max(self.peak, total)
             except psutil.Error:
                 pass

@@ -48,6 +48,16 @@ def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
     REPLACE), applied in file-name order."""
     for path in sorted((SQL_DIR / "schema").glob("*.sql")):
         conn.execute(path.read_text())
+    _document_staging_like_the_ledger(conn)
+
+
+def _document_staging_like_the_ledger(conn: duckdb.DuckDBPyConnection) -> None:
+    """stg_calls shares fct_requests' columns; their meaning is written once, on the view."""
+    for column, comment in conn.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'fct_requests' "
+            "AND comment IS NOT NULL").fetchall():
+        quoted = comment.replace("'", "''")
+        conn.execute(f"COMMENT ON COLUMN stg_calls.{column} IS '{quoted}'")
 
 
 def connect_reader(path: Path, retries: int = 20) -> duckdb.DuckDBPyConnection:

@@ -42,3 +42,7 @@ COMMENT ON COLUMN fct_requests.http_status IS 'HTTP status where the log carries
 COMMENT ON COLUMN fct_requests.error_type IS 'Provider error code or type for status = error.';
 COMMENT ON COLUMN fct_requests.source_file IS 'Landing file of the chosen occurrence.';
 COMMENT ON COLUMN fct_requests.source_line IS 'Line (or array element) of the chosen occurrence, from 1.';
+
+COMMENT ON COLUMN stg_calls.has_envelope IS 'The record was an envelope (project, user, key, request) rather than a bare body.';
+COMMENT ON COLUMN stg_calls.run_id IS 'Ingest run that read this occurrence.';
+COMMENT ON COLUMN stg_calls.is_canonical IS 'This occurrence is the call''s row in fct_requests (exactly one per dedup_key).';
