@@ -32,6 +32,9 @@ from pipelines.warehouse import Warehouse, read_sql
 
 CHUNK_BYTES = 32 * 1024 * 1024
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+GROUP_BYTES = 8 * 1024 * 1024  # small files per worker round trip
+FLUSH_ROWS = 200_000  # staged rows buffered before one DuckDB append
+FLUSH_FILES = 2_000
 
 _INT = pl.Int64
 STG_FRAME_SCHEMA = {
@@ -43,10 +46,19 @@ STG_FRAME_SCHEMA = {
                      "web_search_requests", "provider_total_tokens", "latency_ms"), _INT),
     "http_status": pl.Int32,
     "source_line": _INT,
+    "source_file": pl.String,
+    "task": pl.Int32,
 }
 
 QUARANTINE_FRAME_SCHEMA = {"source_file": pl.String, "source_line": _INT, "reason": pl.String,
                            "raw_excerpt": pl.String, "raw_bytes": _INT, "run_id": pl.String}
+
+PLAN_FRAME_SCHEMA = {
+    "run_id": pl.String, "path": pl.String, "action": pl.String, "format": pl.String,
+    "gzipped": pl.Boolean, "size_bytes": _INT, "mtime_ns": _INT, "start_offset": _INT,
+    "start_line": _INT, "prior_records": _INT, "prior_staged": _INT, "prior_quarantined": _INT,
+    "first_run_id": pl.String,
+}
 
 RUN_TABLES = """
 CREATE TABLE IF NOT EXISTS run_plan (
@@ -141,13 +153,17 @@ def save_plan(conn: duckdb.DuckDBPyConnection, plan: Plan, run_id: str) -> None:
     conn.execute(RUN_TABLES)
     conn.execute("DELETE FROM run_plan WHERE run_id = ?", [run_id])
     conn.execute("DELETE FROM run_state WHERE run_id = ?", [run_id])
-    conn.executemany(
-        "INSERT INTO run_plan (run_id, path, action, format, gzipped, size_bytes, mtime_ns, "
-        "start_offset, start_line, prior_records, prior_staged, prior_quarantined, "
-        "first_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    rows = pl.DataFrame(
         [(run_id, p.file.path, p.action, p.file.format, p.file.gzipped, p.file.size,
           p.file.mtime_ns, p.start_offset, p.start_line, *p.prior, p.first_run_id or run_id)
-         for p in plan.files])
+         for p in plan.files],
+        schema=PLAN_FRAME_SCHEMA, orient="row")
+    conn.register("planned_files", rows)
+    try:
+        conn.execute(f"INSERT INTO run_plan ({', '.join(PLAN_FRAME_SCHEMA)}) "
+                     "SELECT * FROM planned_files")
+    finally:
+        conn.unregister("planned_files")
     fct_rows = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
     conn.execute("INSERT INTO run_state VALUES (?, ?, ?, ?, ?)",
                  [run_id, utcnow(), plan.seen, plan.unchanged, fct_rows])
@@ -177,8 +193,10 @@ class ReadTask:
 
 @dataclass
 class ReadResult:
+    """What reading one task found; its calls travel in the group's frame."""
+
     task: ReadTask
-    calls: pl.DataFrame
+    staged: int = 0
     problems: list[tuple[int, str, str, int]] = field(default_factory=list)
     lines: int = 0  # physical lines (or array elements) covered, blank ones included
     records: int = 0
@@ -191,12 +209,23 @@ def _excerpt(raw: bytes) -> str:
 
 
 class _Collector:
-    """Column lists for the calls of one task, and its problems."""
+    """The calls of a group of tasks (one frame per group keeps per-file overhead away), and
+    the current task's problems."""
 
-    def __init__(self, file_mtime: datetime):
-        self.file_mtime = file_mtime
+    def __init__(self):
         self.calls: list[dict] = []
+        self.task_index = 0
+        self.source_file = ""
+        self.file_mtime: datetime | None = None
         self.problems: list[tuple[int, str, str, int]] = []
+        self.records = 0
+
+    def begin(self, task_index: int, task: ReadTask) -> None:
+        self.task_index = task_index
+        self.source_file = task.file.path
+        self.file_mtime = datetime.fromtimestamp(task.file.mtime_ns / 1e9, UTC).replace(
+            tzinfo=None)
+        self.problems = []
         self.records = 0
 
     def add_raw(self, index: int, raw: bytes) -> None:
@@ -221,6 +250,8 @@ class _Collector:
                                   "please report it with this record", _excerpt(raw), len(raw)))
             return
         call["source_line"] = index
+        call["source_file"] = self.source_file
+        call["task"] = self.task_index
         self.calls.append(call)
 
     def problem(self, index: int, reason: str, raw: bytes, size: int) -> None:
@@ -231,21 +262,25 @@ class _Collector:
         return pl.from_dicts(self.calls, schema=STG_FRAME_SCHEMA)
 
 
-def read_task(task: ReadTask) -> ReadResult:
-    """Worker entry point: read one task's lines and parse them. Pure apart from reading."""
-    f = task.file
-    path = Path(task.root) / f.path
-    mtime = datetime.fromtimestamp(f.mtime_ns / 1e9, UTC).replace(tzinfo=None)
-    out = _Collector(mtime)
-    result = ReadResult(task, pl.DataFrame())
-    if f.format == "jsonl":
-        _read_lines(task, path, out, result)
-    else:
-        _read_document(task, path, out, result)
-    result.calls = out.frame()
-    result.problems = out.problems
-    result.records = out.records
-    return result
+def read_tasks(group: list[ReadTask]) -> tuple[pl.DataFrame, list[ReadResult]]:
+    """Worker entry point: read a group of tasks and parse their records. Pure apart from
+    reading files. Calls carry the task's index and their line within the task (from 0)."""
+    out = _Collector()
+    results = []
+    for task_index, task in enumerate(group):
+        out.begin(task_index, task)
+        before = len(out.calls)
+        result = ReadResult(task)
+        path = Path(task.root) / task.file.path
+        if task.file.format == "jsonl":
+            _read_lines(task, path, out, result)
+        else:
+            _read_document(task, path, out, result)
+        result.staged = len(out.calls) - before
+        result.problems = out.problems
+        result.records = out.records
+        results.append(result)
+    return out.frame(), results
 
 
 def _read_lines(task: ReadTask, path: Path, out: _Collector, result: ReadResult) -> None:
@@ -340,18 +375,35 @@ def make_tasks(root: Path, planned: list[PlannedFile], chunk_bytes: int) -> list
     return tasks
 
 
-def _run_tasks(tasks: list[ReadTask], workers: int) -> Iterator[ReadResult]:
-    """Results in task order, at most 2 tasks in flight per worker so memory stays flat."""
+def group_tasks(tasks: list[ReadTask], group_bytes: int) -> list[list[ReadTask]]:
+    """Small files travel to a worker together: one round trip per ~group_bytes, not per file."""
+    groups: list[list[ReadTask]] = []
+    size = 0
+    for task in tasks:
+        task_bytes = (task.end if task.end is not None else task.file.size) - task.start
+        if not groups or size + task_bytes > group_bytes:
+            groups.append([])
+            size = 0
+        groups[-1].append(task)
+        size += task_bytes
+    return groups
+
+
+GroupResult = tuple[pl.DataFrame, list[ReadResult]]
+
+
+def _run_tasks(tasks: list[ReadTask], workers: int, group_bytes: int) -> Iterator[GroupResult]:
+    """Group results in task order, at most 2 groups in flight per worker (flat memory)."""
+    groups = group_tasks(tasks, group_bytes)
     if workers <= 1:
-        yield from map(read_task, tasks)
+        yield from map(read_tasks, groups)
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["pipelines.ingest"])
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         pending = []
-        queue = iter(tasks)
-        for task in queue:
-            pending.append(pool.submit(read_task, task))
+        for group in groups:
+            pending.append(pool.submit(read_tasks, group))
             if len(pending) >= 2 * workers:
                 yield pending.pop(0).result()
         for future in pending:
@@ -387,28 +439,34 @@ def stage(conn: duckdb.DuckDBPyConnection, landing: Path, run_id: str, *, worker
     total_bytes = sum(max(p.file.size - p.start_offset, 0) for p in planned)
     if workers <= 0:
         workers = os.cpu_count() or 1
-    if sum(max(t.file.size - t.start, 0) for t in tasks) < PARALLEL_MIN_BYTES:
+    if total_bytes < PARALLEL_MIN_BYTES:
         workers = 1
+    writer = _StageWriter(conn, landing, run_id)
     file_progress: dict[str, list[int]] = {}  # path -> [lines, records, staged, quarantined]
-    for result in _run_tasks(tasks, workers):
-        plan = by_path[result.task.file.path]
-        counts = file_progress.setdefault(plan.file.path, [plan.start_line, 0, 0, 0])
-        base_line = counts[0]
-        _append_result(conn, result, base_line, run_id)
-        counts[0] += result.lines
-        counts[1] += result.records
-        counts[2] += result.calls.height
-        counts[3] += len(result.problems)
-        stats.bytes_read += result.bytes_read
-        stats.records += result.records
-        stats.staged += result.calls.height
-        stats.quarantined += len(result.problems)
-        if result.task.last:
-            _record_file(conn, landing, plan, result.end_offset, counts, run_id)
-            stats.files += 1
+    for calls, results in _run_tasks(tasks, workers, min(chunk_bytes, GROUP_BYTES)):
+        base_lines = []
+        for result in results:
+            plan = by_path[result.task.file.path]
+            counts = file_progress.setdefault(plan.file.path, [plan.start_line, 0, 0, 0])
+            base_lines.append(counts[0])
+            writer.add_problems(result, base_line=counts[0])
+            counts[0] += result.lines
+            counts[1] += result.records
+            counts[2] += result.staged
+            counts[3] += len(result.problems)
+            stats.bytes_read += result.bytes_read
+            stats.records += result.records
+            stats.staged += result.staged
+            stats.quarantined += len(result.problems)
+            if result.task.last:
+                writer.file_done(plan, result.end_offset, counts)
+                stats.files += 1
+        writer.add_calls(calls, base_lines)
+        writer.maybe_flush()
         if progress:
             stats.seconds = time.perf_counter() - started
             progress(stats, total_bytes, len(planned))
+    writer.flush()
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -425,53 +483,102 @@ def _forget_rewritten(conn, run_id: str, rewritten: list[PlannedFile]) -> None:
     conn.execute("DELETE FROM quarantine WHERE list_contains(?, source_file)", [paths])
 
 
-def _append_result(conn, result: ReadResult, base_line: int, run_id: str) -> None:
-    path = result.task.file.path
-    if result.calls.height:
-        batch = result.calls.with_columns(
-            source_line=pl.col("source_line") + (base_line + 1),
-            source_file=pl.lit(path),
-            run_id=pl.lit(run_id),
-        )
-        conn.register("stage_batch", batch)
-        try:
-            conn.execute("INSERT INTO stg_calls BY NAME SELECT * FROM stage_batch")
-        finally:
-            conn.unregister("stage_batch")
-    if result.problems:
-        lines, reasons, excerpts, sizes = zip(*result.problems, strict=True)
-        problems = pl.DataFrame({
-            "source_file": [path] * len(lines),
-            "source_line": [base_line + index + 1 for index in lines],
-            "reason": reasons, "raw_excerpt": excerpts, "raw_bytes": sizes,
-            "run_id": [run_id] * len(lines),
-        }, schema=QUARANTINE_FRAME_SCHEMA)
-        conn.register("stage_problems", problems)
-        try:
-            conn.execute("INSERT INTO quarantine BY NAME SELECT * FROM stage_problems")
-        finally:
-            conn.unregister("stage_problems")
+MANIFEST_FRAME_SCHEMA = {
+    "path": pl.String, "format": pl.String, "gzipped": pl.Boolean, "size_bytes": _INT,
+    "mtime_ns": _INT, "bytes_consumed": _INT, "lines_consumed": _INT, "records": _INT,
+    "staged": _INT, "quarantined": _INT, "head_hash": pl.String, "tail_hash": pl.String,
+    "last_action": pl.String, "first_run_id": pl.String, "last_run_id": pl.String,
+    "updated_at": pl.Datetime("us"),
+}
 
 
-def _record_file(conn, landing: Path, plan: PlannedFile, end_offset: int, counts: list[int],
-                 run_id: str) -> None:
-    f = plan.file
-    lines, records, staged, quarantined = counts
-    prior_records, prior_staged, prior_quarantined = (
-        plan.prior if plan.action == "append" else (0, 0, 0))
-    # What was read is what is fingerprinted: a plain file's consumed bytes; a gzip file whole.
-    on_disk = f.size if f.gzipped or f.format != "jsonl" else end_offset
-    head, tail = lf.fingerprint(landing / f.path, on_disk)
-    conn.execute("DELETE FROM landing_files WHERE path = ?", [f.path])
-    conn.execute(
-        "INSERT INTO landing_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [f.path, f.format, f.gzipped, on_disk, f.mtime_ns, end_offset, lines,
-         prior_records + records, prior_staged + staged, prior_quarantined + quarantined,
-         head, tail, plan.action if plan.action != "append" else "appended",
-         plan.first_run_id or run_id, run_id, utcnow()])
-    conn.execute("UPDATE run_plan SET done = true, bytes_read = ?, records = ?, staged = ?, "
-                 "quarantined = ? WHERE run_id = ? AND path = ?",
-                 [end_offset - plan.start_offset, records, staged, quarantined, run_id, f.path])
+class _StageWriter:
+    """Buffers staged rows, problems and finished files, and writes them in few big statements:
+    DuckDB's per-statement cost would otherwise dominate a landing folder of small files."""
+
+    def __init__(self, conn, landing: Path, run_id: str):
+        self.conn, self.landing, self.run_id = conn, landing, run_id
+        self.frames: list[pl.DataFrame] = []
+        self.problems: list[tuple] = []
+        self.files: list[dict] = []
+        self.rows = 0
+
+    def add_calls(self, calls: pl.DataFrame, base_lines: list[int]) -> None:
+        """Line numbers become file lines from 1: a task's base line plus its line index."""
+        if not calls.height:
+            return
+        bases = pl.DataFrame({"task": range(len(base_lines)), "base_line": base_lines},
+                             schema={"task": pl.Int32, "base_line": _INT})
+        self.frames.append(
+            calls.join(bases, on="task", how="left")
+            .with_columns(source_line=pl.col("source_line") + pl.col("base_line") + 1)
+            .drop("task", "base_line"))
+        self.rows += calls.height
+
+    def add_problems(self, result: ReadResult, base_line: int) -> None:
+        path = result.task.file.path
+        for index, reason, excerpt, size in result.problems:
+            self.problems.append((path, base_line + index + 1, reason, excerpt, size,
+                                  self.run_id))
+
+    def file_done(self, plan: PlannedFile, end_offset: int, counts: list[int]) -> None:
+        f = plan.file
+        lines, records, staged, quarantined = counts
+        prior = plan.prior if plan.action == "append" else (0, 0, 0)
+        # What was read is what is fingerprinted: a plain file's consumed bytes; others whole.
+        on_disk = f.size if f.gzipped or f.format != "jsonl" else end_offset
+        head, tail = lf.fingerprint(self.landing / f.path, on_disk)
+        self.files.append({
+            "path": f.path, "format": f.format, "gzipped": f.gzipped, "size_bytes": on_disk,
+            "mtime_ns": f.mtime_ns, "bytes_consumed": end_offset, "lines_consumed": lines,
+            "records": prior[0] + records, "staged": prior[1] + staged,
+            "quarantined": prior[2] + quarantined, "head_hash": head, "tail_hash": tail,
+            "last_action": "appended" if plan.action == "append" else plan.action,
+            "first_run_id": plan.first_run_id or self.run_id, "last_run_id": self.run_id,
+            "updated_at": utcnow(), "_bytes_read": end_offset - plan.start_offset,
+            "_records": records, "_staged": staged, "_quarantined": quarantined})
+
+    def maybe_flush(self) -> None:
+        if self.rows >= FLUSH_ROWS or len(self.files) >= FLUSH_FILES:
+            self.flush()
+
+    def flush(self) -> None:
+        conn = self.conn
+        if self.frames:
+            batch = pl.concat(self.frames, how="vertical", rechunk=True).with_columns(
+                run_id=pl.lit(self.run_id))
+            conn.register("stage_batch", batch)
+            try:
+                conn.execute("INSERT INTO stg_calls BY NAME SELECT * FROM stage_batch")
+            finally:
+                conn.unregister("stage_batch")
+        if self.problems:
+            columns = list(QUARANTINE_FRAME_SCHEMA)
+            problems = pl.DataFrame(self.problems, schema=QUARANTINE_FRAME_SCHEMA, orient="row")
+            conn.register("stage_problems", problems)
+            try:
+                conn.execute(f"INSERT INTO quarantine ({', '.join(columns)}) "
+                             "SELECT * FROM stage_problems")
+            finally:
+                conn.unregister("stage_problems")
+        if self.files:
+            files = pl.DataFrame(self.files)
+            manifest = files.select(list(MANIFEST_FRAME_SCHEMA)).cast(MANIFEST_FRAME_SCHEMA)
+            conn.register("stage_files", files)
+            conn.register("stage_manifest", manifest)
+            try:
+                conn.execute("DELETE FROM landing_files WHERE path IN "
+                             "(SELECT path FROM stage_manifest)")
+                conn.execute("INSERT INTO landing_files BY NAME SELECT * FROM stage_manifest")
+                conn.execute(
+                    "UPDATE run_plan SET done = true, bytes_read = f._bytes_read, "
+                    "records = f._records, staged = f._staged, quarantined = f._quarantined "
+                    "FROM stage_files AS f WHERE run_plan.run_id = ? AND run_plan.path = f.path",
+                    [self.run_id])
+            finally:
+                conn.unregister("stage_files")
+                conn.unregister("stage_manifest")
+        self.frames, self.problems, self.files, self.rows = [], [], [], 0
 
 
 # --------------------------------------------------------------------------- 3. refresh fct
