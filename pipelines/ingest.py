@@ -33,8 +33,9 @@ from pipelines.warehouse import Warehouse, read_sql
 CHUNK_BYTES = 32 * 1024 * 1024
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 GROUP_BYTES = 8 * 1024 * 1024  # small files per worker round trip
-FLUSH_ROWS = 200_000  # staged rows buffered before one DuckDB append
+FLUSH_ROWS = 100_000  # staged rows buffered before one DuckDB append
 FLUSH_FILES = 2_000
+IN_FLIGHT_PER_WORKER = 2
 
 _INT = pl.Int64
 STG_FRAME_SCHEMA = {
@@ -393,7 +394,8 @@ GroupResult = tuple[pl.DataFrame, list[ReadResult]]
 
 
 def _run_tasks(tasks: list[ReadTask], workers: int, group_bytes: int) -> Iterator[GroupResult]:
-    """Group results in task order, at most 2 groups in flight per worker (flat memory)."""
+    """Group results in task order; a bounded number in flight keeps memory flat while the
+    workers stay busy during the parent's appends."""
     groups = group_tasks(tasks, group_bytes)
     if workers <= 1:
         yield from map(read_tasks, groups)
@@ -404,7 +406,7 @@ def _run_tasks(tasks: list[ReadTask], workers: int, group_bytes: int) -> Iterato
         pending = []
         for group in groups:
             pending.append(pool.submit(read_tasks, group))
-            if len(pending) >= 2 * workers:
+            if len(pending) >= IN_FLIGHT_PER_WORKER * workers:
                 yield pending.pop(0).result()
         for future in pending:
             yield future.result()

@@ -105,7 +105,10 @@ def parse_timestamp(value) -> datetime | None:
         return None
     try:
         if isinstance(value, str):
-            parsed = datetime.fromisoformat(value)  # accepts Z and offsets since Python 3.11
+            if value.endswith("Z"):  # the common case: already UTC
+                parsed = datetime.fromisoformat(value[:-1])
+                return parsed if 2015 <= parsed.year <= 2100 else None
+            parsed = datetime.fromisoformat(value)  # any offset, or naive (taken as UTC)
         elif isinstance(value, int | float):
             parsed = datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
         else:

@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+WRITER_MEMORY = "768MB"  # DuckDB's share of an ingest's memory; it spills beyond
 
 
 class WarehouseBusy(RuntimeError):
@@ -117,7 +118,7 @@ class RunWorkspace:
                     shutil.copyfile(self.published, tmp)
                     os.replace(tmp, self.work_path)
             self._write_base_identity()
-        self._conn = duckdb.connect(str(self.work_path))
+        self._conn = duckdb.connect(str(self.work_path), config={"memory_limit": WRITER_MEMORY})
         apply_schema(self._conn)
         return self._conn
 
