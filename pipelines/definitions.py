@@ -17,6 +17,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from dagster import (
+    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
@@ -156,10 +157,11 @@ def fct_requests(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
 
 def _check(name: str):
     @asset_check(asset=fct_requests, name=name, blocking=True, description=checks.CHECKS[name])
-    def _asset_check(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
+    def _asset_check(context: AssetCheckExecutionContext, tokenworks: TokenworksWarehouse
+                     ) -> AssetCheckResult:
         if not tokenworks.workspace.has_work:
             return AssetCheckResult(passed=True, metadata={"note": "nothing new this run"})
-        outcome = checks.run_check(tokenworks.workspace.connect(), name)
+        outcome = checks.run_check(tokenworks.workspace.connect(), name, context.run.run_id)
         return AssetCheckResult(
             passed=outcome.passed, severity=AssetCheckSeverity.ERROR,
             metadata={"findings": len(outcome.violations),

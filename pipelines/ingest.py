@@ -699,7 +699,7 @@ def run_ingest(landing: Path, warehouse_path: Path, *, workers: int = 0,
             stage(conn, landing, run_id, workers=workers, chunk_bytes=chunk_bytes,
                   progress=progress)
             refresh_fct(conn, run_id)
-            failed = [c for c in checks.run_all(conn) if not c.passed]
+            failed = [c for c in checks.run_all(conn, run_id) if not c.passed]
             if failed:
                 raise ChecksFailed("; ".join(c.describe() for c in failed)
                                    + ": nothing was published")

@@ -1,0 +1,67 @@
+"""Each data-quality check passes on a correct warehouse and fails on the defect it guards."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from pipelines import checks
+from pipelines.ingest import RUN_TABLES, run_ingest
+from tests.conftest import FIXTURES
+
+CORRUPTIONS = {
+    "records_reconcile": [
+        "UPDATE landing_files SET records = records + 1, last_run_id = 'audit' "
+        "WHERE path = (SELECT min(path) FROM landing_files)"],
+    "exactly_once": [
+        "UPDATE stg_calls SET is_canonical = true, run_id = 'audit' WHERE NOT is_canonical"],
+    "buckets_match_total": [
+        "UPDATE stg_calls SET output_tokens = output_tokens + 1, run_id = 'audit' "
+        "WHERE rowid = (SELECT min(rowid) FROM stg_calls WHERE is_canonical "
+        "AND provider_total_tokens IS NOT NULL)"],
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    base = tmp_path_factory.mktemp("checks")
+    landing = base / "landing"
+    shutil.copytree(FIXTURES, landing, ignore=shutil.ignore_patterns("SOURCES.md"))
+    # every call logged twice, so exactly_once has duplicates to get wrong
+    shutil.copytree(FIXTURES, landing / "again", ignore=shutil.ignore_patterns("SOURCES.md"))
+    run_ingest(landing, base / "wh.duckdb", workers=1)
+    return base / "wh.duckdb"
+
+
+def audit_copy(built, tmp_path):
+    path = tmp_path / "audit.duckdb"
+    shutil.copy(built, path)
+    conn = duckdb.connect(str(path))
+    conn.execute(RUN_TABLES)
+    conn.execute("UPDATE landing_files SET last_run_id = 'audit'")
+    conn.execute("UPDATE stg_calls SET run_id = 'audit'")
+    return conn
+
+
+def test_a_correct_warehouse_passes_every_check(built, tmp_path):
+    conn = audit_copy(built, tmp_path)
+    assert [c.name for c in checks.run_all(conn, "audit") if not c.passed] == []
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_each_check_catches_its_defect(built, tmp_path, name):
+    conn = audit_copy(built, tmp_path)
+    for statement in CORRUPTIONS[name]:
+        conn.execute(statement)
+    failed = {c.name: c for c in checks.run_all(conn, "audit") if not c.passed}
+    assert name in failed
+    assert failed[name].violations
+
+
+def test_checks_only_look_at_what_the_run_touched(built, tmp_path):
+    conn = audit_copy(built, tmp_path)
+    for statement in CORRUPTIONS["records_reconcile"]:
+        conn.execute(statement)
+    assert [c.name for c in checks.run_all(conn, "another-run") if not c.passed] == []
