@@ -30,7 +30,7 @@ class ProgressLine:
         rate = stats.records / stats.seconds if stats.seconds else 0
         self.stream.write(
             f"\r  files {stats.files:,}/{total_files:,}  "
-            f"{stats.bytes_read / 1e6:,.1f}/{total_bytes / 1e6:,.1f} MB  "
+            f"{stats.disk_bytes / 1e6:,.1f}/{total_bytes / 1e6:,.1f} MB  "
             f"{rate:,.0f} calls/s  quarantined {stats.quarantined:,}   ")
         self.stream.flush()
 
@@ -77,23 +77,31 @@ def run_ingest_job(settings: config.Settings, show_progress: bool):
         instance = DagsterInstance.ephemeral()
     result = job.execute_in_process(
         instance=instance, raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
     metadata = {}
     for event in result.get_asset_materialization_events():
         if event.asset_key.to_user_string() == "published_warehouse":
             metadata = {k: v.value for k, v in event.materialization.metadata.items()}
-    problems = []
+    problems: list[str] = []
     for event in result.all_events:
-        if event.is_step_failure:
-            error = event.step_failure_data.error
-            problems.append(f"step {event.step_key} failed: "
-                            f"{error.message.strip() if error else 'unknown error'}")
+        error = getattr(event.event_specific_data, "error", None)
+        if event.is_failure or event.event_type_value == "RESOURCE_INIT_FAILURE":
+            message = _root_cause(error) if error else event.message
+            if message and message not in problems:
+                problems.append(message)
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
                 problems.append(f"check {evaluation.check_name} failed: "
                                 f"{evaluation.metadata.get('examples').value}")
     return result.success, metadata, problems
+
+
+def _root_cause(error) -> str:
+    """The innermost error of a Dagster error chain: the one that says what went wrong."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
 
 
 def cmd_ingest(args) -> int:

@@ -105,8 +105,7 @@ class Plan:
 
     @property
     def bytes_to_read(self) -> int:
-        return sum(max(p.file.size - p.start_offset, 0) if not p.file.gzipped else p.file.size
-                   for p in self.files)
+        return sum(map(_disk_bytes, self.files))
 
     def counts(self) -> dict[str, int]:
         return {action: sum(p.action == action for p in self.files)
@@ -418,6 +417,7 @@ def _run_tasks(tasks: list[ReadTask], workers: int, group_bytes: int) -> Iterato
 @dataclass
 class StageStats:
     files: int = 0
+    disk_bytes: int = 0  # on-disk size of the files (or new parts of files) finished so far
     bytes_read: int = 0
     records: int = 0
     staged: int = 0
@@ -438,7 +438,7 @@ def stage(conn: duckdb.DuckDBPyConnection, landing: Path, run_id: str, *, worker
     _forget_rewritten(conn, run_id, [p for p in planned if p.action == "rewrite"])
     by_path = {p.file.path: p for p in planned}
     tasks = make_tasks(landing, planned, chunk_bytes)
-    total_bytes = sum(max(p.file.size - p.start_offset, 0) for p in planned)
+    total_bytes = sum(map(_disk_bytes, planned))
     if workers <= 0:
         workers = os.cpu_count() or 1
     if total_bytes < PARALLEL_MIN_BYTES:
@@ -463,6 +463,7 @@ def stage(conn: duckdb.DuckDBPyConnection, landing: Path, run_id: str, *, worker
             if result.task.last:
                 writer.file_done(plan, result.end_offset, counts)
                 stats.files += 1
+                stats.disk_bytes += _disk_bytes(plan)
         writer.add_calls(calls, base_lines)
         writer.maybe_flush()
         if progress:
@@ -471,6 +472,13 @@ def stage(conn: duckdb.DuckDBPyConnection, landing: Path, run_id: str, *, worker
     writer.flush()
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _disk_bytes(plan: PlannedFile) -> int:
+    """Bytes on disk this run reads: a plain file's new part, a compressed file whole."""
+    if plan.file.gzipped:
+        return plan.file.size
+    return max(plan.file.size - plan.start_offset, 0)
 
 
 def _forget_rewritten(conn, run_id: str, rewritten: list[PlannedFile]) -> None:

@@ -87,3 +87,16 @@ def test_demo_generates_once_then_ingests_and_shows(tmp_path):
     second = tokenworks("demo", cwd=tmp_path)
     assert second.returncode == 0
     assert "generating" not in second.stdout and "nothing new" in second.stdout
+
+
+def test_a_second_ingest_while_one_runs_fails_clearly_and_changes_nothing(tmp_path):
+    from pipelines.warehouse import Warehouse
+
+    landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
+    assert tokenworks("generate", "--out", landing, "--requests", 200, "--days", 2,
+                      cwd=tmp_path).returncode == 0
+    with Warehouse(wh).run_lock():  # as a running ingest holds it
+        busy = tokenworks("ingest", "--landing", landing, "--warehouse", wh, cwd=tmp_path)
+    assert busy.returncode == 1
+    assert "another ingest is running" in busy.stderr and "unchanged" in busy.stderr
+    assert not wh.exists()
