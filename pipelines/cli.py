@@ -135,8 +135,24 @@ def print_ingest_summary(settings: config.Settings, metadata: dict, seconds: flo
           f"{metadata['duplicates']:,}   quarantined: {metadata['quarantined']:,}\n"
           f"  ledger rows: {metadata['rows']:,}   seconds: {seconds:.1f}")
     if metadata["quarantined"]:
-        print("  quarantined records keep their file, line and reason: "
-              "tokenworks sql \"SELECT * FROM quarantine\"")
+        print_quarantine_examples(settings, metadata["run_id"])
+
+
+def print_quarantine_examples(settings: config.Settings, run_id: str, limit: int = 5) -> None:
+    from pipelines.warehouse import connect_reader
+
+    conn = connect_reader(settings.warehouse)
+    try:
+        examples = conn.execute(
+            "SELECT source_file, source_line, reason FROM quarantine WHERE run_id = ? "
+            "ORDER BY source_file, source_line LIMIT ?", [run_id, limit]).fetchall()
+    finally:
+        conn.close()
+    print("  quarantined (nothing else in those files was held back), e.g.:")
+    for source_file, source_line, reason in examples:
+        print(f"    {source_file}:{source_line}: {reason[:160]}")
+    print("  fix the source and re-ship the file (a rewritten file is reconciled), or query them "
+          "all: tokenworks sql \"SELECT * FROM quarantine\"")
 
 
 # --------------------------------------------------------------------------------- sql

@@ -189,7 +189,7 @@ def published_warehouse(context: AssetExecutionContext, tokenworks: TokenworksWa
     context.log.info(f"published {tokenworks.warehouse}: {summary.as_dict()}")
     return MaterializeResult(metadata={
         "published": True, "path": tokenworks.warehouse, "rows": rows,
-        **{k: v for k, v in summary.as_dict().items() if k != "run_id"},
+        **summary.as_dict(),
         "publish_seconds": round(time.perf_counter() - started, 3)})
 
 
