@@ -75,6 +75,15 @@ CREATE TABLE IF NOT EXISTS run_removed_keys (run_id VARCHAR, dedup_key VARCHAR);
 """
 
 
+def append_frame(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """One INSERT for a whole frame, columns matched by name."""
+    conn.register("frame_to_append", frame)
+    try:
+        conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame_to_append")
+    finally:
+        conn.unregister("frame_to_append")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -158,12 +167,7 @@ def save_plan(conn: duckdb.DuckDBPyConnection, plan: Plan, run_id: str) -> None:
           p.file.mtime_ns, p.start_offset, p.start_line, *p.prior, p.first_run_id or run_id)
          for p in plan.files],
         schema=PLAN_FRAME_SCHEMA, orient="row")
-    conn.register("planned_files", rows)
-    try:
-        conn.execute(f"INSERT INTO run_plan ({', '.join(PLAN_FRAME_SCHEMA)}) "
-                     "SELECT * FROM planned_files")
-    finally:
-        conn.unregister("planned_files")
+    append_frame(conn, "run_plan", rows)
     fct_rows = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
     conn.execute("INSERT INTO run_state VALUES (?, ?, ?, ?, ?)",
                  [run_id, utcnow(), plan.seen, plan.unchanged, fct_rows])
@@ -557,20 +561,10 @@ class _StageWriter:
         if self.frames:
             batch = pl.concat(self.frames, how="vertical", rechunk=True).with_columns(
                 run_id=pl.lit(self.run_id))
-            conn.register("stage_batch", batch)
-            try:
-                conn.execute("INSERT INTO stg_calls BY NAME SELECT * FROM stage_batch")
-            finally:
-                conn.unregister("stage_batch")
+            append_frame(conn, "stg_calls", batch)
         if self.problems:
-            columns = list(QUARANTINE_FRAME_SCHEMA)
-            problems = pl.DataFrame(self.problems, schema=QUARANTINE_FRAME_SCHEMA, orient="row")
-            conn.register("stage_problems", problems)
-            try:
-                conn.execute(f"INSERT INTO quarantine ({', '.join(columns)}) "
-                             "SELECT * FROM stage_problems")
-            finally:
-                conn.unregister("stage_problems")
+            append_frame(conn, "quarantine", pl.DataFrame(
+                self.problems, schema=QUARANTINE_FRAME_SCHEMA, orient="row"))
         if self.files:
             files = pl.DataFrame(self.files)
             manifest = files.select(list(MANIFEST_FRAME_SCHEMA)).cast(MANIFEST_FRAME_SCHEMA)

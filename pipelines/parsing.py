@@ -161,21 +161,31 @@ def openai_usage(call: dict, usage: dict, where: str = "usage") -> None:
     cache_write = _count(prompt_details, "cache_write_tokens", where + ".prompt_tokens_details")
     reasoning = _count(completion_details, "reasoning_tokens",
                        where + ".completion_tokens_details")
-    if cached + cache_write > prompt:
-        raise Rejected(f"cached ({cached}) + cache-write ({cache_write}) tokens exceed "
-                       f"prompt_tokens ({prompt})")
-    if reasoning > completion:
-        raise Rejected(f"reasoning_tokens ({reasoning}) exceed completion_tokens ({completion})")
-    call["input_tokens"] = prompt - cached - cache_write
-    call["cache_read_tokens"] = cached
-    call["cache_write_tokens"] = cache_write
-    call["output_tokens"] = completion
-    call["reasoning_tokens"] = reasoning
+    _split_prompt(call, ("prompt_tokens", prompt), cached, cache_write,
+                  ("completion_tokens", completion), reasoning)
     if "total_tokens" in usage:
         call["provider_total_tokens"] = _count(usage, "total_tokens", where)
     cost = usage.get("cost")
     if cost is not None:
         call["provider_reported_cost"] = _decimal_text(cost, where + ".cost")
+
+
+def _split_prompt(call: dict, prompt: tuple[str, int], cached: int, cache_write: int,
+                  completion: tuple[str, int], reasoning: int) -> None:
+    """OpenAI-style usage: cache reads and writes are parts of the prompt count, reasoning a
+    part of the completion count. Buckets must not overlap, so the parts come out."""
+    (prompt_name, prompt_count), (completion_name, completion_count) = prompt, completion
+    if cached + cache_write > prompt_count:
+        raise Rejected(f"cached ({cached}) + cache-write ({cache_write}) tokens exceed "
+                       f"{prompt_name} ({prompt_count})")
+    if reasoning > completion_count:
+        raise Rejected(f"reasoning_tokens ({reasoning}) exceed {completion_name} "
+                       f"({completion_count})")
+    call["input_tokens"] = prompt_count - cached - cache_write
+    call["cache_read_tokens"] = cached
+    call["cache_write_tokens"] = cache_write
+    call["output_tokens"] = completion_count
+    call["reasoning_tokens"] = reasoning
 
 
 def _decimal_text(value, where: str) -> str:
@@ -198,16 +208,8 @@ def responses_usage(call: dict, usage: dict) -> None:
     cached = _count(in_details, "cached_tokens", "usage.input_tokens_details")
     cache_write = _count(in_details, "cache_write_tokens", "usage.input_tokens_details")
     reasoning = _count(out_details, "reasoning_tokens", "usage.output_tokens_details")
-    if cached + cache_write > inp:
-        raise Rejected(f"cached ({cached}) + cache-write ({cache_write}) tokens exceed "
-                       f"input_tokens ({inp})")
-    if reasoning > out:
-        raise Rejected(f"reasoning_tokens ({reasoning}) exceed output_tokens ({out})")
-    call["input_tokens"] = inp - cached - cache_write
-    call["cache_read_tokens"] = cached
-    call["cache_write_tokens"] = cache_write
-    call["output_tokens"] = out
-    call["reasoning_tokens"] = reasoning
+    _split_prompt(call, ("input_tokens", inp), cached, cache_write, ("output_tokens", out),
+                  reasoning)
     if "total_tokens" in usage:
         call["provider_total_tokens"] = _count(usage, "total_tokens", "usage")
 
