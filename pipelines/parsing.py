@@ -455,7 +455,7 @@ def parse_cohere(call: dict, body: dict) -> None:
     cohere_usage(call, usage)
 
 
-def parse_error(call: dict, body: dict, error: dict | str) -> None:
+def parse_error(call: dict, body: dict, error: dict | str | None) -> None:
     call["status"] = "error"
     call["finish_reason"], call["finish_reason_raw"] = "error", None
     if isinstance(error, dict):
@@ -643,7 +643,7 @@ def _responses_stream(call: dict, chunks: list) -> None:
         return parse_responses(call, final)
     call["api"] = "responses"
     call["provider"] = call["provider"] or "openai"
-    created = next((c.get("response") for c in chunks
+    created: dict = next((c.get("response") for c in chunks
                     if isinstance(c.get("response"), dict)), {})
     call["request_id"] = created.get("id")
     call["model"] = created.get("model")
