@@ -212,7 +212,8 @@ DEMO_QUERIES = {
         SELECT model, provider, count(*) AS calls, sum(output_tokens) AS output_tokens
         FROM fct_requests WHERE status = 'ok' GROUP BY ALL ORDER BY calls DESC LIMIT 10""",
     "Quarantine reasons": """
-        SELECT regexp_replace(reason, '[0-9]+', 'N', 'g') AS reason, count(*) AS records,
+        SELECT regexp_replace(reason, '([ =(]''?)-?[0-9][0-9.]*', '\\1N', 'g') AS reason,
+               count(*) AS records,
                min(source_file || ':' || source_line) AS example
         FROM quarantine GROUP BY 1 ORDER BY records DESC LIMIT 10""",
 }
