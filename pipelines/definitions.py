@@ -54,7 +54,8 @@ class TokenworksWarehouse(ConfigurableResource):
     """The landing folder and warehouse of this deployment, and the run's working copy.
 
     Setting up the resource takes the warehouse's run lock for the whole run (released by the
-    OS if the process dies) and removes working copies that dead runs left behind."""
+    OS if the process dies) and removes working copies that dead runs left behind. The job runs
+    in one process (in_process_executor), so every step shares this run's workspace object."""
 
     landing: str
     warehouse: str
@@ -68,9 +69,8 @@ class TokenworksWarehouse(ConfigurableResource):
         warehouse = Warehouse(self.warehouse)
         self._stack = ExitStack()
         self._stack.enter_context(warehouse.run_lock())
-        warehouse.remove_stale_work(keep_run_id=context.run.run_id)
+        warehouse.remove_stale_work()
         self._workspace = warehouse.workspace(context.run.run_id)
-        self._workspace.reopen_existing()
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._workspace is not None:

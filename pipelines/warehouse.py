@@ -109,35 +109,14 @@ class RunWorkspace:
             return self._conn
         if not self._created:
             self._created = True
-            if self.work_path.exists():
-                pass  # an earlier step of this same run made it
-            else:
-                self._base_identity = _identity(self.published)
+            self._base_identity = _identity(self.published)
+            if self._base_identity is not None:
                 tmp = self.work_path.with_suffix(".copying")
-                if self._base_identity is not None:
-                    shutil.copyfile(self.published, tmp)
-                    os.replace(tmp, self.work_path)
-            self._write_base_identity()
+                shutil.copyfile(self.published, tmp)
+                os.replace(tmp, self.work_path)
         self._conn = duckdb.connect(str(self.work_path), config={"memory_limit": WRITER_MEMORY})
         apply_schema(self._conn)
         return self._conn
-
-    def reopen_existing(self) -> bool:
-        """For a later step of the run: is there a working copy already?"""
-        if self.work_path.exists():
-            self._created = True
-            self._read_base_identity()
-        return self._created
-
-    def _write_base_identity(self):
-        self.work_path.with_suffix(".base").write_text(repr(self._base_identity))
-
-    def _read_base_identity(self):
-        marker = self.work_path.with_suffix(".base")
-        if marker.exists():
-            text = marker.read_text()
-            self._base_identity = None if text == "None" else tuple(
-                int(x) for x in text.strip("()").split(",") if x.strip())
 
     def close(self):
         if self._conn is not None:
@@ -163,7 +142,6 @@ class RunWorkspace:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-        self.work_path.with_suffix(".base").unlink(missing_ok=True)
 
     def discard(self) -> None:
         self.close()
@@ -205,14 +183,13 @@ class Warehouse:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         return RunWorkspace(self.path, run_id, self.work_dir / f"{run_id}.duckdb")
 
-    def remove_stale_work(self, keep_run_id: str | None = None) -> list[Path]:
-        """Working copies of runs that died. Call only while holding the run lock."""
+    def remove_stale_work(self) -> list[Path]:
+        """Working copies of runs that died. Call only while holding the run lock, before this
+        run makes its own."""
         removed = []
         if not self.work_dir.exists():
             return removed
         for path in self.work_dir.iterdir():
-            if keep_run_id and path.name.startswith(keep_run_id + "."):
-                continue
             path.unlink(missing_ok=True)
             removed.append(path)
         return removed
