@@ -44,7 +44,7 @@ from dagster import (
 )
 from pydantic import PrivateAttr
 
-from pipelines import checks, config, ingest
+from pipelines import checks, config, ingest, pricebook
 from pipelines.warehouse import RunWorkspace, Warehouse
 
 GROUP = "ingestion"
@@ -101,7 +101,7 @@ def landing_files(context: AssetExecutionContext, tokenworks: TokenworksWarehous
     started = time.perf_counter()
     manifest = ingest.published_manifest(tokenworks.published())
     plan = ingest.plan_run(Path(tokenworks.landing), manifest)
-    if plan.has_work:
+    if plan.has_work or ingest.needs_repricing(tokenworks.published()):
         ingest.save_plan(tokenworks.workspace.connect(), plan, context.run.run_id)
     counts = plan.counts()
     return MaterializeResult(metadata={
@@ -173,7 +173,81 @@ def _check(name: str):
 fct_checks = [_check(name) for name in checks.CHECKS]
 
 
-@asset(group_name=GROUP, deps=[fct_requests], kinds={"duckdb"},
+PRICING = "pricing"
+
+
+def _timed(step, *args) -> tuple[object, float]:
+    started = time.perf_counter()
+    result = step(*args)
+    return result, round(time.perf_counter() - started, 3)
+
+
+@asset(group_name=PRICING, deps=[landing_files], kinds={"duckdb"},
+       description="The price book exported from the pinned genai-prices package: effective-"
+                   "dated price sets, context variants and tiers as rows.")
+def dim_price(tokenworks: TokenworksWarehouse) -> MaterializeResult:
+    if not tokenworks.workspace.has_work:
+        return MaterializeResult(metadata={"rows": 0, "seconds": 0.0, "note": "nothing to do"})
+    version = pricebook.pricebook_version()
+    rows, seconds = _timed(pricebook.load_prices, tokenworks.workspace.connect(), version)
+    return MaterializeResult(metadata={"rows": rows, "pricebook_version": version,
+                                       "seconds": seconds})
+
+
+@asset(group_name=PRICING, deps=[fct_requests, dim_price], kinds={"duckdb"},
+       description="Each distinct (provider, model) string of the ledger matched once to a "
+                   "price-book model by the package's own rules.")
+def dim_model(tokenworks: TokenworksWarehouse) -> MaterializeResult:
+    if not tokenworks.workspace.has_work:
+        return MaterializeResult(metadata={"rows": 0, "seconds": 0.0, "note": "nothing to do"})
+    conn = tokenworks.workspace.connect()
+    (matched, unmatched), seconds = _timed(pricebook.match_models, conn,
+                                           pricebook.pricebook_version())
+    rows = conn.execute("SELECT count(*) FROM dim_model").fetchone()[0]
+    return MaterializeResult(metadata={"rows": rows, "matched_now": matched,
+                                       "unmatched": unmatched, "seconds": seconds})
+
+
+@asset(group_name=PRICING, deps=[dim_model], kinds={"duckdb"},
+       description="Exact DECIMAL cost per call and per bucket at the price in force at "
+                   "event_at; re-priced whole on every run.")
+def fct_costs(tokenworks: TokenworksWarehouse) -> MaterializeResult:
+    if not tokenworks.workspace.has_work:
+        return MaterializeResult(metadata={"rows": 0, "seconds": 0.0, "note": "nothing to do"})
+    conn = tokenworks.workspace.connect()
+    _, seconds = _timed(pricebook.cost_calls, conn, pricebook.pricebook_version())
+    rows, unpriced = conn.execute(
+        "SELECT count(*), count(*) FILTER (NOT is_priced) FROM fct_costs").fetchone()
+    return MaterializeResult(metadata={"rows": rows, "unpriced_calls": unpriced,
+                                       "seconds": seconds})
+
+
+@asset_check(asset=fct_costs, description="Every successful call's model has a price; unpriced "
+                                          "models are listed with their tokens (unpriced_models).")
+def every_call_priced(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
+    if not tokenworks.workspace.has_work:
+        return AssetCheckResult(passed=True, metadata={"note": "nothing new this run"})
+    rows = tokenworks.workspace.connect().execute(
+        "SELECT provider, model, calls, input_tokens, output_tokens FROM unpriced_models"
+    ).fetchall()
+    return AssetCheckResult(
+        passed=not rows, severity=AssetCheckSeverity.WARN,
+        metadata={"unpriced_models": len(rows),
+                  "unpriced_calls": sum(r[2] for r in rows),
+                  "examples": str(rows[:10])})
+
+
+@asset(group_name=PRICING, deps=[fct_costs], kinds={"duckdb"},
+       description="Daily spend by provider, model, project, user, API key and status, with "
+                   "tokens and cost per bucket.")
+def mart_daily_spend(tokenworks: TokenworksWarehouse) -> MaterializeResult:
+    if not tokenworks.workspace.has_work:
+        return MaterializeResult(metadata={"rows": 0, "seconds": 0.0, "note": "nothing to do"})
+    rows, seconds = _timed(pricebook.build_marts, tokenworks.workspace.connect())
+    return MaterializeResult(metadata={"rows": rows, "seconds": seconds})
+
+
+@asset(group_name=GROUP, deps=[fct_requests, mart_daily_spend], kinds={"duckdb"},
        description="The published warehouse file: the run's working copy, swapped in "
                    "atomically once every blocking check passed. Readers only ever see this.")
 def published_warehouse(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
@@ -193,7 +267,8 @@ def published_warehouse(context: AssetExecutionContext, tokenworks: TokenworksWa
         "publish_seconds": round(time.perf_counter() - started, 3)})
 
 
-INGEST_ASSETS = [landing_files, staging, fct_requests, published_warehouse]
+INGEST_ASSETS = [landing_files, staging, fct_requests, dim_price, dim_model, fct_costs,
+                 mart_daily_spend, published_warehouse]
 ingest_job = define_asset_job("ingest", selection=INGEST_ASSETS,
                               description="Landing folder -> published warehouse.")
 
@@ -236,7 +311,7 @@ def build_definitions(settings: config.Settings | None = None, *, show_progress:
     settings = settings or _settings()
     return Definitions(
         assets=INGEST_ASSETS,
-        asset_checks=fct_checks,
+        asset_checks=[*fct_checks, every_call_priced],
         jobs=[ingest_job],
         schedules=[nightly_ingest],
         sensors=[landing_sensor],

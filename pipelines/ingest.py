@@ -25,7 +25,7 @@ import duckdb
 import orjson
 import polars as pl
 
-from pipelines import checks
+from pipelines import checks, pricebook
 from pipelines import landing as lf
 from pipelines.parsing import CALL_COLUMNS, Rejected, parse_record, parse_stream_document
 from pipelines.warehouse import Warehouse, read_sql
@@ -675,6 +675,22 @@ def published_manifest(warehouse: Warehouse) -> dict[str, tuple]:
         conn.close()
 
 
+def published_pricebook_version(warehouse: Warehouse) -> str | None:
+    if not warehouse.path.exists():
+        return None
+    conn = warehouse.reader()
+    try:
+        return pricebook.published_version(conn)
+    finally:
+        conn.close()
+
+
+def needs_repricing(warehouse: Warehouse) -> bool:
+    """A warehouse priced with another price book (or never priced) is re-priced whole."""
+    return (warehouse.path.exists()
+            and published_pricebook_version(warehouse) != pricebook.pricebook_version())
+
+
 def empty_summary(run_id: str, plan: Plan) -> RunSummary:
     return RunSummary(run_id, plan.seen, 0, 0, 0, plan.unchanged, 0, 0, 0, 0, 0, 0.0)
 
@@ -692,7 +708,7 @@ def run_ingest(landing: Path, warehouse_path: Path, *, workers: int = 0,
         workspace = warehouse.workspace(run_id)
         try:
             plan = plan_run(landing, published_manifest(warehouse))
-            if not plan.has_work:
+            if not plan.has_work and not needs_repricing(warehouse):
                 summary = empty_summary(run_id, plan)
                 summary.seconds = round(time.perf_counter() - started, 3)
                 return summary
@@ -705,6 +721,7 @@ def run_ingest(landing: Path, warehouse_path: Path, *, workers: int = 0,
             if failed:
                 raise ChecksFailed("; ".join(c.describe() for c in failed)
                                    + ": nothing was published")
+            pricebook.price_all(conn)
             summary = finish_run(conn, run_id)
             workspace.publish()
             return summary

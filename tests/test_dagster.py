@@ -46,7 +46,8 @@ def test_code_location_loads_as_dagster_dev_loads_it():
         validated.stdout + validated.stderr)
     defs = definitions_module.defs
     assert {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()} >= {
-        "landing_files", "stg_calls", "quarantine", "fct_requests", "published_warehouse"}
+        "landing_files", "stg_calls", "quarantine", "fct_requests", "dim_price", "dim_model",
+        "fct_costs", "mart_daily_spend", "published_warehouse"}
     assert defs.resolve_job_def("ingest") is not None
     assert defs.resolve_sensor_def("landing_sensor") is not None
     schedule = defs.resolve_schedule_def("nightly_ingest")
@@ -69,6 +70,7 @@ def test_whole_graph_materializes_with_checks_and_metadata(fixture_landing, tmp_
     materialized = {e.asset_key.to_user_string(): e.materialization.metadata
                     for e in result.get_asset_materialization_events()}
     assert set(materialized) == {"landing_files", "stg_calls", "quarantine", "fct_requests",
+                                 "dim_price", "dim_model", "fct_costs", "mart_daily_spend",
                                  "published_warehouse"}
     for name, metadata in materialized.items():
         assert "seconds" in metadata, name
@@ -77,8 +79,11 @@ def test_whole_graph_materializes_with_checks_and_metadata(fixture_landing, tmp_
         "landing_files"]["files"].value
     checks = {e.event_specific_data.check_name: e.event_specific_data.passed
               for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    unpriced = query(settings.warehouse, "SELECT count(*) FROM unpriced_models")[0][0]
+    assert unpriced > 0  # the fixtures hold models newer than the price book
     assert checks == {"records_reconcile": True, "exactly_once": True,
-                      "buckets_match_total": True}
+                      "buckets_match_total": True, "every_call_priced": False}
+    assert materialized["fct_costs"]["rows"].value == materialized["fct_requests"]["rows"].value
     rows = materialized["published_warehouse"]["rows"].value
     assert query(settings.warehouse, "SELECT count(*) FROM fct_requests")[0][0] == rows
     assert query(settings.warehouse, "SELECT count(*) FROM ingest_runs")[0][0] == 1

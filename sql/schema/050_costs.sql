@@ -1,0 +1,130 @@
+-- Costs per call and the marts over them; filled by sql/costs/*.sql (pipelines/pricebook.py).
+CREATE TABLE IF NOT EXISTS fct_costs (
+    request_id             VARCHAR NOT NULL,
+    dedup_key              VARCHAR NOT NULL,
+    provider               VARCHAR,
+    model                  VARCHAR,
+    price_provider         VARCHAR,
+    price_model            VARCHAR,
+    event_at               TIMESTAMP,
+    is_priced              BOOLEAN NOT NULL,
+    input_cost             DECIMAL(38, 25),
+    cache_read_cost        DECIMAL(38, 25),
+    cache_write_cost       DECIMAL(38, 25),
+    cache_write_1h_cost    DECIMAL(38, 25),
+    output_cost            DECIMAL(38, 25),
+    web_search_cost        DECIMAL(38, 25),
+    request_cost           DECIMAL(38, 25),
+    total_cost             DECIMAL(38, 25),
+    batch_discount_applied BOOLEAN NOT NULL,
+    pricebook_version      VARCHAR NOT NULL
+);
+COMMENT ON TABLE fct_costs IS 'Cost of each call in USD, exact DECIMAL, at the price in force at its event_at. Grain: one row per fct_requests row (join on dedup_key or request_id). Unmatched models have is_priced = false and NULL costs, never $0 (see unpriced_models).';
+COMMENT ON COLUMN fct_costs.request_id IS 'As in fct_requests.';
+COMMENT ON COLUMN fct_costs.dedup_key IS 'As in fct_requests: the join key.';
+COMMENT ON COLUMN fct_costs.provider IS 'As in fct_requests.';
+COMMENT ON COLUMN fct_costs.model IS 'As in fct_requests.';
+COMMENT ON COLUMN fct_costs.price_provider IS 'Price-book provider that priced the call (dim_model).';
+COMMENT ON COLUMN fct_costs.price_model IS 'Price-book model that priced the call; NULL when unpriced.';
+COMMENT ON COLUMN fct_costs.event_at IS 'As in fct_requests: the time whose prices apply.';
+COMMENT ON COLUMN fct_costs.is_priced IS 'The model matched the price book; false means the costs are unknown, not zero.';
+COMMENT ON COLUMN fct_costs.input_cost IS 'input_tokens at the input rate (its long-context tier when the call''s total input passes the threshold).';
+COMMENT ON COLUMN fct_costs.cache_read_cost IS 'cache_read_tokens at the cache-read rate (the input rate where the model has none).';
+COMMENT ON COLUMN fct_costs.cache_write_cost IS 'cache_write_tokens (5-minute) at the cache-write rate (the input rate where the model has none).';
+COMMENT ON COLUMN fct_costs.cache_write_1h_cost IS 'cache_write_1h_tokens at the 1-hour cache-write rate (else the cache-write rate, else the input rate).';
+COMMENT ON COLUMN fct_costs.output_cost IS 'output_tokens at the output rate (reasoning at the reasoning rate where the model has one).';
+COMMENT ON COLUMN fct_costs.web_search_cost IS 'web_search_requests at the price per 1,000 searches.';
+COMMENT ON COLUMN fct_costs.request_cost IS 'Per-request fee where the model has one (successful calls only).';
+COMMENT ON COLUMN fct_costs.total_cost IS 'Sum of the cost columns.';
+COMMENT ON COLUMN fct_costs.batch_discount_applied IS 'A batch call of the OpenAI or Anthropic batch API priced at 50% of its token rates because the price book had no batch price in force.';
+COMMENT ON COLUMN fct_costs.pricebook_version IS 'Price-book version that priced the row: a closed month re-prices identically under the same version.';
+
+CREATE TABLE IF NOT EXISTS mart_daily_spend (
+    day                  DATE,
+    provider             VARCHAR,
+    model                VARCHAR,
+    project              VARCHAR,
+    user_id              VARCHAR,
+    api_key_id           VARCHAR,
+    status               VARCHAR,
+    calls                BIGINT,
+    unpriced_calls       BIGINT,
+    input_tokens         HUGEINT,
+    cache_read_tokens    HUGEINT,
+    cache_write_tokens   HUGEINT,
+    cache_write_1h_tokens HUGEINT,
+    output_tokens        HUGEINT,
+    reasoning_tokens     HUGEINT,
+    web_search_requests  HUGEINT,
+    input_cost           DECIMAL(38, 25),
+    cache_read_cost      DECIMAL(38, 25),
+    cache_write_cost     DECIMAL(38, 25),
+    cache_write_1h_cost  DECIMAL(38, 25),
+    output_cost          DECIMAL(38, 25),
+    web_search_cost      DECIMAL(38, 25),
+    request_cost         DECIMAL(38, 25),
+    total_cost           DECIMAL(38, 25)
+);
+COMMENT ON TABLE mart_daily_spend IS 'Daily spend. Grain: one row per UTC day, provider, model, project, user_id, api_key_id and status that had calls. Tokens and costs are sums over those calls; unpriced calls count in calls and unpriced_calls, and add nothing to the costs.';
+COMMENT ON COLUMN mart_daily_spend.day IS 'UTC day of event_at.';
+COMMENT ON COLUMN mart_daily_spend.provider IS 'As in fct_requests.';
+COMMENT ON COLUMN mart_daily_spend.model IS 'As in fct_requests.';
+COMMENT ON COLUMN mart_daily_spend.project IS 'As in fct_requests.';
+COMMENT ON COLUMN mart_daily_spend.user_id IS 'As in fct_requests.';
+COMMENT ON COLUMN mart_daily_spend.api_key_id IS 'As in fct_requests.';
+COMMENT ON COLUMN mart_daily_spend.status IS 'As in fct_requests.';
+COMMENT ON COLUMN mart_daily_spend.calls IS 'Calls in the group.';
+COMMENT ON COLUMN mart_daily_spend.unpriced_calls IS 'Calls whose model has no price (their cost is unknown).';
+COMMENT ON COLUMN mart_daily_spend.input_tokens IS 'Sum of fct_requests.input_tokens.';
+COMMENT ON COLUMN mart_daily_spend.cache_read_tokens IS 'Sum of fct_requests.cache_read_tokens.';
+COMMENT ON COLUMN mart_daily_spend.cache_write_tokens IS 'Sum of fct_requests.cache_write_tokens.';
+COMMENT ON COLUMN mart_daily_spend.cache_write_1h_tokens IS 'Sum of fct_requests.cache_write_1h_tokens.';
+COMMENT ON COLUMN mart_daily_spend.output_tokens IS 'Sum of fct_requests.output_tokens.';
+COMMENT ON COLUMN mart_daily_spend.reasoning_tokens IS 'Sum of fct_requests.reasoning_tokens.';
+COMMENT ON COLUMN mart_daily_spend.web_search_requests IS 'Sum of fct_requests.web_search_requests.';
+COMMENT ON COLUMN mart_daily_spend.input_cost IS 'Sum of fct_costs.input_cost.';
+COMMENT ON COLUMN mart_daily_spend.cache_read_cost IS 'Sum of fct_costs.cache_read_cost.';
+COMMENT ON COLUMN mart_daily_spend.cache_write_cost IS 'Sum of fct_costs.cache_write_cost.';
+COMMENT ON COLUMN mart_daily_spend.cache_write_1h_cost IS 'Sum of fct_costs.cache_write_1h_cost.';
+COMMENT ON COLUMN mart_daily_spend.output_cost IS 'Sum of fct_costs.output_cost.';
+COMMENT ON COLUMN mart_daily_spend.web_search_cost IS 'Sum of fct_costs.web_search_cost.';
+COMMENT ON COLUMN mart_daily_spend.request_cost IS 'Sum of fct_costs.request_cost.';
+COMMENT ON COLUMN mart_daily_spend.total_cost IS 'Sum of fct_costs.total_cost.';
+-- Views over fct_costs that analysts and checks rely on.
+CREATE OR REPLACE VIEW unpriced_models AS
+SELECT f.provider, f.model, count(*) AS calls,
+       sum(f.input_tokens) AS input_tokens, sum(f.cache_read_tokens) AS cache_read_tokens,
+       sum(f.cache_write_tokens + f.cache_write_1h_tokens) AS cache_write_tokens,
+       sum(f.output_tokens) AS output_tokens,
+       min(f.event_at) AS first_seen, max(f.event_at) AS last_seen
+FROM fct_requests f
+JOIN fct_costs c USING (dedup_key)
+WHERE NOT c.is_priced AND f.status = 'ok'
+GROUP BY ALL
+ORDER BY calls DESC;
+COMMENT ON VIEW unpriced_models IS 'Calls whose model matches nothing in the price book (nor an override): never priced at $0, listed here with their tokens. Grain: one row per (provider, model) string.';
+
+CREATE OR REPLACE VIEW cost_vs_reported AS
+SELECT f.request_id, f.provider, f.model, f.event_at, f.provider_reported_cost,
+       c.total_cost, c.total_cost - f.provider_reported_cost AS difference
+FROM fct_requests f
+JOIN fct_costs c USING (dedup_key)
+WHERE f.provider_reported_cost IS NOT NULL
+  AND (c.total_cost IS NULL OR c.total_cost <> f.provider_reported_cost);
+COMMENT ON VIEW cost_vs_reported IS 'Calls where the provider reported its own cost (OpenRouter usage.cost) and it differs from the computed one. Grain: one row per such call.';
+COMMENT ON COLUMN unpriced_models.provider IS 'As in fct_requests.';
+COMMENT ON COLUMN unpriced_models.model IS 'Model string that matched no price; add it to pricing/overrides.yaml or wait for the package.';
+COMMENT ON COLUMN unpriced_models.calls IS 'Successful calls with this model.';
+COMMENT ON COLUMN unpriced_models.input_tokens IS 'Their input tokens (base rate bucket).';
+COMMENT ON COLUMN unpriced_models.cache_read_tokens IS 'Their cache-read tokens.';
+COMMENT ON COLUMN unpriced_models.cache_write_tokens IS 'Their cache-write tokens, both lifetimes.';
+COMMENT ON COLUMN unpriced_models.output_tokens IS 'Their output tokens.';
+COMMENT ON COLUMN unpriced_models.first_seen IS 'First event_at with this model.';
+COMMENT ON COLUMN unpriced_models.last_seen IS 'Last event_at with this model.';
+COMMENT ON COLUMN cost_vs_reported.request_id IS 'As in fct_requests.';
+COMMENT ON COLUMN cost_vs_reported.provider IS 'As in fct_requests.';
+COMMENT ON COLUMN cost_vs_reported.model IS 'As in fct_requests.';
+COMMENT ON COLUMN cost_vs_reported.event_at IS 'As in fct_requests.';
+COMMENT ON COLUMN cost_vs_reported.provider_reported_cost IS 'The provider''s own cost for the call (USD).';
+COMMENT ON COLUMN cost_vs_reported.total_cost IS 'The computed cost (fct_costs.total_cost); NULL when unpriced.';
+COMMENT ON COLUMN cost_vs_reported.difference IS 'total_cost - provider_reported_cost.';
