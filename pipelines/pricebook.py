@@ -175,7 +175,7 @@ def load_prices(conn, version: str) -> int:
         conn.execute(
             "INSERT INTO dim_price BY NAME SELECT * REPLACE ("
             "unit_price::DECIMAL(30, 18) AS unit_price, "
-            "price_per_unit::DECIMAL(38, 24) AS price_per_unit) FROM price_rows")
+            "price_per_unit::DECIMAL(18, 12) AS price_per_unit) FROM price_rows")
     finally:
         conn.unregister("price_rows")
     return len(rows)

@@ -1,30 +1,80 @@
 -- Cost of every call at the price in force at its event_at, in exact DECIMAL. Rebuilt whole
 -- on every run, so one materialization re-prices everything under the current price book.
+-- The rate of a price key for a call: its tiers are cliffs on the call's total input tokens.
+CREATE OR REPLACE TEMP MACRO tier_rate(tiers, total_input) AS
+    CASE WHEN len(tiers) > 3 AND total_input > tiers[4].start THEN tiers[4].price
+         WHEN len(tiers) > 2 AND total_input > tiers[3].start THEN tiers[3].price
+         WHEN len(tiers) > 1 AND total_input > tiers[2].start THEN tiers[2].price
+         ELSE tiers[1].price END;
+
 DELETE FROM fct_costs;
 INSERT INTO fct_costs BY NAME
-WITH calls AS (
+-- Prices change only on the dates and at the times of day the price book names. Each call is
+-- therefore priced as of the last such boundary at or before it (its "day" and "time_of_day"
+-- below): the same prices, and far fewer distinct keys to resolve than calls.
+WITH date_boundaries AS (
+    SELECT DISTINCT price_provider, price_model, start_date AS boundary
+    FROM dim_price WHERE constraint_kind = 'start_date'
+),
+time_boundaries AS (
+    SELECT DISTINCT price_provider, price_model, unnest([start_time, end_time]) AS boundary
+    FROM dim_price WHERE constraint_kind = 'time_of_day'
+),
+matched AS (
     SELECT f.request_id, f.dedup_key, f.provider, f.model, f.event_at, f.status, f.is_batch,
            f.service_tier, f.input_tokens, f.cache_read_tokens, f.cache_write_tokens,
            f.cache_write_1h_tokens, f.output_tokens, f.reasoning_tokens, f.web_search_requests,
            f.input_tokens + f.cache_read_tokens + f.cache_write_tokens
                + f.cache_write_1h_tokens AS total_input,
-           m.price_provider, m.price_model, coalesce(m.via_fallback, false) AS via_fallback
+           m.price_provider, m.price_model, coalesce(m.via_fallback, false) AS via_fallback,
+           f.event_at::DATE AS event_day, f.event_at::TIME AS event_time
     FROM fct_requests f
     LEFT JOIN dim_model m ON m.provider = f.provider AND m.model IS NOT DISTINCT FROM f.model
 ),
-time_of_day_models AS (
-    SELECT DISTINCT price_provider, price_model FROM dim_price
-    WHERE constraint_kind = 'time_of_day'
+call_days AS (
+    SELECT DISTINCT price_provider, price_model, event_day FROM matched
+    WHERE price_model IS NOT NULL
+),
+day_periods AS (
+    SELECT c.price_provider, c.price_model, c.event_day,
+           coalesce(d.boundary, DATE '0001-01-01') AS day
+    FROM call_days c
+    ASOF LEFT JOIN date_boundaries d
+        ON d.price_provider = c.price_provider AND d.price_model = c.price_model
+        AND c.event_day >= d.boundary
+),
+call_times AS (
+    SELECT DISTINCT price_provider, price_model, event_time FROM matched
+    WHERE (price_provider, price_model) IN (SELECT (price_provider, price_model)
+                                            FROM time_boundaries)
+),
+time_slots AS (
+    SELECT c.price_provider, c.price_model, c.event_time,
+           coalesce(t.boundary, TIME '00:00:00') AS time_of_day
+    FROM call_times c
+    ASOF LEFT JOIN time_boundaries t
+        ON t.price_provider = c.price_provider AND t.price_model = c.price_model
+        AND c.event_time >= t.boundary
+),
+calls AS (
+    SELECT c.*, coalesce(d.day, DATE '0001-01-01') AS day,
+           coalesce(t.time_of_day, TIME '00:00:00') AS time_of_day,
+           hash(c.price_provider, c.price_model, c.via_fallback, d.day, t.time_of_day,
+                c.is_batch, c.service_tier) AS price_key_id
+    FROM matched c
+    LEFT JOIN day_periods d
+        ON d.price_provider = c.price_provider AND d.price_model = c.price_model
+        AND d.event_day = c.event_day
+    LEFT JOIN time_slots t
+        ON t.price_provider = c.price_provider AND t.price_model = c.price_model
+        AND t.event_time = c.event_time
 ),
 -- Everything that decides a call's prices; many calls share one key.
 price_keys AS (
-    SELECT DISTINCT c.price_provider, c.price_model, c.via_fallback,
-           c.event_at::DATE AS day,
-           CASE WHEN t.price_model IS NOT NULL THEN c.event_at::TIME END AS time_of_day,
-           c.is_batch, c.service_tier
-    FROM calls c
-    LEFT JOIN time_of_day_models t USING (price_provider, price_model)
-    WHERE c.price_model IS NOT NULL
+    SELECT DISTINCT price_key_id, price_provider, price_model, via_fallback, day, time_of_day,
+           is_batch, service_tier
+    FROM calls
+    WHERE price_model IS NOT NULL
 ),
 price_sets AS (
     SELECT DISTINCT price_provider, price_model, set_kind, set_ordinal, constraint_kind,
@@ -96,7 +146,7 @@ effective_prices AS (
 ),
 -- One row per price key: each price key's tiers as a list, ascending.
 resolved AS (
-    SELECT price_provider, price_model, via_fallback, day, time_of_day, is_batch, service_tier,
+    SELECT price_key_id,
            bool_or(is_batch_price) AS has_batch_price,
            list({'start': tier_start, 'price': price_per_unit} ORDER BY tier_start)
                FILTER (WHERE price_key = 'input_mtok') AS input_tiers,
@@ -123,30 +173,17 @@ resolved AS (
 -- bucket the price book does not price separately pays the rate of the bucket it is part of.
 rates AS (
     SELECT c.*, r.has_batch_price,
-           list_last(list_filter(r.input_tiers,
-               lambda t: t.start = 0 OR c.total_input > t.start)).price AS input_rate,
-           list_last(list_filter(r.cache_read_tiers,
-               lambda t: t.start = 0 OR c.total_input > t.start)).price AS cache_read_rate,
-           list_last(list_filter(r.cache_write_tiers,
-               lambda t: t.start = 0 OR c.total_input > t.start)).price AS cache_write_rate,
-           list_last(list_filter(r.cache_write_5m_tiers,
-               lambda t: t.start = 0 OR c.total_input > t.start)).price AS cache_write_5m_rate,
-           list_last(list_filter(r.cache_write_1h_tiers,
-               lambda t: t.start = 0 OR c.total_input > t.start)).price AS cache_write_1h_rate,
-           list_last(list_filter(r.output_tiers,
-               lambda t: t.start = 0 OR c.total_input > t.start)).price AS output_rate,
-           list_last(list_filter(r.output_reasoning_tiers,
-               lambda t: t.start = 0 OR c.total_input > t.start)).price AS reasoning_rate,
-           list_last(list_filter(r.web_search_tiers,
-               lambda t: t.start = 0 OR c.total_input > t.start)).price AS web_search_rate,
-           list_last(list_filter(r.request_tiers,
-               lambda t: t.start = 0 OR c.total_input > t.start)).price AS request_rate
+           tier_rate(r.input_tiers, c.total_input) AS input_rate,
+           tier_rate(r.cache_read_tiers, c.total_input) AS cache_read_rate,
+           tier_rate(r.cache_write_tiers, c.total_input) AS cache_write_rate,
+           tier_rate(r.cache_write_5m_tiers, c.total_input) AS cache_write_5m_rate,
+           tier_rate(r.cache_write_1h_tiers, c.total_input) AS cache_write_1h_rate,
+           tier_rate(r.output_tiers, c.total_input) AS output_rate,
+           tier_rate(r.output_reasoning_tiers, c.total_input) AS reasoning_rate,
+           tier_rate(r.web_search_tiers, c.total_input) AS web_search_rate,
+           tier_rate(r.request_tiers, c.total_input) AS request_rate
     FROM calls c
-    LEFT JOIN resolved r
-        ON r.price_provider = c.price_provider AND r.price_model = c.price_model
-        AND r.via_fallback = c.via_fallback AND r.day = c.event_at::DATE
-        AND r.is_batch = c.is_batch AND r.service_tier IS NOT DISTINCT FROM c.service_tier
-        AND (r.time_of_day IS NULL OR r.time_of_day = c.event_at::TIME)
+    LEFT JOIN resolved r USING (price_key_id)
 ),
 bucket_costs AS (
     SELECT *,
@@ -165,23 +202,32 @@ bucket_costs AS (
            web_search_requests * coalesce(web_search_rate, 0) AS web_search_list,
            CASE WHEN status = 'ok' THEN coalesce(request_rate, 0) ELSE 0 END AS request_list
     FROM rates
+),
+-- Token rates carry 12 decimals and the batch factor one more: the casts below are exact.
+rounded AS (
+    SELECT *,
+           (input_list * batch_factor)::DECIMAL(18, 13) AS input_cost,
+           (cache_read_list * batch_factor)::DECIMAL(18, 13) AS cache_read_cost,
+           (cache_write_list * batch_factor)::DECIMAL(18, 13) AS cache_write_cost,
+           (cache_write_1h_list * batch_factor)::DECIMAL(18, 13) AS cache_write_1h_cost,
+           (output_list * batch_factor)::DECIMAL(18, 13) AS output_cost,
+           web_search_list::DECIMAL(18, 13) AS web_search_cost,
+           request_list::DECIMAL(18, 13) AS request_cost
+    FROM bucket_costs
 )
 SELECT request_id, dedup_key, provider, model, price_provider, price_model, event_at,
        price_model IS NOT NULL AS is_priced,
-       CASE WHEN price_model IS NOT NULL THEN input_list * batch_factor END AS input_cost,
-       CASE WHEN price_model IS NOT NULL THEN cache_read_list * batch_factor END
-           AS cache_read_cost,
-       CASE WHEN price_model IS NOT NULL THEN cache_write_list * batch_factor END
-           AS cache_write_cost,
-       CASE WHEN price_model IS NOT NULL THEN cache_write_1h_list * batch_factor END
-           AS cache_write_1h_cost,
-       CASE WHEN price_model IS NOT NULL THEN output_list * batch_factor END AS output_cost,
-       CASE WHEN price_model IS NOT NULL THEN web_search_list END AS web_search_cost,
-       CASE WHEN price_model IS NOT NULL THEN request_list END AS request_cost,
+       CASE WHEN price_model IS NOT NULL THEN input_cost END AS input_cost,
+       CASE WHEN price_model IS NOT NULL THEN cache_read_cost END AS cache_read_cost,
+       CASE WHEN price_model IS NOT NULL THEN cache_write_cost END AS cache_write_cost,
+       CASE WHEN price_model IS NOT NULL THEN cache_write_1h_cost END AS cache_write_1h_cost,
+       CASE WHEN price_model IS NOT NULL THEN output_cost END AS output_cost,
+       CASE WHEN price_model IS NOT NULL THEN web_search_cost END AS web_search_cost,
+       CASE WHEN price_model IS NOT NULL THEN request_cost END AS request_cost,
        CASE WHEN price_model IS NOT NULL
-            THEN (input_list + cache_read_list + cache_write_list + cache_write_1h_list
-                  + output_list) * batch_factor + web_search_list + request_list
+            THEN input_cost + cache_read_cost + cache_write_cost + cache_write_1h_cost
+                 + output_cost + web_search_cost + request_cost
        END AS total_cost,
        batch_factor < 1 AS batch_discount_applied,
        $pricebook_version AS pricebook_version
-FROM bucket_costs;
+FROM rounded;

@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS dim_price (
     tier_start       BIGINT NOT NULL,
     unit_price       DECIMAL(30, 18) NOT NULL,
     per              BIGINT NOT NULL,
-    price_per_unit   DECIMAL(38, 24) NOT NULL,
+    price_per_unit   DECIMAL(18, 12) NOT NULL,
     pricebook_version VARCHAR NOT NULL
 );
 COMMENT ON TABLE dim_price IS 'Price book. Grain: one row per price-book model, price set, price key and tier. Standard sets (set_kind standard) are chosen by date or time of day: of the sets whose constraint holds at the call''s time the highest set_ordinal wins, and if none holds, set 0. Variant sets (set_kind variant) override single keys when the call''s context matches when_key = when_value (processing = batch, service_tier = flex/priority/…); the lowest set_ordinal wins per key. Tiers are cliffs: the whole call pays the price of the highest tier_start its total input tokens exceed.';
@@ -32,7 +32,7 @@ COMMENT ON COLUMN dim_price.price_key IS 'What is priced: input_mtok, cache_read
 COMMENT ON COLUMN dim_price.tier_start IS '0 for the base price; otherwise the total-input-token count a call must exceed for this price.';
 COMMENT ON COLUMN dim_price.unit_price IS 'USD per `per` units, exactly as the package states it.';
 COMMENT ON COLUMN dim_price.per IS 'Units the unit price is for: 1,000,000 tokens or 1,000 searches/requests.';
-COMMENT ON COLUMN dim_price.price_per_unit IS 'unit_price / per, exact: USD for one token, search or request.';
+COMMENT ON COLUMN dim_price.price_per_unit IS 'unit_price / per: USD for one token, search or request, to 1e-12 USD (exact for prices with up to 6 decimals per million tokens).';
 COMMENT ON COLUMN dim_price.pricebook_version IS 'Price-book version these rows belong to (package version and data fingerprint).';
 
 CREATE TABLE IF NOT EXISTS dim_model (

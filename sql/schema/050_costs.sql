@@ -8,18 +8,18 @@ CREATE TABLE IF NOT EXISTS fct_costs (
     price_model            VARCHAR,
     event_at               TIMESTAMP,
     is_priced              BOOLEAN NOT NULL,
-    input_cost             DECIMAL(38, 25),
-    cache_read_cost        DECIMAL(38, 25),
-    cache_write_cost       DECIMAL(38, 25),
-    cache_write_1h_cost    DECIMAL(38, 25),
-    output_cost            DECIMAL(38, 25),
-    web_search_cost        DECIMAL(38, 25),
-    request_cost           DECIMAL(38, 25),
-    total_cost             DECIMAL(38, 25),
+    input_cost             DECIMAL(18, 13),
+    cache_read_cost        DECIMAL(18, 13),
+    cache_write_cost       DECIMAL(18, 13),
+    cache_write_1h_cost    DECIMAL(18, 13),
+    output_cost            DECIMAL(18, 13),
+    web_search_cost        DECIMAL(18, 13),
+    request_cost           DECIMAL(18, 13),
+    total_cost             DECIMAL(18, 13),
     batch_discount_applied BOOLEAN NOT NULL,
     pricebook_version      VARCHAR NOT NULL
 );
-COMMENT ON TABLE fct_costs IS 'Cost of each call in USD, exact DECIMAL, at the price in force at its event_at. Grain: one row per fct_requests row (join on dedup_key or request_id). Unmatched models have is_priced = false and NULL costs, never $0 (see unpriced_models).';
+COMMENT ON TABLE fct_costs IS 'Cost of each call in USD, exact DECIMAL(18,13) (prices are kept per token to 1e-12 USD, exact for every price stated with up to 6 decimals per million tokens; the few price-book entries carrying float artifacts such as 0.18000000000000002 are rounded there), at the price in force at its event_at. Grain: one row per fct_requests row (join on dedup_key or request_id). Unmatched models have is_priced = false and NULL costs, never $0 (see unpriced_models).';
 COMMENT ON COLUMN fct_costs.request_id IS 'As in fct_requests.';
 COMMENT ON COLUMN fct_costs.dedup_key IS 'As in fct_requests: the join key.';
 COMMENT ON COLUMN fct_costs.provider IS 'As in fct_requests.';
@@ -56,14 +56,14 @@ CREATE TABLE IF NOT EXISTS mart_daily_spend (
     output_tokens        HUGEINT,
     reasoning_tokens     HUGEINT,
     web_search_requests  HUGEINT,
-    input_cost           DECIMAL(38, 25),
-    cache_read_cost      DECIMAL(38, 25),
-    cache_write_cost     DECIMAL(38, 25),
-    cache_write_1h_cost  DECIMAL(38, 25),
-    output_cost          DECIMAL(38, 25),
-    web_search_cost      DECIMAL(38, 25),
-    request_cost         DECIMAL(38, 25),
-    total_cost           DECIMAL(38, 25)
+    input_cost           DECIMAL(38, 13),
+    cache_read_cost      DECIMAL(38, 13),
+    cache_write_cost     DECIMAL(38, 13),
+    cache_write_1h_cost  DECIMAL(38, 13),
+    output_cost          DECIMAL(38, 13),
+    web_search_cost      DECIMAL(38, 13),
+    request_cost         DECIMAL(38, 13),
+    total_cost           DECIMAL(38, 13)
 );
 COMMENT ON TABLE mart_daily_spend IS 'Daily spend. Grain: one row per UTC day, provider, model, project, user_id, api_key_id and status that had calls. Tokens and costs are sums over those calls; unpriced calls count in calls and unpriced_calls, and add nothing to the costs.';
 COMMENT ON COLUMN mart_daily_spend.day IS 'UTC day of event_at.';
