@@ -9,6 +9,7 @@ from pathlib import Path
 DEFAULT_LANDING = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_NIGHTLY_CRON = "0 2 * * *"  # 02:00 UTC
+DEFAULT_PRICE_OVERRIDES = Path(__file__).resolve().parent.parent / "pricing" / "overrides.yaml"
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Settings:
     warehouse: Path
     nightly_cron: str
     workers: int  # 0 = one per CPU
+    price_overrides: Path
 
 
 def resolve(landing: str | Path | None = None, warehouse: str | Path | None = None) -> Settings:
@@ -27,4 +29,6 @@ def resolve(landing: str | Path | None = None, warehouse: str | Path | None = No
                        or DEFAULT_WAREHOUSE).resolve(),
         nightly_cron=env.get("TOKENWORKS_NIGHTLY_CRON") or DEFAULT_NIGHTLY_CRON,
         workers=int(env.get("TOKENWORKS_WORKERS") or 0),
+        price_overrides=Path(env.get("TOKENWORKS_PRICE_OVERRIDES")
+                             or DEFAULT_PRICE_OVERRIDES).resolve(),
     )

@@ -45,6 +45,7 @@ from dagster import (
 from pydantic import PrivateAttr
 
 from pipelines import checks, config, ingest, pricebook
+from pipelines import overrides as overrides_file
 from pipelines.warehouse import RunWorkspace, Warehouse
 
 GROUP = "ingestion"
@@ -61,6 +62,7 @@ class TokenworksWarehouse(ConfigurableResource):
     warehouse: str
     workers: int = 0
     show_progress: bool = False
+    price_overrides: str = ""
 
     _stack: ExitStack | None = PrivateAttr(default=None)
     _workspace: RunWorkspace | None = PrivateAttr(default=None)
@@ -86,6 +88,11 @@ class TokenworksWarehouse(ConfigurableResource):
     def published(self) -> Warehouse:
         return Warehouse(self.warehouse)
 
+    def overrides(self) -> overrides_file.Overrides:
+        """Validated on every use: a bad entry fails the run before anything is priced."""
+        return overrides_file.load(Path(self.price_overrides) if self.price_overrides
+                                    else None)
+
 
 def _progress_printer():
     from pipelines.cli import ProgressLine
@@ -101,7 +108,7 @@ def landing_files(context: AssetExecutionContext, tokenworks: TokenworksWarehous
     started = time.perf_counter()
     manifest = ingest.published_manifest(tokenworks.published())
     plan = ingest.plan_run(Path(tokenworks.landing), manifest)
-    if plan.has_work or ingest.needs_repricing(tokenworks.published()):
+    if plan.has_work or ingest.needs_repricing(tokenworks.published(), tokenworks.overrides()):
         ingest.save_plan(tokenworks.workspace.connect(), plan, context.run.run_id)
     counts = plan.counts()
     return MaterializeResult(metadata={
@@ -188,8 +195,10 @@ def _timed(step, *args) -> tuple[object, float]:
 def dim_price(tokenworks: TokenworksWarehouse) -> MaterializeResult:
     if not tokenworks.workspace.has_work:
         return MaterializeResult(metadata={"rows": 0, "seconds": 0.0, "note": "nothing to do"})
-    version = pricebook.pricebook_version()
-    rows, seconds = _timed(pricebook.load_prices, tokenworks.workspace.connect(), version)
+    overrides = tokenworks.overrides()
+    version = pricebook.pricebook_version(overrides)
+    rows, seconds = _timed(pricebook.load_prices, tokenworks.workspace.connect(), version,
+                           overrides)
     return MaterializeResult(metadata={"rows": rows, "pricebook_version": version,
                                        "seconds": seconds})
 
@@ -201,8 +210,9 @@ def dim_model(tokenworks: TokenworksWarehouse) -> MaterializeResult:
     if not tokenworks.workspace.has_work:
         return MaterializeResult(metadata={"rows": 0, "seconds": 0.0, "note": "nothing to do"})
     conn = tokenworks.workspace.connect()
+    overrides = tokenworks.overrides()
     (matched, unmatched), seconds = _timed(pricebook.match_models, conn,
-                                           pricebook.pricebook_version())
+                                           pricebook.pricebook_version(overrides), overrides)
     rows = conn.execute("SELECT count(*) FROM dim_model").fetchone()[0]
     return MaterializeResult(metadata={"rows": rows, "matched_now": matched,
                                        "unmatched": unmatched, "seconds": seconds})
@@ -215,7 +225,8 @@ def fct_costs(tokenworks: TokenworksWarehouse) -> MaterializeResult:
     if not tokenworks.workspace.has_work:
         return MaterializeResult(metadata={"rows": 0, "seconds": 0.0, "note": "nothing to do"})
     conn = tokenworks.workspace.connect()
-    _, seconds = _timed(pricebook.cost_calls, conn, pricebook.pricebook_version())
+    _, seconds = _timed(pricebook.cost_calls, conn,
+                        pricebook.pricebook_version(tokenworks.overrides()))
     rows, unpriced = conn.execute(
         "SELECT count(*), count(*) FILTER (NOT is_priced) FROM fct_costs").fetchone()
     return MaterializeResult(metadata={"rows": rows, "unpriced_calls": unpriced,
@@ -319,7 +330,8 @@ def build_definitions(settings: config.Settings | None = None, *, show_progress:
         executor=in_process_executor,
         resources={"tokenworks": TokenworksWarehouse(
             landing=str(settings.landing), warehouse=str(settings.warehouse),
-            workers=settings.workers, show_progress=show_progress)},
+            workers=settings.workers, show_progress=show_progress,
+            price_overrides=str(settings.price_overrides))},
     )
 
 

@@ -27,6 +27,7 @@ import polars as pl
 
 from pipelines import checks, pricebook
 from pipelines import landing as lf
+from pipelines import overrides as price_overrides_module
 from pipelines.parsing import CALL_COLUMNS, Rejected, parse_record, parse_stream_document
 from pipelines.warehouse import Warehouse, read_sql
 
@@ -685,10 +686,10 @@ def published_pricebook_version(warehouse: Warehouse) -> str | None:
         conn.close()
 
 
-def needs_repricing(warehouse: Warehouse) -> bool:
+def needs_repricing(warehouse: Warehouse, price_overrides=None) -> bool:
     """A warehouse priced with another price book (or never priced) is re-priced whole."""
-    return (warehouse.path.exists()
-            and published_pricebook_version(warehouse) != pricebook.pricebook_version())
+    return (warehouse.path.exists() and published_pricebook_version(warehouse)
+            != pricebook.pricebook_version(price_overrides))
 
 
 def empty_summary(run_id: str, plan: Plan) -> RunSummary:
@@ -697,9 +698,10 @@ def empty_summary(run_id: str, plan: Plan) -> RunSummary:
 
 def run_ingest(landing: Path, warehouse_path: Path, *, workers: int = 0,
                chunk_bytes: int = CHUNK_BYTES, progress: Progress | None = None,
-               run_id: str | None = None) -> RunSummary:
+               run_id: str | None = None, price_overrides: Path | None = None) -> RunSummary:
     """The ingestion job without Dagster: the same steps the assets run, in the same order,
     with the same checks gating publication."""
+    overrides = price_overrides_module.load(price_overrides)
     warehouse = Warehouse(warehouse_path)
     run_id = run_id or new_run_id()
     started = time.perf_counter()
@@ -708,7 +710,7 @@ def run_ingest(landing: Path, warehouse_path: Path, *, workers: int = 0,
         workspace = warehouse.workspace(run_id)
         try:
             plan = plan_run(landing, published_manifest(warehouse))
-            if not plan.has_work and not needs_repricing(warehouse):
+            if not plan.has_work and not needs_repricing(warehouse, overrides):
                 summary = empty_summary(run_id, plan)
                 summary.seconds = round(time.perf_counter() - started, 3)
                 return summary
@@ -721,7 +723,7 @@ def run_ingest(landing: Path, warehouse_path: Path, *, workers: int = 0,
             if failed:
                 raise ChecksFailed("; ".join(c.describe() for c in failed)
                                    + ": nothing was published")
-            pricebook.price_all(conn)
+            pricebook.price_all(conn, overrides)
             summary = finish_run(conn, run_id)
             workspace.publish()
             return summary

@@ -111,13 +111,43 @@ def model_price_rows(provider: types.Provider, model: types.ModelInfo) -> list[P
     return rows
 
 
-def all_price_rows() -> list[PriceRow]:
+OVERRIDE_PROVIDER = "override"
+
+
+def all_price_rows(overrides=None) -> list[PriceRow]:
+    """The package's price rows, plus the overrides file's custom models and corrections."""
     snapshot = data_snapshot.get_snapshot()
     rows: list[PriceRow] = []
     for provider in snapshot.providers:
         for model in provider.models:
             rows += model_price_rows(provider, model)
+    if overrides is None:
+        return rows
+    for custom in overrides.custom_models:
+        rows += _price_rows(OVERRIDE_PROVIDER, custom.price_model, "standard", 0, None,
+                            types.ModelPrice(**custom.prices), None)
+    for correction in overrides.corrections:
+        rows += _corrected_set(rows, correction)
     return rows
+
+
+def _corrected_set(rows: list[PriceRow], correction) -> list[PriceRow]:
+    """A correction is a new standard set from its date: the model's latest set with the
+    corrected keys replaced (the package's own way to change a price from a date)."""
+    own = [r for r in rows if r.set_kind == "standard"
+           and (r.price_provider, r.price_model) == (correction.provider, correction.model)]
+    if not own:
+        raise LookupError(f"correction for {correction.provider}/{correction.model}: no such "
+                          "model in the price book (for a model it lacks, use custom_models)")
+    latest = max(r.set_ordinal for r in own)
+    kept = [r for r in own if r.set_ordinal == latest and r.price_key not in correction.prices]
+    new = [PriceRow(**{**r.__dict__, "set_ordinal": latest + 1, "constraint_kind": "start_date",
+                       "start_date": correction.valid_from, "start_time": None,
+                       "end_time": None}) for r in kept]
+    new += _price_rows(correction.provider, correction.model, "standard", latest + 1,
+                       types.StartDateConstraint(correction.valid_from),
+                       types.ModelPrice(**correction.prices), None)
+    return new
 
 
 @dataclass(frozen=True)
@@ -129,10 +159,17 @@ class ModelMatch:
     via_fallback: bool  # priced from another provider's list (e.g. Azure -> OpenAI)
 
 
-def match_model(provider_id: str | None, model_ref: str | None) -> ModelMatch:
-    """The package's own matching: its provider lookup, model match rules and fallbacks."""
+def match_model(provider_id: str | None, model_ref: str | None, overrides=None) -> ModelMatch:
+    """Custom models of the overrides file first, then the package's own matching: its
+    provider lookup, model match rules and fallbacks."""
     if not provider_id or not model_ref:
         return ModelMatch(provider_id or "", model_ref or "", None, None, False)
+    for custom in overrides.custom_models if overrides else ():
+        if custom.provider == provider_id and (
+                model_ref == custom.model if custom.match == "exact"
+                else model_ref.startswith(custom.model)):
+            return ModelMatch(provider_id, model_ref, OVERRIDE_PROVIDER, custom.price_model,
+                              False)
     snapshot = data_snapshot.get_snapshot()
     try:
         provider, model = snapshot.find_provider_model(model_ref, None, provider_id, None)
@@ -143,7 +180,7 @@ def match_model(provider_id: str | None, model_ref: str | None) -> ModelMatch:
 
 
 def snapshot_fingerprint() -> str:
-    """Changes whenever the exported price rows change."""
+    """Changes whenever the package's exported price rows change."""
     digest = hashlib.blake2b(digest_size=8)
     for row in all_price_rows():
         digest.update(repr(row).encode())
@@ -153,15 +190,19 @@ def snapshot_fingerprint() -> str:
 # ------------------------------------------------------------------------ into the warehouse
 
 
-def pricebook_version() -> str:
-    return f"{package_version()} ({snapshot_fingerprint()})"
+def pricebook_version(overrides=None) -> str:
+    version = f"{package_version()} ({snapshot_fingerprint()})"
+    if overrides is not None and overrides.fingerprint != "none":
+        version += f" + overrides {overrides.fingerprint}"
+    return version
 
 
-def load_prices(conn, version: str) -> int:
-    """Replace dim_price with the package's price rows; returns the row count."""
+def load_prices(conn, version: str, overrides=None) -> int:
+    """Replace dim_price with the price rows and price_discounts with the overrides'
+    discounts; returns the price row count."""
     import polars as pl
 
-    rows = all_price_rows()
+    rows = all_price_rows(overrides)
     frame = pl.DataFrame(
         [{**row.__dict__, "unit_price": str(row.unit_price),
           "price_per_unit": str(row.unit_price / row.per), "pricebook_version": version}
@@ -178,10 +219,15 @@ def load_prices(conn, version: str) -> int:
             "price_per_unit::DECIMAL(18, 12) AS price_per_unit) FROM price_rows")
     finally:
         conn.unregister("price_rows")
+    conn.execute("DELETE FROM price_discounts")
+    for ordinal, d in enumerate(overrides.discounts if overrides else ()):
+        conn.execute("INSERT INTO price_discounts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     [ordinal, d.provider, d.model, d.project, str(d.percent), d.valid_from,
+                      d.until, version])
     return len(rows)
 
 
-def match_models(conn, version: str) -> tuple[int, int]:
+def match_models(conn, version: str, overrides=None) -> tuple[int, int]:
     """Match each (provider, model) string of the ledger not yet matched by this price-book
     version; returns (newly matched strings, unmatched strings in all)."""
     conn.execute("DELETE FROM dim_model WHERE pricebook_version <> ?", [version])
@@ -189,7 +235,7 @@ def match_models(conn, version: str) -> tuple[int, int]:
         "SELECT DISTINCT f.provider, f.model FROM fct_requests f "
         "ANTI JOIN dim_model m ON m.provider = f.provider AND m.model = f.model "
         "WHERE f.provider IS NOT NULL AND f.model IS NOT NULL").fetchall()
-    matches = [match_model(provider, model) for provider, model in todo]
+    matches = [match_model(provider, model, overrides) for provider, model in todo]
     if matches:
         conn.executemany("INSERT INTO dim_model VALUES (?, ?, ?, ?, ?, ?)",
                          [(m.provider, m.model, m.price_provider, m.price_model, m.via_fallback,
@@ -221,11 +267,11 @@ def published_version(conn) -> str | None:
     return row[0] if row else None
 
 
-def price_all(conn, version: str | None = None) -> dict:
+def price_all(conn, overrides=None) -> dict:
     """Load the price book, match new model strings, cost every call, rebuild the marts."""
-    version = version or pricebook_version()
-    price_rows = load_prices(conn, version)
-    matched, unmatched = match_models(conn, version)
+    version = pricebook_version(overrides)
+    price_rows = load_prices(conn, version, overrides)
+    matched, unmatched = match_models(conn, version, overrides)
     cost_calls(conn, version)
     build_marts(conn)
     priced, unpriced = conn.execute(

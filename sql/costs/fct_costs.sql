@@ -27,7 +27,7 @@ matched AS (
            f.input_tokens + f.cache_read_tokens + f.cache_write_tokens
                + f.cache_write_1h_tokens AS total_input,
            m.price_provider, m.price_model, coalesce(m.via_fallback, false) AS via_fallback,
-           f.event_at::DATE AS event_day, f.event_at::TIME AS event_time
+           f.project, f.event_at::DATE AS event_day, f.event_at::TIME AS event_time
     FROM fct_requests f
     LEFT JOIN dim_model m ON m.provider = f.provider AND m.model IS NOT DISTINCT FROM f.model
 ),
@@ -203,17 +203,58 @@ bucket_costs AS (
            CASE WHEN status = 'ok' THEN coalesce(request_rate, 0) ELSE 0 END AS request_list
     FROM rates
 ),
--- Token rates carry 12 decimals and the batch factor one more: the casts below are exact.
+-- Negotiated discounts: the single most specific match per distinct situation, joined back.
+discount_situations AS (
+    SELECT DISTINCT provider, model, price_model, project, event_day FROM bucket_costs
+    WHERE (SELECT count(*) FROM price_discounts) > 0
+),
+discount_choice AS (
+    SELECT s.provider, s.model, s.project, s.event_day, d.percent
+    FROM discount_situations s
+    JOIN price_discounts d
+        ON d.provider = s.provider
+        AND (d.model IS NULL OR d.model = s.model OR d.model = s.price_model)
+        AND (d.project IS NULL OR d.project = s.project)
+        AND s.event_day >= d.valid_from AND (d.until IS NULL OR s.event_day <= d.until)
+    QUALIFY row_number() OVER (
+        PARTITION BY s.provider, s.model, s.project, s.event_day
+        ORDER BY (d.project IS NOT NULL)::INT + (d.model IS NOT NULL)::INT DESC,
+                 d.valid_from DESC, d.ordinal) = 1
+),
+discounted AS (
+    SELECT b.*, coalesce(c.percent, 0) AS discount_percent,
+           ((100 - coalesce(c.percent, 0)) / 100)::DECIMAL(8, 6) AS keep_factor
+    FROM bucket_costs b
+    LEFT JOIN discount_choice c
+        ON c.provider = b.provider AND c.model IS NOT DISTINCT FROM b.model
+        AND c.project IS NOT DISTINCT FROM b.project AND c.event_day = b.event_day
+),
+-- Token rates carry 12 decimals and the batch factor one more, so list costs are exact;
+-- a discount's share is rounded to 1e-13 USD per bucket.
+list_costs AS (
+    SELECT *,
+           (input_list * batch_factor)::DECIMAL(18, 13) AS input_list_cost,
+           (cache_read_list * batch_factor)::DECIMAL(18, 13) AS cache_read_list_cost,
+           (cache_write_list * batch_factor)::DECIMAL(18, 13) AS cache_write_list_cost,
+           (cache_write_1h_list * batch_factor)::DECIMAL(18, 13) AS cache_write_1h_list_cost,
+           (output_list * batch_factor)::DECIMAL(18, 13) AS output_list_cost,
+           web_search_list::DECIMAL(18, 13) AS web_search_list_cost,
+           request_list::DECIMAL(18, 13) AS request_list_cost
+    FROM discounted
+),
 rounded AS (
     SELECT *,
-           (input_list * batch_factor)::DECIMAL(18, 13) AS input_cost,
-           (cache_read_list * batch_factor)::DECIMAL(18, 13) AS cache_read_cost,
-           (cache_write_list * batch_factor)::DECIMAL(18, 13) AS cache_write_cost,
-           (cache_write_1h_list * batch_factor)::DECIMAL(18, 13) AS cache_write_1h_cost,
-           (output_list * batch_factor)::DECIMAL(18, 13) AS output_cost,
-           web_search_list::DECIMAL(18, 13) AS web_search_cost,
-           request_list::DECIMAL(18, 13) AS request_cost
-    FROM bucket_costs
+           input_list_cost + cache_read_list_cost + cache_write_list_cost
+               + cache_write_1h_list_cost + output_list_cost + web_search_list_cost
+               + request_list_cost AS list_cost,
+           (input_list_cost * keep_factor)::DECIMAL(18, 13) AS input_cost,
+           (cache_read_list_cost * keep_factor)::DECIMAL(18, 13) AS cache_read_cost,
+           (cache_write_list_cost * keep_factor)::DECIMAL(18, 13) AS cache_write_cost,
+           (cache_write_1h_list_cost * keep_factor)::DECIMAL(18, 13) AS cache_write_1h_cost,
+           (output_list_cost * keep_factor)::DECIMAL(18, 13) AS output_cost,
+           (web_search_list_cost * keep_factor)::DECIMAL(18, 13) AS web_search_cost,
+           (request_list_cost * keep_factor)::DECIMAL(18, 13) AS request_cost
+    FROM list_costs
 )
 SELECT request_id, dedup_key, provider, model, price_provider, price_model, event_at,
        price_model IS NOT NULL AS is_priced,
@@ -228,6 +269,8 @@ SELECT request_id, dedup_key, provider, model, price_provider, price_model, even
             THEN input_cost + cache_read_cost + cache_write_cost + cache_write_1h_cost
                  + output_cost + web_search_cost + request_cost
        END AS total_cost,
+       CASE WHEN price_model IS NOT NULL THEN list_cost END AS list_cost,
+       discount_percent,
        batch_factor < 1 AS batch_discount_applied,
        $pricebook_version AS pricebook_version
 FROM rounded;

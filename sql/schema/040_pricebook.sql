@@ -50,3 +50,23 @@ COMMENT ON COLUMN dim_model.price_provider IS 'Price-book provider whose list ho
 COMMENT ON COLUMN dim_model.price_model IS 'Matched price-book model; NULL when nothing matches.';
 COMMENT ON COLUMN dim_model.via_fallback IS 'Matched in another provider''s list; request-context variants (batch, service tier) then do not apply, as in the package.';
 COMMENT ON COLUMN dim_model.pricebook_version IS 'Price-book version that made the match.';
+
+CREATE TABLE IF NOT EXISTS price_discounts (
+    ordinal           INTEGER NOT NULL,
+    provider          VARCHAR NOT NULL,
+    model             VARCHAR,
+    project           VARCHAR,
+    percent           DECIMAL(7, 4) NOT NULL,
+    valid_from        DATE NOT NULL,
+    until             DATE,
+    pricebook_version VARCHAR NOT NULL
+);
+COMMENT ON TABLE price_discounts IS 'Negotiated discounts from pricing/overrides.yaml. Grain: one row per discount entry. A call takes the single most specific discount that matches it (project and model named beat model named beats provider only; then the latest valid_from; then file order).';
+COMMENT ON COLUMN price_discounts.ordinal IS 'Position in the overrides file.';
+COMMENT ON COLUMN price_discounts.provider IS 'Provider the discount applies to (fct_requests.provider).';
+COMMENT ON COLUMN price_discounts.model IS 'Model it applies to (raw model string or price-book model id); NULL for all.';
+COMMENT ON COLUMN price_discounts.project IS 'Project it applies to; NULL for all.';
+COMMENT ON COLUMN price_discounts.percent IS 'Percent off the list cost, 0 to 100.';
+COMMENT ON COLUMN price_discounts.valid_from IS 'First UTC day the discount applies.';
+COMMENT ON COLUMN price_discounts.until IS 'Last UTC day it applies (inclusive); NULL for open-ended.';
+COMMENT ON COLUMN price_discounts.pricebook_version IS 'Price-book version (with the overrides fingerprint) it was loaded with.';

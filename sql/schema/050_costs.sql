@@ -16,6 +16,8 @@ CREATE TABLE IF NOT EXISTS fct_costs (
     web_search_cost        DECIMAL(18, 13),
     request_cost           DECIMAL(18, 13),
     total_cost             DECIMAL(18, 13),
+    list_cost              DECIMAL(18, 13),
+    discount_percent       DECIMAL(7, 4) NOT NULL,
     batch_discount_applied BOOLEAN NOT NULL,
     pricebook_version      VARCHAR NOT NULL
 );
@@ -35,7 +37,9 @@ COMMENT ON COLUMN fct_costs.cache_write_1h_cost IS 'cache_write_1h_tokens at the
 COMMENT ON COLUMN fct_costs.output_cost IS 'output_tokens at the output rate (reasoning at the reasoning rate where the model has one).';
 COMMENT ON COLUMN fct_costs.web_search_cost IS 'web_search_requests at the price per 1,000 searches.';
 COMMENT ON COLUMN fct_costs.request_cost IS 'Per-request fee where the model has one (successful calls only).';
-COMMENT ON COLUMN fct_costs.total_cost IS 'Sum of the cost columns.';
+COMMENT ON COLUMN fct_costs.total_cost IS 'Sum of the cost columns: what the call cost after any negotiated discount.';
+COMMENT ON COLUMN fct_costs.list_cost IS 'The same call at list price (the price book, batch rate included), before negotiated discounts.';
+COMMENT ON COLUMN fct_costs.discount_percent IS 'Negotiated discount applied to every cost column (price_discounts), 0 when none.';
 COMMENT ON COLUMN fct_costs.batch_discount_applied IS 'A batch call of the OpenAI or Anthropic batch API priced at 50% of its token rates because the price book had no batch price in force.';
 COMMENT ON COLUMN fct_costs.pricebook_version IS 'Price-book version that priced the row: a closed month re-prices identically under the same version.';
 
