@@ -26,6 +26,7 @@ lint: setup
 
 bench: setup           ## benchmark figures (not a test)
 	$(BIN)/python bench/ingest_bench.py
+	$(BIN)/python bench/cost_bench.py
 
 dev: setup             ## Dagster UI with the asset graph, sensor and schedule
 	$(BIN)/dagster dev

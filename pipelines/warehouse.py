@@ -49,16 +49,20 @@ def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
     REPLACE), applied in file-name order."""
     for path in sorted((SQL_DIR / "schema").glob("*.sql")):
         conn.execute(path.read_text())
-    _document_staging_like_the_ledger(conn)
+    # Relations that re-expose columns document them once, where they are defined.
+    _inherit_column_comments(conn, "stg_calls", ["fct_requests"])
+    _inherit_column_comments(conn, "fct_request_costs", ["fct_requests", "fct_costs"])
 
 
-def _document_staging_like_the_ledger(conn: duckdb.DuckDBPyConnection) -> None:
-    """stg_calls shares fct_requests' columns; their meaning is written once, on the view."""
-    for column, comment in conn.execute(
-            "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'fct_requests' "
-            "AND comment IS NOT NULL").fetchall():
-        quoted = comment.replace("'", "''")
-        conn.execute(f"COMMENT ON COLUMN stg_calls.{column} IS '{quoted}'")
+def _inherit_column_comments(conn: duckdb.DuckDBPyConnection, target: str,
+                             sources: list[str]) -> None:
+    for source in reversed(sources):  # the first source wins
+        for column, comment in conn.execute(
+                "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ? "
+                "AND comment IS NOT NULL AND column_name IN (SELECT column_name FROM "
+                "duckdb_columns() WHERE table_name = ?)", [source, target]).fetchall():
+            quoted = comment.replace("'", "''")
+            conn.execute(f"COMMENT ON COLUMN {target}.{column} IS '{quoted}'")
 
 
 def connect_reader(path: Path, retries: int = 20) -> duckdb.DuckDBPyConnection:

@@ -20,7 +20,7 @@ time_boundaries AS (
     SELECT DISTINCT price_provider, price_model, unnest([start_time, end_time]) AS boundary
     FROM dim_price WHERE constraint_kind = 'time_of_day'
 ),
-matched AS (
+matched AS NOT MATERIALIZED (
     SELECT f.request_id, f.dedup_key, f.provider, f.model, f.event_at, f.status, f.is_batch,
            f.service_tier, f.input_tokens, f.cache_read_tokens, f.cache_write_tokens,
            f.cache_write_1h_tokens, f.output_tokens, f.reasoning_tokens, f.web_search_requests,
@@ -56,7 +56,7 @@ time_slots AS (
         ON t.price_provider = c.price_provider AND t.price_model = c.price_model
         AND c.event_time >= t.boundary
 ),
-calls AS (
+calls AS NOT MATERIALIZED (
     SELECT c.*, coalesce(d.day, DATE '0001-01-01') AS day,
            coalesce(t.time_of_day, TIME '00:00:00') AS time_of_day,
            hash(c.price_provider, c.price_model, c.via_fallback, d.day, t.time_of_day,
@@ -185,7 +185,7 @@ rates AS (
     FROM calls c
     LEFT JOIN resolved r USING (price_key_id)
 ),
-bucket_costs AS (
+bucket_costs AS NOT MATERIALIZED (
     SELECT *,
            -- the batch APIs bill half where the price book has no batch price of its own
            CASE WHEN is_batch AND NOT coalesce(has_batch_price, false)
@@ -205,8 +205,8 @@ bucket_costs AS (
 ),
 -- Negotiated discounts: the single most specific match per distinct situation, joined back.
 discount_situations AS (
-    SELECT DISTINCT provider, model, price_model, project, event_day FROM bucket_costs
-    WHERE (SELECT count(*) FROM price_discounts) > 0
+    SELECT DISTINCT provider, model, price_model, project, event_day FROM matched
+    WHERE provider IN (SELECT provider FROM price_discounts)
 ),
 discount_choice AS (
     SELECT s.provider, s.model, s.project, s.event_day, d.percent
@@ -247,17 +247,23 @@ rounded AS (
            input_list_cost + cache_read_list_cost + cache_write_list_cost
                + cache_write_1h_list_cost + output_list_cost + web_search_list_cost
                + request_list_cost AS list_cost,
-           (input_list_cost * keep_factor)::DECIMAL(18, 13) AS input_cost,
-           (cache_read_list_cost * keep_factor)::DECIMAL(18, 13) AS cache_read_cost,
-           (cache_write_list_cost * keep_factor)::DECIMAL(18, 13) AS cache_write_cost,
-           (cache_write_1h_list_cost * keep_factor)::DECIMAL(18, 13) AS cache_write_1h_cost,
-           (output_list_cost * keep_factor)::DECIMAL(18, 13) AS output_cost,
-           (web_search_list_cost * keep_factor)::DECIMAL(18, 13) AS web_search_cost,
-           (request_list_cost * keep_factor)::DECIMAL(18, 13) AS request_cost
+           CASE WHEN discount_percent = 0 THEN input_list_cost
+                ELSE (input_list_cost * keep_factor)::DECIMAL(18, 13) END AS input_cost,
+           CASE WHEN discount_percent = 0 THEN cache_read_list_cost
+                ELSE (cache_read_list_cost * keep_factor)::DECIMAL(18, 13) END AS cache_read_cost,
+           CASE WHEN discount_percent = 0 THEN cache_write_list_cost
+                ELSE (cache_write_list_cost * keep_factor)::DECIMAL(18, 13) END AS cache_write_cost,
+           CASE WHEN discount_percent = 0 THEN cache_write_1h_list_cost
+                ELSE (cache_write_1h_list_cost * keep_factor)::DECIMAL(18, 13) END AS cache_write_1h_cost,
+           CASE WHEN discount_percent = 0 THEN output_list_cost
+                ELSE (output_list_cost * keep_factor)::DECIMAL(18, 13) END AS output_cost,
+           CASE WHEN discount_percent = 0 THEN web_search_list_cost
+                ELSE (web_search_list_cost * keep_factor)::DECIMAL(18, 13) END AS web_search_cost,
+           CASE WHEN discount_percent = 0 THEN request_list_cost
+                ELSE (request_list_cost * keep_factor)::DECIMAL(18, 13) END AS request_cost
     FROM list_costs
 )
-SELECT request_id, dedup_key, provider, model, price_provider, price_model, event_at,
-       price_model IS NOT NULL AS is_priced,
+SELECT dedup_key, price_model, price_model IS NOT NULL AS is_priced,
        CASE WHEN price_model IS NOT NULL THEN input_cost END AS input_cost,
        CASE WHEN price_model IS NOT NULL THEN cache_read_cost END AS cache_read_cost,
        CASE WHEN price_model IS NOT NULL THEN cache_write_cost END AS cache_write_cost,

@@ -1,12 +1,7 @@
 -- Costs per call and the marts over them; filled by sql/costs/*.sql (pipelines/pricebook.py).
 CREATE TABLE IF NOT EXISTS fct_costs (
-    request_id             VARCHAR NOT NULL,
     dedup_key              VARCHAR NOT NULL,
-    provider               VARCHAR,
-    model                  VARCHAR,
-    price_provider         VARCHAR,
     price_model            VARCHAR,
-    event_at               TIMESTAMP,
     is_priced              BOOLEAN NOT NULL,
     input_cost             DECIMAL(18, 13),
     cache_read_cost        DECIMAL(18, 13),
@@ -21,14 +16,9 @@ CREATE TABLE IF NOT EXISTS fct_costs (
     batch_discount_applied BOOLEAN NOT NULL,
     pricebook_version      VARCHAR NOT NULL
 );
-COMMENT ON TABLE fct_costs IS 'Cost of each call in USD, exact DECIMAL(18,13) (prices are kept per token to 1e-12 USD, exact for every price stated with up to 6 decimals per million tokens; the few price-book entries carrying float artifacts such as 0.18000000000000002 are rounded there), at the price in force at its event_at. Grain: one row per fct_requests row (join on dedup_key or request_id). Unmatched models have is_priced = false and NULL costs, never $0 (see unpriced_models).';
-COMMENT ON COLUMN fct_costs.request_id IS 'As in fct_requests.';
+COMMENT ON TABLE fct_costs IS 'Cost of each call in USD, exact DECIMAL(18,13) (prices are kept per token to 1e-12 USD, exact for every price stated with up to 6 decimals per million tokens; the few price-book entries carrying float artifacts such as 0.18000000000000002 are rounded there), at the price in force at its event_at. Grain: one row per fct_requests row (join on dedup_key; fct_request_costs is that join, keyed by request_id). Unmatched models have is_priced = false and NULL costs, never $0 (see unpriced_models).';
 COMMENT ON COLUMN fct_costs.dedup_key IS 'As in fct_requests: the join key.';
-COMMENT ON COLUMN fct_costs.provider IS 'As in fct_requests.';
-COMMENT ON COLUMN fct_costs.model IS 'As in fct_requests.';
-COMMENT ON COLUMN fct_costs.price_provider IS 'Price-book provider that priced the call (dim_model).';
-COMMENT ON COLUMN fct_costs.price_model IS 'Price-book model that priced the call; NULL when unpriced.';
-COMMENT ON COLUMN fct_costs.event_at IS 'As in fct_requests: the time whose prices apply.';
+COMMENT ON COLUMN fct_costs.price_model IS 'Price-book model that priced the call (its provider is in dim_model); NULL when unpriced.';
 COMMENT ON COLUMN fct_costs.is_priced IS 'The model matched the price book; false means the costs are unknown, not zero.';
 COMMENT ON COLUMN fct_costs.input_cost IS 'input_tokens at the input rate (its long-context tier when the call''s total input passes the threshold).';
 COMMENT ON COLUMN fct_costs.cache_read_cost IS 'cache_read_tokens at the cache-read rate (the input rate where the model has none).';
@@ -132,3 +122,11 @@ COMMENT ON COLUMN cost_vs_reported.event_at IS 'As in fct_requests.';
 COMMENT ON COLUMN cost_vs_reported.provider_reported_cost IS 'The provider''s own cost for the call (USD).';
 COMMENT ON COLUMN cost_vs_reported.total_cost IS 'The computed cost (fct_costs.total_cost); NULL when unpriced.';
 COMMENT ON COLUMN cost_vs_reported.difference IS 'total_cost - provider_reported_cost.';
+
+CREATE OR REPLACE VIEW fct_request_costs AS
+SELECT f.request_id, f.dedup_key, f.provider, f.model, f.event_at, f.project, f.user_id,
+       f.api_key_id, f.status, f.is_batch, f.service_tier,
+       c.* EXCLUDE (dedup_key)
+FROM fct_requests f
+JOIN fct_costs c USING (dedup_key);
+COMMENT ON VIEW fct_request_costs IS 'Each call with its costs: fct_requests joined to fct_costs. Grain: one row per API call, keyed by request_id (with provider; dedup_key is unique).';

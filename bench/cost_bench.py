@@ -1,0 +1,94 @@
+"""Costing benchmark (issue #3): prints figures, asserts nothing.
+
+Costs 10,000,000 calls in SQL and compares with genai_prices.calc_price called per row on a
+10,000-call sample. The 10M ledger is the 1M benchmark ledger (bench/ingest_bench.py builds it)
+replayed ten times, each copy shifted by 37 days and given its own keys, so the calls keep
+realistic shapes and span dates where prices differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from datetime import UTC
+from pathlib import Path
+
+import duckdb
+from genai_prices import Usage, calc_price
+
+from pipelines import pricebook
+from pipelines.warehouse import apply_schema
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def build_ledger(source: Path, target: Path, copies: int) -> None:
+    if target.exists():
+        return
+    conn = duckdb.connect(str(target))
+    apply_schema(conn)
+    conn.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+    conn.execute(
+        "INSERT INTO stg_calls SELECT s.* REPLACE ("
+        "dedup_key || '#' || k AS dedup_key, request_id || '#' || k AS request_id, "
+        "event_at - INTERVAL (k * 37) DAY AS event_at) "
+        f"FROM src.stg_calls s, range({copies}) t(k)")
+    conn.execute("DETACH src")
+    conn.execute("CHECKPOINT")
+    conn.close()
+
+
+def calc_price_per_row(conn, sample_size: int) -> tuple[float, int]:
+    rows = conn.execute(
+        "SELECT f.provider, f.model, f.event_at, f.is_batch, f.service_tier, f.input_tokens, "
+        "f.cache_read_tokens, f.cache_write_tokens, f.cache_write_1h_tokens, f.output_tokens, "
+        "f.reasoning_tokens, f.web_search_requests FROM fct_requests f "
+        "JOIN fct_costs c USING (dedup_key) WHERE c.is_priced").fetchall()
+    sample = random.Random(1).sample(rows, min(sample_size, len(rows)))
+    started = time.perf_counter()
+    for (provider, model, event_at, is_batch, tier, inp, read, write, write_1h, out, reasoning,
+         searches) in sample:
+        usage = Usage(input_tokens=inp + read + write + write_1h, cache_read_tokens=read,
+                      cache_write_tokens=write + write_1h, cache_write_5m_tokens=write,
+                      cache_write_1h_tokens=write_1h, output_tokens=out,
+                      output_reasoning_tokens=reasoning, web_searches=searches)
+        context = {**({"service_tier": tier} if tier else {}),
+                   **({"processing": "batch"} if is_batch else {})}
+        calc_price(usage, model, provider_id=provider,
+                   genai_request_timestamp=event_at.replace(tzinfo=UTC),
+                   price_context=context or None)
+    return time.perf_counter() - started, len(sample)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--source", type=Path, default=REPO / "bench-output" / "full.duckdb",
+                        help="the 1M-call warehouse bench/ingest_bench.py publishes")
+    parser.add_argument("--copies", type=int, default=10)
+    args = parser.parse_args()
+    if not args.source.exists():
+        raise SystemExit(f"{args.source} is missing: run bench/ingest_bench.py first")
+    target = args.source.with_name(f"costing-{args.copies}x.duckdb")
+    build_ledger(args.source, target, args.copies)
+    conn = duckdb.connect(str(target))
+    conn.execute("SET enable_progress_bar = false")
+    calls = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
+    version = pricebook.pricebook_version()
+    pricebook.load_prices(conn, version)
+    pricebook.match_models(conn, version)
+    started = time.perf_counter()
+    pricebook.cost_calls(conn, version)
+    sql_seconds = time.perf_counter() - started
+    print(f"SQL costing: {calls:,} calls in {sql_seconds:.1f} s "
+          f"({sql_seconds / calls * 1e6:.2f} µs per call; target: all 10M in < 15 s)")
+    seconds, sample = calc_price_per_row(conn, 10_000)
+    per_row = seconds / sample
+    print(f"calc_price per row: {sample:,} calls in {seconds:.1f} s ({per_row * 1e6:.0f} µs per "
+          f"call, {per_row * calls / 60:.0f} min for all {calls:,})")
+    print(f"ratio: SQL is {per_row / (sql_seconds / calls):,.0f}x faster per call")
+    conn.close()
+
+
+if __name__ == "__main__":
+    main()
