@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 from datetime import UTC
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from pipelines import pricebook
 from pipelines.ingest import run_ingest
 from pipelines.sample_logs import generate
 from pipelines.warehouse import apply_schema
+from tests.conftest import FIXTURES
 
 TOLERANCE = Decimal("0.000000001")
 
@@ -23,6 +25,7 @@ def priced(tmp_path_factory):
     base = tmp_path_factory.mktemp("costs")
     landing = base / "landing"
     generate(landing, requests=6000, days=90, seed=21)
+    shutil.copytree(FIXTURES, landing / "fixtures", ignore=shutil.ignore_patterns("SOURCES.md"))
     run_ingest(landing, base / "wh.duckdb", workers=1)
     conn = duckdb.connect(str(base / "wh.duckdb"))
     apply_schema(conn)
@@ -62,7 +65,9 @@ def test_sql_cost_equals_calc_price_on_2000_calls(priced):
         "JOIN fct_costs c USING (dedup_key) WHERE c.is_priced")
     names = [d[0] for d in cursor.description]
     rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-    sample = random.Random(5).sample(rows, 2000)
+    from_fixtures = [r for r in rows if r["source_file"].startswith("fixtures/")]
+    assert len(from_fixtures) >= 15
+    sample = random.Random(5).sample(rows, 2000) + from_fixtures
     # the sample must exercise what makes pricing hard
     assert sum(r["cache_read_tokens"] > 0 for r in sample) > 200
     assert sum(r["cache_write_tokens"] + r["cache_write_1h_tokens"] > 0 for r in sample) > 20
@@ -81,3 +86,40 @@ def test_sql_cost_equals_calc_price_on_2000_calls(priced):
             mismatches.append((row["provider"], row["model"], row["event_at"], row["is_batch"],
                                row["service_tier"], row["total_cost"], expected))
     assert mismatches == []
+
+
+def test_provider_reported_cost_is_kept_beside_the_computed_one(priced):
+    rows = priced.execute("SELECT provider, provider_reported_cost, total_cost, difference "
+                          "FROM cost_vs_reported").fetchall()
+    assert rows and {r[0] for r in rows} == {"openrouter"}
+    assert all(r[3] == r[2] - r[1] and r[3] != 0 for r in rows if r[2] is not None)
+    reported = priced.execute("SELECT count(*) FROM fct_requests "
+                              "WHERE provider_reported_cost IS NOT NULL").fetchone()[0]
+    assert reported >= len(rows)
+
+
+def test_daily_mart_adds_up_to_the_calls(priced):
+    mart = priced.execute("SELECT sum(calls), sum(output_tokens), sum(total_cost), "
+                          "sum(cache_read_cost), sum(unpriced_calls) FROM mart_daily_spend"
+                          ).fetchone()
+    calls = priced.execute(
+        "SELECT count(*), sum(output_tokens), sum(total_cost), sum(cache_read_cost), "
+        "count(*) FILTER (NOT is_priced) FROM fct_request_costs JOIN fct_requests "
+        "USING (dedup_key)").fetchone()
+    assert mart == calls
+    grain = priced.execute(
+        "SELECT count(*) FROM (SELECT day, provider, model, project, user_id, api_key_id, "
+        "status FROM mart_daily_spend GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
+    assert grain == 0
+
+
+def test_unmatched_models_are_never_priced_at_zero(priced):
+    unpriced = priced.execute("SELECT count(*) FROM fct_costs WHERE NOT is_priced").fetchone()[0]
+    assert unpriced > 0
+    assert priced.execute("SELECT count(*) FROM fct_costs WHERE NOT is_priced AND "
+                          "(total_cost IS NOT NULL OR input_cost IS NOT NULL)").fetchone()[0] == 0
+    listed = priced.execute("SELECT sum(calls) FROM unpriced_models").fetchone()[0]
+    ok_unpriced = priced.execute(
+        "SELECT count(*) FROM fct_request_costs WHERE NOT is_priced AND status = 'ok'"
+    ).fetchone()[0]
+    assert listed == ok_unpriced

@@ -81,3 +81,15 @@ def test_custom_models_corrections_and_discounts(fixture_landing, tmp_path):
     assert total == list_cost * Decimal("0.9")
     versions = {row[0] for row in query(wh, "SELECT DISTINCT pricebook_version FROM fct_costs")}
     assert len(versions) == 1 and "overrides" in versions.pop()
+
+
+def test_a_request_fee_is_charged_for_successful_calls_only(fixture_landing, tmp_path):
+    wh, overrides = tmp_path / "wh.duckdb", tmp_path / "overrides.yaml"
+    overrides.write_text("custom_models:\n" + "".join(
+        f"  - provider: {p}\n    model: m\n    prices: {{input_mtok: 1, requests_kcount: 5}}\n"
+        for p in ("anthropic", "aws", "google", "openai")))
+    run_ingest(fixture_landing, wh, workers=1, price_overrides=overrides)
+    fees = dict(query(wh, "SELECT status, max(request_cost) FROM fct_request_costs "
+                          "WHERE model = 'm' AND is_priced GROUP BY 1"))
+    assert fees["ok"] == Decimal("0.005")  # $5 per 1,000 requests
+    assert fees["error"] == 0  # deliberate: a failed call is not billed (docs/pricing.md)
