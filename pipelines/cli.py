@@ -202,6 +202,11 @@ def write_result(relation, fmt: str, out) -> None:
 
 
 DEMO_QUERIES = {
+    "Spend by provider (USD, at the price in force each day)": """
+        SELECT provider, sum(calls) AS calls, round(sum(total_cost), 2) AS total_cost,
+               round(sum(cache_read_cost), 2) AS cache_read_cost,
+               round(sum(output_cost), 2) AS output_cost, sum(unpriced_calls) AS unpriced_calls
+        FROM mart_daily_spend GROUP BY provider ORDER BY total_cost DESC""",
     "Calls and tokens by provider": """
         SELECT provider, count(*) AS calls, count(*) FILTER (status = 'error') AS errors,
                sum(input_tokens + cache_read_tokens + cache_write_tokens
