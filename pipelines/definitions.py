@@ -221,16 +221,18 @@ def dim_model(tokenworks: TokenworksWarehouse) -> MaterializeResult:
 @asset(group_name=PRICING, deps=[dim_model], kinds={"duckdb"},
        description="Exact DECIMAL cost per call and per bucket at the price in force at "
                    "event_at; re-priced whole on every run.")
-def fct_costs(tokenworks: TokenworksWarehouse) -> MaterializeResult:
+def fct_costs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
+              ) -> MaterializeResult:
     if not tokenworks.workspace.has_work:
         return MaterializeResult(metadata={"rows": 0, "seconds": 0.0, "note": "nothing to do"})
     conn = tokenworks.workspace.connect()
-    _, seconds = _timed(pricebook.cost_calls, conn,
-                        pricebook.pricebook_version(tokenworks.overrides()))
+    full, seconds = _timed(pricebook.cost_calls, conn,
+                           pricebook.pricebook_version(tokenworks.overrides()),
+                           context.run.run_id)
     rows, unpriced = conn.execute(
         "SELECT count(*), count(*) FILTER (NOT is_priced) FROM fct_costs").fetchone()
     return MaterializeResult(metadata={"rows": rows, "unpriced_calls": unpriced,
-                                       "seconds": seconds})
+                                       "repriced_all": full, "seconds": seconds})
 
 
 @asset_check(asset=fct_costs, description="Every successful call's model has a price; unpriced "

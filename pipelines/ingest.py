@@ -723,7 +723,7 @@ def run_ingest(landing: Path, warehouse_path: Path, *, workers: int = 0,
             if failed:
                 raise ChecksFailed("; ".join(c.describe() for c in failed)
                                    + ": nothing was published")
-            pricebook.price_all(conn, overrides)
+            pricebook.price_all(conn, overrides, run_id)
             summary = finish_run(conn, run_id)
             workspace.publish()
             return summary

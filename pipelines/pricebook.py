@@ -245,16 +245,39 @@ def match_models(conn, version: str, overrides=None) -> tuple[int, int]:
     return len(matches), unmatched
 
 
-def cost_calls(conn, version: str) -> None:
-    from pipelines.warehouse import read_sql
+COST_SCOPE = """
+CREATE OR REPLACE TEMP TABLE cost_scope AS
+    SELECT dedup_key FROM stg_calls WHERE run_id = $run_id
+    UNION SELECT dedup_key FROM run_removed_keys WHERE run_id = $run_id;
+CREATE OR REPLACE TEMP TABLE affected_days AS
+    SELECT DISTINCT event_day AS day FROM fct_costs
+    WHERE dedup_key IN (SELECT dedup_key FROM cost_scope);
+"""
 
-    conn.execute(read_sql("costs/fct_costs.sql"), {"pricebook_version": version})
+
+def cost_calls(conn, version: str, run_id: str | None = None) -> bool:
+    """Cost the calls run `run_id` touched, or every call when the price book changed since the
+    costs were made (or no run is named). Returns whether everything was re-priced."""
+    from pipelines.warehouse import read_sql, run_sql
+
+    previous = conn.execute("SELECT DISTINCT pricebook_version FROM fct_costs").fetchall()
+    full = run_id is None or previous != [(version,)]
+    conn.execute("CREATE TABLE IF NOT EXISTS run_removed_keys (run_id VARCHAR, "
+                 "dedup_key VARCHAR)")
+    run_sql(conn, COST_SCOPE, {"run_id": run_id or ""})
+    run_sql(conn, read_sql("costs/fct_costs.sql"), {"pricebook_version": version, "full": full})
+    conn.execute("INSERT INTO affected_days SELECT DISTINCT event_day FROM fct_costs "
+                 "WHERE dedup_key IN (SELECT dedup_key FROM cost_scope)")
+    conn.execute("CREATE OR REPLACE TEMP TABLE cost_run AS SELECT ? AS repriced_all", [full])
+    return full
 
 
 def build_marts(conn) -> int:
-    from pipelines.warehouse import read_sql
+    """Rebuild the marts for what cost_calls just changed (all of it after a full re-pricing)."""
+    from pipelines.warehouse import read_sql, run_sql
 
-    conn.execute(read_sql("costs/mart_daily_spend.sql"))
+    full = conn.execute("SELECT repriced_all FROM cost_run").fetchone()[0]
+    run_sql(conn, read_sql("costs/mart_daily_spend.sql"), {"full": full})
     return conn.execute("SELECT count(*) FROM mart_daily_spend").fetchone()[0]
 
 
@@ -267,16 +290,17 @@ def published_version(conn) -> str | None:
     return row[0] if row else None
 
 
-def price_all(conn, overrides=None) -> dict:
-    """Load the price book, match new model strings, cost every call, rebuild the marts."""
+def price_all(conn, overrides=None, run_id: str | None = None) -> dict:
+    """Load the price book, match new model strings, cost the run's calls (all of them when
+    the price book changed), update the marts."""
     version = pricebook_version(overrides)
     price_rows = load_prices(conn, version, overrides)
     matched, unmatched = match_models(conn, version, overrides)
-    cost_calls(conn, version)
+    full = cost_calls(conn, version, run_id)
     build_marts(conn)
     priced, unpriced = conn.execute(
         "SELECT count(*) FILTER (is_priced), count(*) FILTER (NOT is_priced) FROM fct_costs"
     ).fetchone()
     return {"pricebook_version": version, "price_rows": price_rows,
             "models_matched_now": matched, "models_unmatched": unmatched,
-            "calls_priced": priced, "calls_unpriced": unpriced}
+            "calls_priced": priced, "calls_unpriced": unpriced, "repriced_all": full}

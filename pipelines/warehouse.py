@@ -44,6 +44,24 @@ def read_sql(name: str) -> str:
     return (SQL_DIR / name).read_text()
 
 
+def run_sql(conn: duckdb.DuckDBPyConnection, text: str, params: dict | None = None) -> None:
+    """Run a script of statements (each ending a line with ';'), binding to each statement the
+    named parameters ($name) it uses: DuckDB binds parameters to one statement at a time."""
+    statement: list[str] = []
+    for line in text.splitlines():
+        statement.append(line)
+        if line.rstrip().endswith(";") and not line.lstrip().startswith("--"):
+            _run_statement(conn, "\n".join(statement), params or {})
+            statement = []
+    if "\n".join(statement).strip():
+        _run_statement(conn, "\n".join(statement), params or {})
+
+
+def _run_statement(conn, sql: str, params: dict) -> None:
+    used = {name: value for name, value in params.items() if f"${name}" in sql}
+    conn.execute(sql, used or None)
+
+
 def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create what is missing; every schema file is idempotent (CREATE … IF NOT EXISTS / OR
     REPLACE), applied in file-name order."""

@@ -41,6 +41,9 @@ def warehouse_state(warehouse: Path) -> dict:
                                        "ORDER BY source_file, source_line"),
         "manifest": query(warehouse, "SELECT path, bytes_consumed, lines_consumed, records, "
                                      "staged, quarantined FROM landing_files ORDER BY path"),
+        # priced incrementally run by run, these must equal one full pricing
+        "costs": query(warehouse, "SELECT * FROM fct_costs ORDER BY dedup_key"),
+        "daily_spend": query(warehouse, "SELECT * FROM mart_daily_spend ORDER BY ALL"),
     }
 
 

@@ -1,5 +1,6 @@
--- Cost of every call at the price in force at its event_at, in exact DECIMAL. Rebuilt whole
--- on every run, so one materialization re-prices everything under the current price book.
+-- Cost of every call at the price in force at its event_at, in exact DECIMAL. With the full flag (the
+-- price book changed) every call is re-priced; otherwise only the calls in cost_scope (those the
+-- run added, changed or removed), so the nightly cost follows the new data.
 -- The rate of a price key for a call: its tiers are cliffs on the call's total input tokens.
 CREATE OR REPLACE TEMP MACRO tier_rate(tiers, total_input) AS
     CASE WHEN len(tiers) > 3 AND total_input > tiers[4].start THEN tiers[4].price
@@ -7,7 +8,7 @@ CREATE OR REPLACE TEMP MACRO tier_rate(tiers, total_input) AS
          WHEN len(tiers) > 1 AND total_input > tiers[2].start THEN tiers[2].price
          ELSE tiers[1].price END;
 
-DELETE FROM fct_costs;
+DELETE FROM fct_costs WHERE $full OR dedup_key IN (SELECT dedup_key FROM cost_scope);
 INSERT INTO fct_costs BY NAME
 -- Prices change only on the dates and at the times of day the price book names. Each call is
 -- therefore priced as of the last such boundary at or before it (its "day" and "time_of_day"
@@ -30,6 +31,7 @@ matched AS NOT MATERIALIZED (
            f.project, f.event_at::DATE AS event_day, f.event_at::TIME AS event_time
     FROM fct_requests f
     LEFT JOIN dim_model m ON m.provider = f.provider AND m.model IS NOT DISTINCT FROM f.model
+    WHERE $full OR f.dedup_key IN (SELECT dedup_key FROM cost_scope)
 ),
 call_days AS (
     SELECT DISTINCT price_provider, price_model, event_day FROM matched
@@ -229,7 +231,7 @@ discounted AS (
         ON c.provider = b.provider AND c.model IS NOT DISTINCT FROM b.model
         AND c.project IS NOT DISTINCT FROM b.project AND c.event_day = b.event_day
 ),
--- Token rates carry 12 decimals and the batch factor one more, so list costs are exact;
+-- Token rates carry 12 decimals and the batch factor one more, so list costs are exact,
 -- a discount's share is rounded to 1e-13 USD per bucket.
 list_costs AS (
     SELECT *,
@@ -263,7 +265,7 @@ rounded AS (
                 ELSE (request_list_cost * keep_factor)::DECIMAL(18, 13) END AS request_cost
     FROM list_costs
 )
-SELECT dedup_key, price_model, price_model IS NOT NULL AS is_priced,
+SELECT dedup_key, event_day, price_model, price_model IS NOT NULL AS is_priced,
        CASE WHEN price_model IS NOT NULL THEN input_cost END AS input_cost,
        CASE WHEN price_model IS NOT NULL THEN cache_read_cost END AS cache_read_cost,
        CASE WHEN price_model IS NOT NULL THEN cache_write_cost END AS cache_write_cost,

@@ -1,5 +1,6 @@
 -- Daily spend by provider, model, project, user, key and status (grain: COMMENT ON TABLE).
-DELETE FROM mart_daily_spend;
+-- Rebuilt whole after a full re-pricing, else only for the days in affected_days.
+DELETE FROM mart_daily_spend WHERE $full OR day IN (SELECT day FROM affected_days);
 INSERT INTO mart_daily_spend BY NAME
 SELECT f.event_at::DATE AS day, f.provider, f.model, f.project, f.user_id, f.api_key_id,
        f.status, count(*) AS calls, count(*) FILTER (NOT c.is_priced) AS unpriced_calls,
@@ -18,4 +19,5 @@ SELECT f.event_at::DATE AS day, f.provider, f.model, f.project, f.user_id, f.api
        coalesce(sum(c.total_cost), 0) AS total_cost
 FROM fct_requests f
 JOIN fct_costs c USING (dedup_key)
+WHERE $full OR c.event_day IN (SELECT day FROM affected_days)
 GROUP BY ALL;

@@ -1,6 +1,7 @@
 -- Costs per call and the marts over them; filled by sql/costs/*.sql (pipelines/pricebook.py).
 CREATE TABLE IF NOT EXISTS fct_costs (
     dedup_key              VARCHAR NOT NULL,
+    event_day              DATE,
     price_model            VARCHAR,
     is_priced              BOOLEAN NOT NULL,
     input_cost             DECIMAL(18, 13),
@@ -18,6 +19,7 @@ CREATE TABLE IF NOT EXISTS fct_costs (
 );
 COMMENT ON TABLE fct_costs IS 'Cost of each call in USD, exact DECIMAL(18,13) (prices are kept per token to 1e-12 USD, exact for every price stated with up to 6 decimals per million tokens; the few price-book entries carrying float artifacts such as 0.18000000000000002 are rounded there), at the price in force at its event_at. Grain: one row per fct_requests row (join on dedup_key; fct_request_costs is that join, keyed by request_id). Unmatched models have is_priced = false and NULL costs, never $0 (see unpriced_models).';
 COMMENT ON COLUMN fct_costs.dedup_key IS 'As in fct_requests: the join key.';
+COMMENT ON COLUMN fct_costs.event_day IS 'UTC day of the call''s event_at: the day whose prices apply, and its mart_daily_spend day.';
 COMMENT ON COLUMN fct_costs.price_model IS 'Price-book model that priced the call (its provider is in dim_model); NULL when unpriced.';
 COMMENT ON COLUMN fct_costs.is_priced IS 'The model matched the price book; false means the costs are unknown, not zero.';
 COMMENT ON COLUMN fct_costs.input_cost IS 'input_tokens at the input rate (its long-context tier when the call''s total input passes the threshold).';
