@@ -25,7 +25,7 @@ import duckdb
 import orjson
 import polars as pl
 
-from pipelines import checks, pricebook
+from pipelines import checks, config, pricebook
 from pipelines import landing as lf
 from pipelines import overrides as price_overrides_module
 from pipelines.parsing import CALL_COLUMNS, Rejected, parse_record, parse_stream_document
@@ -701,7 +701,8 @@ def run_ingest(landing: Path, warehouse_path: Path, *, workers: int = 0,
                run_id: str | None = None, price_overrides: Path | None = None) -> RunSummary:
     """The ingestion job without Dagster: the same steps the assets run, in the same order,
     with the same checks gating publication."""
-    overrides = price_overrides_module.load(price_overrides)
+    # the same default as the CLI and Dagster, so every path prices with the same price book
+    overrides = price_overrides_module.load(price_overrides or config.resolve().price_overrides)
     warehouse = Warehouse(warehouse_path)
     run_id = run_id or new_run_id()
     started = time.perf_counter()

@@ -100,3 +100,16 @@ def test_a_second_ingest_while_one_runs_fails_clearly_and_changes_nothing(tmp_pa
     assert busy.returncode == 1
     assert "another ingest is running" in busy.stderr and "unchanged" in busy.stderr
     assert not wh.exists()
+
+
+def test_a_bad_overrides_file_stops_the_run_naming_line_and_field(tmp_path):
+    landing, wh, overrides = tmp_path / "landing", tmp_path / "wh.duckdb", tmp_path / "o.yaml"
+    assert tokenworks("generate", "--out", landing, "--requests", 200, "--days", 2,
+                      cwd=tmp_path).returncode == 0
+    overrides.write_text("discounts:\n  - provider: openai\n    percent: 150\n"
+                         "    from: 2026-01-01\n")
+    failed = tokenworks("ingest", "--landing", landing, "--warehouse", wh, cwd=tmp_path,
+                        env={"TOKENWORKS_PRICE_OVERRIDES": str(overrides)})
+    assert failed.returncode == 1
+    assert f"{overrides} line 3, field 'percent': must be between 0 and 100" in failed.stderr
+    assert not wh.exists()
