@@ -15,6 +15,7 @@ open, even read-only. So nobody ever writes the published file in place:
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import shutil
 import time
@@ -64,12 +65,25 @@ def _run_statement(conn, sql: str, params: dict) -> None:
 
 def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create what is missing; every schema file is idempotent (CREATE … IF NOT EXISTS / OR
-    REPLACE), applied in file-name order."""
-    for path in sorted((SQL_DIR / "schema").glob("*.sql")):
+    REPLACE), applied in file-name order. Skipped when this exact schema was applied already:
+    rewriting every comment of a large catalog on each run costs more than the run's new data."""
+    files = sorted((SQL_DIR / "schema").glob("*.sql"))
+    digest = hashlib.blake2b(b"".join(p.read_bytes() for p in files), digest_size=8).hexdigest()
+    conn.execute("CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR, value VARCHAR)")
+    applied = conn.execute("SELECT value FROM warehouse_meta WHERE key = 'schema'").fetchone()
+    if applied and applied[0] == digest:
+        return
+    for path in files:
         conn.execute(path.read_text())
     # Relations that re-expose columns document them once, where they are defined.
     _inherit_column_comments(conn, "stg_calls", ["fct_requests"])
     _inherit_column_comments(conn, "fct_request_costs", ["fct_requests", "fct_costs"])
+    conn.execute("DELETE FROM warehouse_meta WHERE key = 'schema'")
+    conn.execute("INSERT INTO warehouse_meta VALUES ('schema', ?)", [digest])
+    conn.execute("COMMENT ON TABLE warehouse_meta IS 'Bookkeeping. Grain: one row per key; "
+                 "schema = hash of the sql/schema files last applied.'")
+    conn.execute("COMMENT ON COLUMN warehouse_meta.key IS 'What the row records.'")
+    conn.execute("COMMENT ON COLUMN warehouse_meta.value IS 'Its value.'")
 
 
 def _inherit_column_comments(conn: duckdb.DuckDBPyConnection, target: str,
