@@ -13,6 +13,7 @@ into two kinds of rows:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date, time
@@ -179,8 +180,9 @@ def match_model(provider_id: str | None, model_ref: str | None, overrides=None) 
     return ModelMatch(provider_id, model_ref, owner.id, model.id, owner is not provider)
 
 
+@functools.cache
 def snapshot_fingerprint() -> str:
-    """Changes whenever the package's exported price rows change."""
+    """Changes whenever the package's exported price rows change (fixed for a process)."""
     digest = hashlib.blake2b(digest_size=8)
     for row in all_price_rows():
         digest.update(repr(row).encode())
