@@ -13,13 +13,11 @@ into two kinds of rows:
 
 from __future__ import annotations
 
-import functools
-import hashlib
+import importlib.metadata
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
 
-import genai_prices
 from genai_prices import data_snapshot, types
 
 # The price keys the warehouse's buckets can be priced with; the package's other keys (audio,
@@ -38,7 +36,7 @@ PRICE_KEYS = {
 
 
 def package_version() -> str:
-    return f"genai-prices {genai_prices.__version__}"
+    return f"genai-prices {importlib.metadata.version('genai-prices')}"
 
 
 @dataclass(frozen=True)
@@ -180,20 +178,10 @@ def match_model(provider_id: str | None, model_ref: str | None, overrides=None) 
     return ModelMatch(provider_id, model_ref, owner.id, model.id, owner is not provider)
 
 
-@functools.cache
-def snapshot_fingerprint() -> str:
-    """Changes whenever the package's exported price rows change (fixed for a process)."""
-    digest = hashlib.blake2b(digest_size=8)
-    for row in all_price_rows():
-        digest.update(repr(row).encode())
-    return digest.hexdigest()
-
-
-# ------------------------------------------------------------------------ into the warehouse
-
-
 def pricebook_version(overrides=None) -> str:
-    version = f"{package_version()} ({snapshot_fingerprint()})"
+    """The pinned package version identifies its price data (it is never updated at run time
+    here), plus a hash of the overrides file when there is one."""
+    version = package_version()
     if overrides is not None and overrides.fingerprint != "none":
         version += f" + overrides {overrides.fingerprint}"
     return version
