@@ -73,6 +73,9 @@ def test_sql_cost_equals_calc_price_on_2000_calls(priced):
     assert sum(r["cache_write_tokens"] + r["cache_write_1h_tokens"] > 0 for r in sample) > 20
     assert sum(r["is_batch"] for r in sample) > 20
     assert sum(r["status"] == "error" for r in sample) > 5
+    deepseek_hours = {r["event_at"].hour for r in sample if r["provider"] == "deepseek"}
+    assert deepseek_hours & set(range(1, 16)) and deepseek_hours & set(range(17, 23)), (
+        "DeepSeek's off-peak window (16:30-00:30 UTC) must be exercised on both sides")
     assert sum(r["input_tokens"] + r["cache_read_tokens"] > 200_000 for r in rows) > 0
     mismatches = []
     for row in sample + [r for r in rows if r["input_tokens"] + r["cache_read_tokens"] > 200_000]:

@@ -21,6 +21,13 @@ time_boundaries AS (
     SELECT DISTINCT price_provider, price_model, unnest([start_time, end_time]) AS boundary
     FROM dim_price WHERE constraint_kind = 'time_of_day'
 ),
+model_info AS (
+    SELECT m.*, t.time_boundaries
+    FROM dim_model m
+    LEFT JOIN (SELECT price_provider, price_model,
+                      list(DISTINCT boundary ORDER BY boundary) AS time_boundaries
+               FROM time_boundaries GROUP BY ALL) t USING (price_provider, price_model)
+),
 matched AS NOT MATERIALIZED (
     SELECT f.request_id, f.dedup_key, f.provider, f.model, f.event_at, f.status, f.is_batch,
            f.service_tier, f.input_tokens, f.cache_read_tokens, f.cache_write_tokens,
@@ -28,9 +35,10 @@ matched AS NOT MATERIALIZED (
            f.input_tokens + f.cache_read_tokens + f.cache_write_tokens
                + f.cache_write_1h_tokens AS total_input,
            m.price_provider, m.price_model, coalesce(m.via_fallback, false) AS via_fallback,
-           f.project, f.event_at::DATE AS event_day, f.event_at::TIME AS event_time
+           f.project, f.event_at::DATE AS event_day, f.event_at::TIME AS event_time,
+           m.time_boundaries
     FROM fct_requests f
-    LEFT JOIN dim_model m ON m.provider = f.provider AND m.model IS NOT DISTINCT FROM f.model
+    LEFT JOIN model_info m ON m.provider = f.provider AND m.model IS NOT DISTINCT FROM f.model
     WHERE $full OR f.dedup_key IN (SELECT dedup_key FROM cost_scope)
 ),
 call_days AS (
@@ -45,31 +53,22 @@ day_periods AS (
         ON d.price_provider = c.price_provider AND d.price_model = c.price_model
         AND c.event_day >= d.boundary
 ),
-call_times AS (
-    SELECT DISTINCT price_provider, price_model, event_time FROM matched
-    WHERE (price_provider, price_model) IN (SELECT (price_provider, price_model)
-                                            FROM time_boundaries)
-),
-time_slots AS (
-    SELECT c.price_provider, c.price_model, c.event_time,
-           coalesce(t.boundary, TIME '00:00:00') AS time_of_day
-    FROM call_times c
-    ASOF LEFT JOIN time_boundaries t
-        ON t.price_provider = c.price_provider AND t.price_model = c.price_model
-        AND c.event_time >= t.boundary
-),
-calls AS NOT MATERIALIZED (
-    SELECT c.*, coalesce(d.day, DATE '0001-01-01') AS day,
-           coalesce(t.time_of_day, TIME '00:00:00') AS time_of_day,
-           hash(c.price_provider, c.price_model, c.via_fallback, d.day, t.time_of_day,
-                c.is_batch, c.service_tier) AS price_key_id
+timed AS NOT MATERIALIZED (
+    SELECT c.* EXCLUDE (time_boundaries), coalesce(d.day, DATE '0001-01-01') AS day,
+           -- only models with time-of-day prices have boundaries to look up
+           CASE WHEN c.time_boundaries IS NULL THEN TIME '00:00:00'
+                ELSE coalesce(list_last(list_filter(c.time_boundaries,
+                                                    lambda b: b <= c.event_time)),
+                              TIME '00:00:00') END AS time_of_day
     FROM matched c
     LEFT JOIN day_periods d
         ON d.price_provider = c.price_provider AND d.price_model = c.price_model
         AND d.event_day = c.event_day
-    LEFT JOIN time_slots t
-        ON t.price_provider = c.price_provider AND t.price_model = c.price_model
-        AND t.event_time = c.event_time
+),
+calls AS NOT MATERIALIZED (
+    SELECT *, hash(price_provider, price_model, via_fallback, day, time_of_day, is_batch,
+                   service_tier) AS price_key_id
+    FROM timed
 ),
 -- Everything that decides a call's prices; many calls share one key.
 price_keys AS (
