@@ -183,6 +183,10 @@ fct_checks = [_check(name) for name in checks.CHECKS]
 PRICING = "pricing"
 
 
+def _nothing_to_do() -> MaterializeResult:
+    return MaterializeResult(metadata={"rows": 0, "seconds": 0.0, "note": "nothing to do"})
+
+
 def _timed(step, *args) -> tuple[object, float]:
     started = time.perf_counter()
     result = step(*args)
@@ -194,7 +198,7 @@ def _timed(step, *args) -> tuple[object, float]:
                    "dated price sets, context variants and tiers as rows.")
 def dim_price(tokenworks: TokenworksWarehouse) -> MaterializeResult:
     if not tokenworks.workspace.has_work:
-        return MaterializeResult(metadata={"rows": 0, "seconds": 0.0, "note": "nothing to do"})
+        return _nothing_to_do()
     overrides = tokenworks.overrides()
     version = pricebook.pricebook_version(overrides)
     rows, seconds = _timed(pricebook.load_prices, tokenworks.workspace.connect(), version,
@@ -208,7 +212,7 @@ def dim_price(tokenworks: TokenworksWarehouse) -> MaterializeResult:
                    "price-book model by the package's own rules.")
 def dim_model(tokenworks: TokenworksWarehouse) -> MaterializeResult:
     if not tokenworks.workspace.has_work:
-        return MaterializeResult(metadata={"rows": 0, "seconds": 0.0, "note": "nothing to do"})
+        return _nothing_to_do()
     conn = tokenworks.workspace.connect()
     overrides = tokenworks.overrides()
     (matched, unmatched), seconds = _timed(pricebook.match_models, conn,
@@ -224,7 +228,7 @@ def dim_model(tokenworks: TokenworksWarehouse) -> MaterializeResult:
 def fct_costs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
               ) -> MaterializeResult:
     if not tokenworks.workspace.has_work:
-        return MaterializeResult(metadata={"rows": 0, "seconds": 0.0, "note": "nothing to do"})
+        return _nothing_to_do()
     conn = tokenworks.workspace.connect()
     full, seconds = _timed(pricebook.cost_calls, conn,
                            pricebook.pricebook_version(tokenworks.overrides()),
@@ -255,7 +259,7 @@ def every_call_priced(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
                    "tokens and cost per bucket.")
 def mart_daily_spend(tokenworks: TokenworksWarehouse) -> MaterializeResult:
     if not tokenworks.workspace.has_work:
-        return MaterializeResult(metadata={"rows": 0, "seconds": 0.0, "note": "nothing to do"})
+        return _nothing_to_do()
     rows, seconds = _timed(pricebook.build_marts, tokenworks.workspace.connect())
     return MaterializeResult(metadata={"rows": rows, "seconds": seconds})
 
