@@ -170,21 +170,53 @@ resolved AS (
     FROM effective_prices
     GROUP BY ALL
 ),
+-- Most keys have one price: keep it flat, and the tier list only where there are tiers.
+flat AS (
+    SELECT price_key_id, has_batch_price,
+           input_tiers[1].price AS input_base,
+           CASE WHEN len(input_tiers) > 1 THEN input_tiers END AS input_cliffs,
+           cache_read_tiers[1].price AS cache_read_base,
+           CASE WHEN len(cache_read_tiers) > 1 THEN cache_read_tiers END AS cache_read_cliffs,
+           cache_write_tiers[1].price AS cache_write_base,
+           CASE WHEN len(cache_write_tiers) > 1 THEN cache_write_tiers END AS cache_write_cliffs,
+           cache_write_5m_tiers[1].price AS cache_write_5m_base,
+           CASE WHEN len(cache_write_5m_tiers) > 1 THEN cache_write_5m_tiers END AS cache_write_5m_cliffs,
+           cache_write_1h_tiers[1].price AS cache_write_1h_base,
+           CASE WHEN len(cache_write_1h_tiers) > 1 THEN cache_write_1h_tiers END AS cache_write_1h_cliffs,
+           output_tiers[1].price AS output_base,
+           CASE WHEN len(output_tiers) > 1 THEN output_tiers END AS output_cliffs,
+           output_reasoning_tiers[1].price AS output_reasoning_base,
+           CASE WHEN len(output_reasoning_tiers) > 1 THEN output_reasoning_tiers END AS output_reasoning_cliffs,
+           web_search_tiers[1].price AS web_search_base,
+           CASE WHEN len(web_search_tiers) > 1 THEN web_search_tiers END AS web_search_cliffs,
+           request_tiers[1].price AS request_base,
+           CASE WHEN len(request_tiers) > 1 THEN request_tiers END AS request_cliffs
+    FROM resolved
+),
 -- Per call, the rate of each bucket: a tier is a cliff on the call's total input tokens; a
 -- bucket the price book does not price separately pays the rate of the bucket it is part of.
 rates AS (
     SELECT c.*, r.has_batch_price,
-           tier_rate(r.input_tiers, c.total_input) AS input_rate,
-           tier_rate(r.cache_read_tiers, c.total_input) AS cache_read_rate,
-           tier_rate(r.cache_write_tiers, c.total_input) AS cache_write_rate,
-           tier_rate(r.cache_write_5m_tiers, c.total_input) AS cache_write_5m_rate,
-           tier_rate(r.cache_write_1h_tiers, c.total_input) AS cache_write_1h_rate,
-           tier_rate(r.output_tiers, c.total_input) AS output_rate,
-           tier_rate(r.output_reasoning_tiers, c.total_input) AS reasoning_rate,
-           tier_rate(r.web_search_tiers, c.total_input) AS web_search_rate,
-           tier_rate(r.request_tiers, c.total_input) AS request_rate
+           CASE WHEN r.input_cliffs IS NULL THEN r.input_base
+                ELSE tier_rate(r.input_cliffs, c.total_input) END AS input_rate,
+           CASE WHEN r.cache_read_cliffs IS NULL THEN r.cache_read_base
+                ELSE tier_rate(r.cache_read_cliffs, c.total_input) END AS cache_read_rate,
+           CASE WHEN r.cache_write_cliffs IS NULL THEN r.cache_write_base
+                ELSE tier_rate(r.cache_write_cliffs, c.total_input) END AS cache_write_rate,
+           CASE WHEN r.cache_write_5m_cliffs IS NULL THEN r.cache_write_5m_base
+                ELSE tier_rate(r.cache_write_5m_cliffs, c.total_input) END AS cache_write_5m_rate,
+           CASE WHEN r.cache_write_1h_cliffs IS NULL THEN r.cache_write_1h_base
+                ELSE tier_rate(r.cache_write_1h_cliffs, c.total_input) END AS cache_write_1h_rate,
+           CASE WHEN r.output_cliffs IS NULL THEN r.output_base
+                ELSE tier_rate(r.output_cliffs, c.total_input) END AS output_rate,
+           CASE WHEN r.output_reasoning_cliffs IS NULL THEN r.output_reasoning_base
+                ELSE tier_rate(r.output_reasoning_cliffs, c.total_input) END AS reasoning_rate,
+           CASE WHEN r.web_search_cliffs IS NULL THEN r.web_search_base
+                ELSE tier_rate(r.web_search_cliffs, c.total_input) END AS web_search_rate,
+           CASE WHEN r.request_cliffs IS NULL THEN r.request_base
+                ELSE tier_rate(r.request_cliffs, c.total_input) END AS request_rate
     FROM calls c
-    LEFT JOIN resolved r USING (price_key_id)
+    LEFT JOIN flat r USING (price_key_id)
 ),
 bucket_costs AS NOT MATERIALIZED (
     SELECT *,
