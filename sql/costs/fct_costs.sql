@@ -310,6 +310,6 @@ SELECT dedup_key, event_day, price_model, price_model IS NOT NULL AS is_priced,
        END AS total_cost,
        CASE WHEN price_model IS NOT NULL THEN list_cost END AS list_cost,
        discount_percent,
-       batch_factor < 1 AS batch_discount_applied,
+       price_model IS NOT NULL AND batch_factor < 1 AS batch_discount_applied,
        $pricebook_version AS pricebook_version
 FROM rounded;
