@@ -106,9 +106,9 @@ def _progress_printer():
 def landing_files(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
                   ) -> MaterializeResult:
     started = time.perf_counter()
-    manifest = ingest.published_manifest(tokenworks.published())
+    manifest, priced_with = ingest.published_state(tokenworks.published())
     plan = ingest.plan_run(Path(tokenworks.landing), manifest)
-    if plan.has_work or ingest.needs_repricing(tokenworks.published(), tokenworks.overrides()):
+    if plan.has_work or ingest.needs_repricing(priced_with, tokenworks.overrides()):
         ingest.save_plan(tokenworks.workspace.connect(), plan, context.run.run_id)
     counts = plan.counts()
     return MaterializeResult(metadata={

@@ -666,30 +666,27 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{os.urandom(3).hex()}"
 
 
+def published_state(warehouse: Warehouse) -> tuple[dict[str, tuple], str | None]:
+    """The published warehouse's manifest and price-book version ("" if never priced; None
+    when there is no warehouse yet), read in one open."""
+    if not warehouse.path.exists():
+        return {}, None
+    conn = warehouse.reader()
+    try:
+        return read_manifest(conn), pricebook.published_version(conn) or ""
+    finally:
+        conn.close()
+
+
 def published_manifest(warehouse: Warehouse) -> dict[str, tuple]:
-    if not warehouse.path.exists():
-        return {}
-    conn = warehouse.reader()
-    try:
-        return read_manifest(conn)
-    finally:
-        conn.close()
+    return published_state(warehouse)[0]
 
 
-def published_pricebook_version(warehouse: Warehouse) -> str | None:
-    if not warehouse.path.exists():
-        return None
-    conn = warehouse.reader()
-    try:
-        return pricebook.published_version(conn)
-    finally:
-        conn.close()
-
-
-def needs_repricing(warehouse: Warehouse, price_overrides=None) -> bool:
-    """A warehouse priced with another price book (or never priced) is re-priced whole."""
-    return (warehouse.path.exists() and published_pricebook_version(warehouse)
-            != pricebook.pricebook_version(price_overrides))
+def needs_repricing(published_version: str | None, price_overrides=None) -> bool:
+    """A published warehouse priced with another price book, or never priced, is re-priced
+    whole."""
+    return (published_version is not None
+            and published_version != pricebook.pricebook_version(price_overrides))
 
 
 def empty_summary(run_id: str, plan: Plan) -> RunSummary:
@@ -710,8 +707,9 @@ def run_ingest(landing: Path, warehouse_path: Path, *, workers: int = 0,
         warehouse.remove_stale_work()
         workspace = warehouse.workspace(run_id)
         try:
-            plan = plan_run(landing, published_manifest(warehouse))
-            if not plan.has_work and not needs_repricing(warehouse, overrides):
+            manifest, priced_with = published_state(warehouse)
+            plan = plan_run(landing, manifest)
+            if not plan.has_work and not needs_repricing(priced_with, overrides):
                 summary = empty_summary(run_id, plan)
                 summary.seconds = round(time.perf_counter() - started, 3)
                 return summary
