@@ -44,7 +44,7 @@ from dagster import (
 )
 from pydantic import PrivateAttr
 
-from pipelines import checks, config, ingest, pricebook
+from pipelines import checks, config, hardware, ingest, pricebook, scenarios
 from pipelines import overrides as overrides_file
 from pipelines.warehouse import RunWorkspace, Warehouse
 
@@ -106,9 +106,9 @@ def _progress_printer():
 def landing_files(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
                   ) -> MaterializeResult:
     started = time.perf_counter()
-    manifest, priced_with = ingest.published_state(tokenworks.published())
+    manifest, built_from = ingest.published_state(tokenworks.published())
     plan = ingest.plan_run(Path(tokenworks.landing), manifest)
-    if plan.has_work or ingest.needs_repricing(priced_with, tokenworks.overrides()):
+    if plan.has_work or ingest.needs_rebuild(built_from, tokenworks.overrides()):
         ingest.save_plan(tokenworks.workspace.connect(), plan, context.run.run_id)
     counts = plan.counts()
     return MaterializeResult(metadata={
@@ -264,7 +264,67 @@ def mart_daily_spend(tokenworks: TokenworksWarehouse) -> MaterializeResult:
     return MaterializeResult(metadata={"rows": rows, "seconds": seconds})
 
 
-@asset(group_name=GROUP, deps=[fct_requests, mart_daily_spend], kinds={"duckdb"},
+SCENARIOS = "scenarios"
+
+
+@asset(group_name=SCENARIOS, deps=[landing_files], kinds={"duckdb"},
+       description="Hardware generations from the reviewed seed seeds/hardware_generations.yaml, "
+                   "every figure with its source.")
+def dim_hardware_generation(tokenworks: TokenworksWarehouse) -> MaterializeResult:
+    if not tokenworks.workspace.has_work:
+        return _nothing_to_do()
+    seed = hardware.load()
+    rows, seconds = _timed(hardware.load_into, tokenworks.workspace.connect(), seed)
+    return MaterializeResult(metadata={"rows": rows, "seed_version": seed.fingerprint,
+                                       "seconds": seconds})
+
+
+@asset(group_name=SCENARIOS, deps=[mart_daily_spend, dim_hardware_generation],
+       kinds={"duckdb"},
+       description="What projections start from: usage trends fitted per model family and "
+                   "project (scenario_trend), and the last 30 days of spend per cell.")
+def scenario_base(tokenworks: TokenworksWarehouse) -> MaterializeResult:
+    if not tokenworks.workspace.has_work:
+        return _nothing_to_do()
+    conn = tokenworks.workspace.connect()
+    rows, seconds = _timed(scenarios.build_base, conn, scenarios.load())
+    fits = conn.execute("SELECT count(*) FILTER (fit = 'fitted'), count(*) FROM scenario_trend"
+                        ).fetchone()
+    return MaterializeResult(metadata={"rows": rows, "trends_fitted": fits[0],
+                                       "trend_groups": fits[1], "seconds": seconds})
+
+
+@asset(group_name=SCENARIOS, deps=[scenario_base], kinds={"duckdb"},
+       description="Monthly projected spend per scenario of scenarios/scenarios.yaml for the "
+                   "months after the last actual one, with savings against the baseline.")
+def scenario_projection(tokenworks: TokenworksWarehouse) -> MaterializeResult:
+    if not tokenworks.workspace.has_work:
+        return _nothing_to_do()
+    conn = tokenworks.workspace.connect()
+    scenario_file = scenarios.load()
+    rows, seconds = _timed(scenarios.build_projections, conn, scenario_file)
+    totals = dict(conn.execute("SELECT scenario_id, sum(projected_cost)::VARCHAR "
+                               "FROM scenario_projection GROUP BY ALL ORDER BY ALL").fetchall())
+    return MaterializeResult(metadata={"rows": rows, "scenarios": len(scenario_file.scenarios),
+                                       "projected_totals_usd": str(totals),
+                                       "scenarios_version": scenario_file.fingerprint,
+                                       "seconds": seconds})
+
+
+@asset(group_name=SCENARIOS, deps=[scenario_base], kinds={"duckdb"},
+       description="The hardware scenario's total over the horizon across its parameter grid.")
+def scenario_sensitivity(tokenworks: TokenworksWarehouse) -> MaterializeResult:
+    if not tokenworks.workspace.has_work:
+        return _nothing_to_do()
+    conn = tokenworks.workspace.connect()
+    scenario_file = scenarios.load()
+    rows, seconds = _timed(scenarios.build_sensitivity, conn, scenario_file)
+    scenarios.record_inputs(conn, scenario_file, hardware.load())
+    return MaterializeResult(metadata={"rows": rows, "seconds": seconds})
+
+
+@asset(group_name=GROUP, deps=[fct_requests, mart_daily_spend, scenario_projection,
+                               scenario_sensitivity], kinds={"duckdb"},
        description="The published warehouse file: the run's working copy, swapped in "
                    "atomically once every blocking check passed. Readers only ever see this.")
 def published_warehouse(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
@@ -285,7 +345,8 @@ def published_warehouse(context: AssetExecutionContext, tokenworks: TokenworksWa
 
 
 INGEST_ASSETS = [landing_files, staging, fct_requests, dim_price, dim_model, fct_costs,
-                 mart_daily_spend, published_warehouse]
+                 mart_daily_spend, dim_hardware_generation, scenario_base, scenario_projection,
+                 scenario_sensitivity, published_warehouse]
 ingest_job = define_asset_job("ingest", selection=INGEST_ASSETS,
                               description="Landing folder -> published warehouse.")
 

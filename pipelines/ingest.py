@@ -25,7 +25,7 @@ import duckdb
 import orjson
 import polars as pl
 
-from pipelines import checks, config, pricebook
+from pipelines import checks, config, hardware, pricebook, scenarios
 from pipelines import landing as lf
 from pipelines import overrides as price_overrides_module
 from pipelines.parsing import CALL_COLUMNS, Rejected, parse_record, parse_stream_document
@@ -667,26 +667,40 @@ def new_run_id() -> str:
 
 
 def published_state(warehouse: Warehouse) -> tuple[dict[str, tuple], str | None]:
-    """The published warehouse's manifest and price-book version ("" if never priced; None
-    when there is no warehouse yet), read in one open."""
+    """The published warehouse's manifest and what its derived tables were built from (price
+    book, scenario and hardware files; None when there is no warehouse yet), read in one open."""
     if not warehouse.path.exists():
         return {}, None
     conn = warehouse.reader()
     try:
-        return read_manifest(conn), pricebook.published_version(conn) or ""
+        return read_manifest(conn), derived_inputs_of(conn)
     finally:
         conn.close()
+
+
+def derived_inputs_of(conn) -> str:
+    try:
+        row = conn.execute("SELECT value FROM warehouse_meta WHERE key = 'projection_inputs'"
+                           ).fetchone()
+    except duckdb.Error:  # an older warehouse
+        row = None
+    return f"{pricebook.published_version(conn) or ''} | {row[0] if row else ''}"
+
+
+def current_derived_inputs(price_overrides=None) -> str:
+    return (f"{pricebook.pricebook_version(price_overrides)} | "
+            f"{scenarios.projection_inputs(scenarios.load(), hardware.load())}")
 
 
 def published_manifest(warehouse: Warehouse) -> dict[str, tuple]:
     return published_state(warehouse)[0]
 
 
-def needs_repricing(published_version: str | None, price_overrides=None) -> bool:
-    """A published warehouse priced with another price book, or never priced, is re-priced
-    whole."""
-    return (published_version is not None
-            and published_version != pricebook.pricebook_version(price_overrides))
+def needs_rebuild(published_inputs: str | None, price_overrides=None) -> bool:
+    """A published warehouse priced with another price book, or projected from other scenario
+    or hardware files, has them rebuilt whole even when no new log arrived."""
+    return (published_inputs is not None
+            and published_inputs != current_derived_inputs(price_overrides))
 
 
 def empty_summary(run_id: str, plan: Plan) -> RunSummary:
@@ -707,9 +721,9 @@ def run_ingest(landing: Path, warehouse_path: Path, *, workers: int = 0,
         warehouse.remove_stale_work()
         workspace = warehouse.workspace(run_id)
         try:
-            manifest, priced_with = published_state(warehouse)
+            manifest, built_from = published_state(warehouse)
             plan = plan_run(landing, manifest)
-            if not plan.has_work and not needs_repricing(priced_with, overrides):
+            if not plan.has_work and not needs_rebuild(built_from, overrides):
                 summary = empty_summary(run_id, plan)
                 summary.seconds = round(time.perf_counter() - started, 3)
                 return summary
@@ -723,6 +737,7 @@ def run_ingest(landing: Path, warehouse_path: Path, *, workers: int = 0,
                 raise ChecksFailed("; ".join(c.describe() for c in failed)
                                    + ": nothing was published")
             pricebook.price_all(conn, overrides, run_id)
+            scenarios.build_all(conn)
             summary = finish_run(conn, run_id)
             workspace.publish()
             return summary

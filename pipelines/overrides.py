@@ -9,15 +9,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
 
 from pipelines.pricebook import PRICE_KEYS
+from pipelines.yamlfile import SeedFileError, Where
 
 
-class OverridesError(ValueError):
+class OverridesError(SeedFileError):
     pass
 
 
@@ -100,55 +101,9 @@ def load(path: Path | None) -> Overrides:
     return overrides
 
 
-class _Where:
+class _Where(Where):
     def __init__(self, path):
-        self.path = path
-
-    def error(self, node, field_name, message) -> OverridesError:
-        line = node.start_mark.line + 1
-        named = f", field {field_name!r}" if field_name else ""
-        return OverridesError(f"{self.path} line {line}{named}: {message}")
-
-    def mapping(self, node, section) -> dict[str, yaml.Node]:
-        if not isinstance(node, yaml.MappingNode):
-            raise self.error(node, None, f"each {section} entry must be a mapping")
-        return {key.value: value for key, value in node.value}
-
-    def check_fields(self, entry, fields, required: set[str], optional: set[str]) -> None:
-        for name in required - fields.keys():
-            raise self.error(entry, name, "is required")
-        known = ", ".join(sorted(required | optional))
-        for name in fields.keys() - required - optional:
-            raise self.error(fields[name], name, f"is not a known field; expected {known}")
-
-    def text(self, fields, name) -> str | None:
-        node = fields.get(name)
-        if node is None:
-            return None
-        if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
-            raise self.error(node, name, "must be a non-empty text")
-        return str(node.value).strip()
-
-    def day(self, fields, name) -> date | None:
-        node = fields.get(name)
-        if node is None:
-            return None
-        try:
-            return date.fromisoformat(str(node.value))
-        except ValueError:
-            raise self.error(node, name, f"must be a date like 2026-01-31, not {node.value!r}"
-                             ) from None
-
-    def number(self, fields, name, low: Decimal, high: Decimal | None) -> Decimal:
-        node = fields[name]
-        try:
-            value = Decimal(str(node.value))
-        except InvalidOperation:
-            raise self.error(node, name, f"must be a number, not {node.value!r}") from None
-        if not value.is_finite() or value < low or (high is not None and value > high):
-            bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-            raise self.error(node, name, f"must be {bound}, not {value}")
-        return value
+        super().__init__(path, OverridesError)
 
     def prices(self, fields, name) -> dict[str, Decimal]:
         node = fields[name]

@@ -71,6 +71,8 @@ def test_whole_graph_materializes_with_checks_and_metadata(fixture_landing, tmp_
                     for e in result.get_asset_materialization_events()}
     assert set(materialized) == {"landing_files", "stg_calls", "quarantine", "fct_requests",
                                  "dim_price", "dim_model", "fct_costs", "mart_daily_spend",
+                                 "dim_hardware_generation", "scenario_base",
+                                 "scenario_projection", "scenario_sensitivity",
                                  "published_warehouse"}
     for name, metadata in materialized.items():
         assert "seconds" in metadata, name
@@ -84,6 +86,10 @@ def test_whole_graph_materializes_with_checks_and_metadata(fixture_landing, tmp_
     assert checks == {"records_reconcile": True, "exactly_once": True,
                       "buckets_match_total": True, "every_call_priced": False}
     assert materialized["fct_costs"]["rows"].value == materialized["fct_requests"]["rows"].value
+    assert materialized["dim_hardware_generation"]["rows"].value == query(
+        settings.warehouse, "SELECT count(*) FROM dim_hardware_generation")[0][0] >= 14
+    assert materialized["scenario_projection"]["rows"].value == query(
+        settings.warehouse, "SELECT count(*) FROM scenario_projection")[0][0] > 0
     rows = materialized["published_warehouse"]["rows"].value
     assert query(settings.warehouse, "SELECT count(*) FROM fct_requests")[0][0] == rows
     assert query(settings.warehouse, "SELECT count(*) FROM ingest_runs")[0][0] == 1
