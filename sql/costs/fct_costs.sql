@@ -10,9 +10,9 @@ CREATE OR REPLACE TEMP MACRO tier_rate(tiers, total_input) AS
 
 DELETE FROM fct_costs WHERE $full OR dedup_key IN (SELECT dedup_key FROM cost_scope);
 INSERT INTO fct_costs BY NAME
--- Prices change only on the dates and at the times of day the price book names. Each call is
--- therefore priced as of the last such boundary at or before it (its "day" and "time_of_day"
--- below): the same prices, and far fewer distinct keys to resolve than calls.
+-- Everything that decides a call's prices (model, day, time of day, batch, service tier) is
+-- hashed into one integer price key per call: many calls share a key, so prices are resolved
+-- once per key and the ledger is joined to them once, on that integer.
 WITH date_boundaries AS (
     SELECT DISTINCT price_provider, price_model, start_date AS boundary
     FROM dim_price WHERE constraint_kind = 'start_date'
@@ -28,54 +28,40 @@ model_info AS (
                       list(DISTINCT boundary ORDER BY boundary) AS time_boundaries
                FROM time_boundaries GROUP BY ALL) t USING (price_provider, price_model)
 ),
-matched AS NOT MATERIALIZED (
-    SELECT f.request_id, f.dedup_key, f.provider, f.model, f.event_at, f.status, f.is_batch,
+calls AS NOT MATERIALIZED (
+    SELECT f.request_id, f.dedup_key, f.provider, f.model, f.status, f.is_batch,
            f.service_tier, f.input_tokens, f.cache_read_tokens, f.cache_write_tokens,
            f.cache_write_1h_tokens, f.output_tokens, f.reasoning_tokens, f.web_search_requests,
            f.input_tokens + f.cache_read_tokens + f.cache_write_tokens
                + f.cache_write_1h_tokens AS total_input,
            m.price_provider, m.price_model, coalesce(m.via_fallback, false) AS via_fallback,
-           f.project, f.event_at::DATE AS event_day, f.event_at::TIME AS event_time,
-           m.time_boundaries
+           f.project, f.event_at::DATE AS event_day,
+           -- prices change at the times of day the price book names: each call is priced as
+           -- of the last such boundary at or before it (only those models have boundaries)
+           CASE WHEN m.time_boundaries IS NULL THEN TIME '00:00:00'
+                ELSE coalesce(list_last(list_filter(m.time_boundaries,
+                                                    lambda b: b <= f.event_at::TIME)),
+                              TIME '00:00:00') END AS time_of_day,
+           hash(m.price_provider, m.price_model, via_fallback, event_day, time_of_day,
+                f.is_batch, f.service_tier) AS price_key_id
     FROM fct_requests f
     LEFT JOIN model_info m ON m.provider = f.provider AND m.model IS NOT DISTINCT FROM f.model
     WHERE $full OR f.dedup_key IN (SELECT dedup_key FROM cost_scope)
 ),
-call_days AS (
-    SELECT DISTINCT price_provider, price_model, event_day FROM matched
-    WHERE price_model IS NOT NULL
-),
-day_periods AS (
-    SELECT c.price_provider, c.price_model, c.event_day,
-           coalesce(d.boundary, DATE '0001-01-01') AS day
-    FROM call_days c
-    ASOF LEFT JOIN date_boundaries d
-        ON d.price_provider = c.price_provider AND d.price_model = c.price_model
-        AND c.event_day >= d.boundary
-),
-timed AS NOT MATERIALIZED (
-    SELECT c.* EXCLUDE (time_boundaries), coalesce(d.day, DATE '0001-01-01') AS day,
-           -- only models with time-of-day prices have boundaries to look up
-           CASE WHEN c.time_boundaries IS NULL THEN TIME '00:00:00'
-                ELSE coalesce(list_last(list_filter(c.time_boundaries,
-                                                    lambda b: b <= c.event_time)),
-                              TIME '00:00:00') END AS time_of_day
-    FROM matched c
-    LEFT JOIN day_periods d
-        ON d.price_provider = c.price_provider AND d.price_model = c.price_model
-        AND d.event_day = c.event_day
-),
-calls AS NOT MATERIALIZED (
-    SELECT *, hash(price_provider, price_model, via_fallback, day, time_of_day, is_batch,
-                   service_tier) AS price_key_id
-    FROM timed
-),
--- Everything that decides a call's prices; many calls share one key.
-price_keys AS (
-    SELECT DISTINCT price_key_id, price_provider, price_model, via_fallback, day, time_of_day,
-           is_batch, service_tier
+call_keys AS (
+    SELECT DISTINCT price_key_id, price_provider, price_model, via_fallback, event_day,
+           time_of_day, is_batch, service_tier
     FROM calls
     WHERE price_model IS NOT NULL
+),
+-- Dated price sets start on the days the price book names: a key's "day" is the last such
+-- boundary at or before its call day.
+price_keys AS (
+    SELECT k.*, coalesce(d.boundary, DATE '0001-01-01') AS day
+    FROM call_keys k
+    ASOF LEFT JOIN date_boundaries d
+        ON d.price_provider = k.price_provider AND d.price_model = k.price_model
+        AND k.event_day >= d.boundary
 ),
 price_sets AS (
     SELECT DISTINCT price_provider, price_model, set_kind, set_ordinal, constraint_kind,
@@ -100,11 +86,7 @@ chosen_standard AS (
     SELECT k.*, coalesce(max(a.set_ordinal), 0) AS set_ordinal
     FROM price_keys k
     LEFT JOIN active_sets a
-        ON a.set_kind = 'standard' AND a.price_provider = k.price_provider
-        AND a.price_model = k.price_model AND a.day = k.day
-        AND a.time_of_day IS NOT DISTINCT FROM k.time_of_day AND a.is_batch = k.is_batch
-        AND a.service_tier IS NOT DISTINCT FROM k.service_tier
-        AND a.via_fallback = k.via_fallback
+        ON a.set_kind = 'standard' AND a.price_key_id = k.price_key_id
     GROUP BY ALL
 ),
 standard_prices AS (
@@ -130,68 +112,65 @@ variant_prices AS (
     JOIN dim_price p
         ON p.set_kind = 'variant' AND p.price_provider = v.price_provider
         AND p.price_model = v.price_model AND p.set_ordinal = v.set_ordinal
-    QUALIFY v.set_ordinal = min(v.set_ordinal) OVER (
-        PARTITION BY v.price_provider, v.price_model, v.via_fallback, v.day, v.time_of_day,
-                     v.is_batch, v.service_tier, p.price_key)
+    QUALIFY v.set_ordinal = min(v.set_ordinal) OVER (PARTITION BY v.price_key_id, p.price_key)
 ),
-effective_prices AS (
+effective_prices AS MATERIALIZED (
     SELECT * , false AS is_batch_price FROM standard_prices s
     WHERE NOT EXISTS (
         SELECT 1 FROM variant_prices v
-        WHERE v.price_provider = s.price_provider AND v.price_model = s.price_model
-          AND v.via_fallback = s.via_fallback AND v.day = s.day
-          AND v.time_of_day IS NOT DISTINCT FROM s.time_of_day AND v.is_batch = s.is_batch
-          AND v.service_tier IS NOT DISTINCT FROM s.service_tier AND v.price_key = s.price_key)
+        WHERE v.price_key_id = s.price_key_id AND v.price_key = s.price_key)
     UNION ALL BY NAME
     SELECT * FROM variant_prices
 ),
--- One row per price key: each price key's tiers as a list, ascending.
-resolved AS (
-    SELECT price_key_id,
-           bool_or(is_batch_price) AS has_batch_price,
-           list({'start': tier_start, 'price': price_per_unit} ORDER BY tier_start)
-               FILTER (WHERE price_key = 'input_mtok') AS input_tiers,
-           list({'start': tier_start, 'price': price_per_unit} ORDER BY tier_start)
-               FILTER (WHERE price_key = 'cache_read_mtok') AS cache_read_tiers,
-           list({'start': tier_start, 'price': price_per_unit} ORDER BY tier_start)
-               FILTER (WHERE price_key = 'cache_write_mtok') AS cache_write_tiers,
-           list({'start': tier_start, 'price': price_per_unit} ORDER BY tier_start)
-               FILTER (WHERE price_key = 'cache_write_5m_mtok') AS cache_write_5m_tiers,
-           list({'start': tier_start, 'price': price_per_unit} ORDER BY tier_start)
-               FILTER (WHERE price_key = 'cache_write_1h_mtok') AS cache_write_1h_tiers,
-           list({'start': tier_start, 'price': price_per_unit} ORDER BY tier_start)
-               FILTER (WHERE price_key = 'output_mtok') AS output_tiers,
-           list({'start': tier_start, 'price': price_per_unit} ORDER BY tier_start)
-               FILTER (WHERE price_key = 'output_reasoning_mtok') AS output_reasoning_tiers,
-           list({'start': tier_start, 'price': price_per_unit} ORDER BY tier_start)
-               FILTER (WHERE price_key = 'web_searches_kcount') AS web_search_tiers,
-           list({'start': tier_start, 'price': price_per_unit} ORDER BY tier_start)
-               FILTER (WHERE price_key = 'requests_kcount') AS request_tiers
+-- One row per price key: the base rate of each bucket, and its tiers (ascending) only where it
+-- has some: most keys have one price, and a flat rate costs far less per call than a tier list.
+base_rates AS (
+    SELECT price_key_id, bool_or(is_batch_price) AS has_batch_price,
+           max(price_per_unit) FILTER (WHERE price_key = 'input_mtok' AND tier_start = 0)
+               AS input_base,
+           max(price_per_unit) FILTER (WHERE price_key = 'cache_read_mtok' AND tier_start = 0)
+               AS cache_read_base,
+           max(price_per_unit) FILTER (WHERE price_key = 'cache_write_mtok' AND tier_start = 0)
+               AS cache_write_base,
+           max(price_per_unit) FILTER (WHERE price_key = 'cache_write_5m_mtok' AND tier_start = 0)
+               AS cache_write_5m_base,
+           max(price_per_unit) FILTER (WHERE price_key = 'cache_write_1h_mtok' AND tier_start = 0)
+               AS cache_write_1h_base,
+           max(price_per_unit) FILTER (WHERE price_key = 'output_mtok' AND tier_start = 0)
+               AS output_base,
+           max(price_per_unit) FILTER (WHERE price_key = 'output_reasoning_mtok' AND tier_start = 0)
+               AS output_reasoning_base,
+           max(price_per_unit) FILTER (WHERE price_key = 'web_searches_kcount' AND tier_start = 0)
+               AS web_search_base,
+           max(price_per_unit) FILTER (WHERE price_key = 'requests_kcount' AND tier_start = 0)
+               AS request_base
     FROM effective_prices
     GROUP BY ALL
 ),
--- Most keys have one price: keep it flat, and the tier list only where there are tiers.
+tier_lists AS (
+    SELECT price_key_id, price_key,
+           list({'start': tier_start, 'price': price_per_unit} ORDER BY tier_start) AS cliffs
+    FROM effective_prices
+    WHERE (price_key_id, price_key) IN (SELECT price_key_id, price_key FROM effective_prices
+                                        WHERE tier_start > 0)
+    GROUP BY ALL
+),
+tiered AS (
+    SELECT price_key_id,
+           first(cliffs) FILTER (WHERE price_key = 'input_mtok') AS input_cliffs,
+           first(cliffs) FILTER (WHERE price_key = 'cache_read_mtok') AS cache_read_cliffs,
+           first(cliffs) FILTER (WHERE price_key = 'cache_write_mtok') AS cache_write_cliffs,
+           first(cliffs) FILTER (WHERE price_key = 'cache_write_5m_mtok') AS cache_write_5m_cliffs,
+           first(cliffs) FILTER (WHERE price_key = 'cache_write_1h_mtok') AS cache_write_1h_cliffs,
+           first(cliffs) FILTER (WHERE price_key = 'output_mtok') AS output_cliffs,
+           first(cliffs) FILTER (WHERE price_key = 'output_reasoning_mtok') AS output_reasoning_cliffs,
+           first(cliffs) FILTER (WHERE price_key = 'web_searches_kcount') AS web_search_cliffs,
+           first(cliffs) FILTER (WHERE price_key = 'requests_kcount') AS request_cliffs
+    FROM tier_lists
+    GROUP BY ALL
+),
 flat AS (
-    SELECT price_key_id, has_batch_price,
-           input_tiers[1].price AS input_base,
-           CASE WHEN len(input_tiers) > 1 THEN input_tiers END AS input_cliffs,
-           cache_read_tiers[1].price AS cache_read_base,
-           CASE WHEN len(cache_read_tiers) > 1 THEN cache_read_tiers END AS cache_read_cliffs,
-           cache_write_tiers[1].price AS cache_write_base,
-           CASE WHEN len(cache_write_tiers) > 1 THEN cache_write_tiers END AS cache_write_cliffs,
-           cache_write_5m_tiers[1].price AS cache_write_5m_base,
-           CASE WHEN len(cache_write_5m_tiers) > 1 THEN cache_write_5m_tiers END AS cache_write_5m_cliffs,
-           cache_write_1h_tiers[1].price AS cache_write_1h_base,
-           CASE WHEN len(cache_write_1h_tiers) > 1 THEN cache_write_1h_tiers END AS cache_write_1h_cliffs,
-           output_tiers[1].price AS output_base,
-           CASE WHEN len(output_tiers) > 1 THEN output_tiers END AS output_cliffs,
-           output_reasoning_tiers[1].price AS output_reasoning_base,
-           CASE WHEN len(output_reasoning_tiers) > 1 THEN output_reasoning_tiers END AS output_reasoning_cliffs,
-           web_search_tiers[1].price AS web_search_base,
-           CASE WHEN len(web_search_tiers) > 1 THEN web_search_tiers END AS web_search_cliffs,
-           request_tiers[1].price AS request_base,
-           CASE WHEN len(request_tiers) > 1 THEN request_tiers END AS request_cliffs
-    FROM resolved
+    SELECT * FROM base_rates LEFT JOIN tiered USING (price_key_id)
 ),
 -- Per call, the rate of each bucket: a tier is a cliff on the call's total input tokens; a
 -- bucket the price book does not price separately pays the rate of the bucket it is part of.
@@ -218,27 +197,37 @@ rates AS (
     FROM calls c
     LEFT JOIN flat r USING (price_key_id)
 ),
+-- Tokens are cast to DECIMAL(18, 0) so that tokens x rate stays a 64-bit DECIMAL(18, 12)
+-- product (DuckDB raises on overflow, never wraps): ten times faster than BIGINT x DECIMAL.
 bucket_costs AS NOT MATERIALIZED (
     SELECT *,
            -- the batch APIs bill half where the price book has no batch price of its own
            CASE WHEN is_batch AND NOT coalesce(has_batch_price, false)
                      AND provider IN ('openai', 'anthropic')
                 THEN 0.5 ELSE 1 END::DECIMAL(2, 1) AS batch_factor,
-           input_tokens * coalesce(input_rate, 0) AS input_list,
-           cache_read_tokens * coalesce(cache_read_rate, input_rate, 0) AS cache_read_list,
-           cache_write_tokens * coalesce(cache_write_5m_rate, cache_write_rate, input_rate, 0)
+           input_tokens::DECIMAL(18, 0) * coalesce(input_rate, 0::DECIMAL(18, 12))
+               AS input_list,
+           cache_read_tokens::DECIMAL(18, 0)
+               * coalesce(cache_read_rate, input_rate, 0::DECIMAL(18, 12)) AS cache_read_list,
+           cache_write_tokens::DECIMAL(18, 0)
+               * coalesce(cache_write_5m_rate, cache_write_rate, input_rate, 0::DECIMAL(18, 12))
                AS cache_write_list,
-           cache_write_1h_tokens * coalesce(cache_write_1h_rate, cache_write_rate, input_rate, 0)
+           cache_write_1h_tokens::DECIMAL(18, 0)
+               * coalesce(cache_write_1h_rate, cache_write_rate, input_rate, 0::DECIMAL(18, 12))
                AS cache_write_1h_list,
-           (output_tokens - reasoning_tokens) * coalesce(output_rate, 0)
-               + reasoning_tokens * coalesce(reasoning_rate, output_rate, 0) AS output_list,
-           web_search_requests * coalesce(web_search_rate, 0) AS web_search_list,
-           CASE WHEN status = 'ok' THEN coalesce(request_rate, 0) ELSE 0 END AS request_list
+           (output_tokens - reasoning_tokens)::DECIMAL(18, 0)
+               * coalesce(output_rate, 0::DECIMAL(18, 12))
+               + reasoning_tokens::DECIMAL(18, 0)
+                 * coalesce(reasoning_rate, output_rate, 0::DECIMAL(18, 12)) AS output_list,
+           web_search_requests::DECIMAL(18, 0) * coalesce(web_search_rate, 0::DECIMAL(18, 12))
+               AS web_search_list,
+           CASE WHEN status = 'ok' THEN coalesce(request_rate, 0::DECIMAL(18, 12))
+                ELSE 0::DECIMAL(18, 12) END AS request_list
     FROM rates
 ),
 -- Negotiated discounts: the single most specific match per distinct situation, joined back.
 discount_situations AS (
-    SELECT DISTINCT provider, model, price_model, project, event_day FROM matched
+    SELECT DISTINCT provider, model, price_model, project, event_day FROM calls
     WHERE provider IN (SELECT provider FROM price_discounts)
 ),
 discount_choice AS (
