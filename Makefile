@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench dev clean
+.PHONY: setup browser demo test lint bench dev clean
 
 setup: $(STAMP)
 
@@ -14,19 +14,27 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
+# Debian's Chromium for the dashboards' browser tests (Playwright drives it; nothing downloads
+# at run time). Installed once, with apt, as root or through sudo.
+browser:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
 demo: setup            ## sample logs -> warehouse -> summary
 	$(BIN)/tokenworks demo
 
-test: setup            ## the whole test suite (what CI runs)
+test: setup browser    ## the whole test suite (what CI runs)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check .
 
-bench: setup           ## benchmark figures (not a test)
+bench: setup browser   ## benchmark figures (not a test)
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/cost_bench.py
+	$(BIN)/python bench/dashboard_bench.py
 
 dev: setup             ## Dagster UI with the asset graph, sensor and schedule
 	$(BIN)/dagster dev

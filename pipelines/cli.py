@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -250,7 +251,28 @@ def cmd_demo(args) -> int:
     finally:
         conn.close()
     print(f"warehouse: {settings.warehouse}  (query it: tokenworks sql \"SELECT …\")")
-    return 0
+    if args.no_serve:
+        return 0
+    return cmd_dashboard(argparse.Namespace(warehouse=settings.warehouse, port=args.port))
+
+
+def cmd_dashboard(args) -> int:
+    """Serve the Streamlit dashboards over the published warehouse (read-only) until
+    interrupted."""
+    settings = config.resolve(warehouse=args.warehouse)
+    if not settings.warehouse.exists():
+        return _fail(f"no warehouse at {settings.warehouse}: run `tokenworks ingest` first")
+    app = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app),
+               "--server.port", str(args.port), "--server.headless", "true",
+               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+    print(f"\ndashboards: http://localhost:{args.port}  (warehouse {settings.warehouse}; "
+          "Ctrl-C stops)", flush=True)
+    env = {**os.environ, "TOKENWORKS_WAREHOUSE": str(settings.warehouse)}
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
 
 
 # -------------------------------------------------------------------------------- main
@@ -286,7 +308,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--requests", type=int, default=30_000)
     demo.add_argument("--days", type=int, default=365)
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--port", type=int, default=8501, help="dashboard port (default 8501)")
+    demo.add_argument("--no-serve", action="store_true",
+                      help="stop after the summary instead of serving the dashboards")
     demo.set_defaults(func=cmd_demo)
+
+    dash = sub.add_parser("dashboard", help="serve the dashboards over the warehouse")
+    dash.add_argument("--warehouse", help="warehouse file")
+    dash.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    dash.set_defaults(func=cmd_dashboard)
     return parser
 
 

@@ -265,11 +265,13 @@ def cost_calls(conn, version: str, run_id: str | None = None) -> bool:
 
 
 def build_marts(conn) -> int:
-    """Rebuild the marts for what cost_calls just changed (all of it after a full re-pricing)."""
+    """Rebuild the marts for what cost_calls just changed (all of it after a full re-pricing);
+    returns mart_daily_spend's rows."""
     from pipelines.warehouse import read_sql, run_sql
 
     full = conn.execute("SELECT repriced_all FROM cost_run").fetchone()[0]
-    run_sql(conn, read_sql("costs/mart_daily_spend.sql"), {"full": full})
+    for mart in ("mart_daily_spend", "mart_daily_drivers", "mart_daily_distribution"):
+        run_sql(conn, read_sql(f"costs/{mart}.sql"), {"full": full})
     return conn.execute("SELECT count(*) FROM mart_daily_spend").fetchone()[0]
 
 

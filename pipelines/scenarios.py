@@ -170,7 +170,7 @@ def _values(where: Where, node, parameters: dict[str, Parameter]) -> dict[str, o
     return values
 
 
-def _bind(values: dict[str, object]) -> tuple[str, list]:
+def macro_arguments(values: dict[str, object]) -> tuple[str, dict]:
     """project_scenario's named arguments, bound as parameters."""
     names = list(values)
     arguments = ", ".join(f"{name} := ${name}" for name in names)
@@ -180,7 +180,7 @@ def _bind(values: dict[str, object]) -> tuple[str, list]:
 
 def project(conn, values: dict[str, object]):
     """The projection for these parameter values, one row per month and cell (a relation)."""
-    arguments, params = _bind(values)
+    arguments, params = macro_arguments(values)
     return conn.execute(f"SELECT * FROM project_scenario({arguments})", params)
 
 
@@ -206,7 +206,7 @@ def build_base(conn, scenario_file: ScenarioFile) -> int:
 def build_projections(conn, scenario_file: ScenarioFile) -> int:
     conn.execute("DELETE FROM scenario_projection")
     for scenario in scenario_file.scenarios:
-        arguments, params = _bind(scenario_file.resolved(scenario))
+        arguments, params = macro_arguments(scenario_file.resolved(scenario))
         conn.execute(
             f"INSERT INTO scenario_projection BY NAME SELECT $scenario_id AS scenario_id, "
             f"* EXCLUDE (pass_through_date) FROM project_scenario({arguments})",
@@ -221,7 +221,7 @@ def build_sensitivity(conn, scenario_file: ScenarioFile) -> int:
     in scenario_projection: totals agree to well under a cent)."""
     scenario = scenario_file.scenario(scenario_file.sensitivity_scenario)
     values = {**scenario_file.resolved(scenario), "pass_through_share": 0}
-    arguments, params = _bind(values)
+    arguments, params = macro_arguments(values)
     grid = scenario_file.sensitivity_grid
     defaults = scenario_file.resolved(scenario)
     axes = {name: [float(v) for v in grid.get(name, [defaults[name]])]

@@ -77,14 +77,14 @@ def test_defaults_come_from_environment_then_data_folder(tmp_path):
 
 
 def test_demo_generates_once_then_ingests_and_shows(tmp_path):
-    first = tokenworks("demo", "--requests", 2000, "--days", 30, cwd=tmp_path)
+    first = tokenworks("demo", "--no-serve", "--requests", 2000, "--days", 30, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "generating sample logs" in first.stdout
     assert "Calls and tokens by provider" in first.stdout and "openai" in first.stdout
     wh = tmp_path / "data" / "warehouse.duckdb"
     assert query(wh, "SELECT count(*) FROM fct_requests")[0][0] == 2000
 
-    second = tokenworks("demo", cwd=tmp_path)
+    second = tokenworks("demo", "--no-serve", cwd=tmp_path)
     assert second.returncode == 0
     assert "generating" not in second.stdout and "nothing new" in second.stdout
 

@@ -118,7 +118,7 @@ shares = st.sampled_from([0, 0.1, 0.25, 0.5, 0.9, 1])
 
 
 def totals(conn, values) -> tuple[Decimal, Decimal]:
-    arguments, params = scenarios._bind(values)
+    arguments, params = scenarios.macro_arguments(values)
     return conn.execute(f"SELECT sum(baseline_cost), sum(projected_cost) "
                         f"FROM project_scenario({arguments})", params).fetchone()
 

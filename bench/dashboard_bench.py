@@ -1,0 +1,143 @@
+"""Dashboard benchmark (issue #5): prints figures, asserts nothing.
+
+Serves the dashboards over the 10M-call warehouse (bench/cost_bench.py's ledger, with its marts
+and scenarios built here) and times every page in Debian's Chromium: from navigation until the
+app has drawn its footer and stopped running. Cold = the first load after the server started
+(query caches empty); warm = the same URL again (TTL cache); switch = choosing the page in the
+sidebar from another page, as a user moves around. Target: every page under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+from playwright.sync_api import sync_playwright
+
+from pipelines import pricebook, scenarios
+from pipelines.warehouse import apply_schema
+
+REPO = Path(__file__).resolve().parent.parent
+PAGES = {"": "Spend overview", "cost-drivers": "Cost drivers",
+         "latency": "Latency and throughput", "scenarios": "Scenarios",
+         "hardware": "Hardware generations", "prices": "Prices", "data-quality": "Data quality",
+         "inspector": "Inspector"}
+NAV_LABELS = {"": "Spend overview", "hardware": "Hardware"}
+
+
+def prepare(source: Path, target: Path) -> None:
+    if target.exists():
+        return
+    scratch = target.with_suffix(".building")
+    shutil.copy(source, scratch)
+    conn = duckdb.connect(str(scratch))
+    conn.execute("SET enable_progress_bar = false")
+    apply_schema(conn)
+    started = time.perf_counter()
+    conn.execute("CREATE OR REPLACE TEMP TABLE cost_run AS SELECT true AS repriced_all")
+    conn.execute("CREATE OR REPLACE TEMP TABLE affected_days (day DATE)")
+    pricebook.build_marts(conn)
+    marts = time.perf_counter() - started
+    started = time.perf_counter()
+    scenarios.build_all(conn)
+    projections = time.perf_counter() - started
+    conn.execute("CHECKPOINT")
+    calls = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
+    conn.close()
+    scratch.rename(target)
+    print(f"built the marts for {calls:,} calls in {marts:.1f} s, the projections in "
+          f"{projections:.1f} s")
+
+
+def serve(warehouse: Path, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "dashboard", "--warehouse", str(warehouse),
+         "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        try:
+            if urllib.request.urlopen(f"http://localhost:{port}/_stcore/health",
+                                      timeout=2).read() == b"ok":
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise SystemExit("the dashboard server did not start")
+
+
+def finished(page, title: str) -> None:
+    """The app draws its footer, naming the page, after the page: the page is complete."""
+    page.get_by_text(f"Tokenworks · {NAV_LABELS.get(path_of(title), title)} ·").wait_for(
+        timeout=120_000)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=120_000)
+
+
+def path_of(title: str) -> str:
+    return next(path for path, name in PAGES.items() if name == title)
+
+
+def timed_load(page, url: str, title: str) -> float:
+    """A full load of the page's URL: the app's HTML and scripts, its session, the page."""
+    started = time.perf_counter()
+    page.goto(url)
+    finished(page, title)
+    return time.perf_counter() - started
+
+
+def timed_switch(page, path: str, title: str) -> float:
+    """Choosing the page in the app's navigation, as a user moves between pages."""
+    started = time.perf_counter()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(
+        NAV_LABELS.get(path, title), exact=True).click()
+    finished(page, title)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--source", type=Path,
+                        default=REPO / "bench-output" / "costing-10x.duckdb",
+                        help="the 10M-call ledger bench/cost_bench.py builds and prices")
+    args = parser.parse_args()
+    if not args.source.exists():
+        raise SystemExit(f"{args.source} is missing: run bench/cost_bench.py first")
+    warehouse = args.source.with_name("dashboard-10x.duckdb")
+    prepare(args.source, warehouse)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = serve(warehouse, port)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                                 args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            print(f"{'page':<16}{'cold load':>10}{'warm load':>10}{'switch to':>10}  seconds")
+            worst = {"cold": 0.0, "warm": 0.0, "switch": 0.0}
+            for path, title in PAGES.items():
+                url = f"http://localhost:{port}/{path}"
+                cold, warm = timed_load(page, url, title), timed_load(page, url, title)
+                # from the previous page, through the sidebar
+                page.goto(f"http://localhost:{port}/inspector" if path == "" else
+                          f"http://localhost:{port}/")
+                finished(page, "Inspector" if path == "" else "Spend overview")
+                switch = timed_switch(page, path, title)
+                for name, value in (("cold", cold), ("warm", warm), ("switch", switch)):
+                    worst[name] = max(worst[name], value)
+                print(f"{path or 'spend':<16}{cold:>10.2f}{warm:>10.2f}{switch:>10.2f}")
+            print(f"slowest page: cold {worst['cold']:.2f} s, warm {worst['warm']:.2f} s, "
+                  f"switching pages {worst['switch']:.2f} s (target < 2 s)")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

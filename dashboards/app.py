@@ -1,0 +1,35 @@
+"""The Tokenworks dashboards: `tokenworks dashboard` serves this file with Streamlit.
+
+Pages are thin: each reads the published warehouse read-only through dashboards/queries.py, whose
+results are cached with a TTL and keyed by the warehouse file's identity, so a newly published
+warehouse shows on the next load and an ingest in progress is never waited for.
+"""
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # `streamlit run` puts only this folder on the path
+    sys.path.insert(0, str(REPO))
+
+import streamlit as st  # noqa: E402
+
+from dashboards import filters, queries  # noqa: E402
+
+PAGES = [
+    st.Page("pages/spend.py", title="Spend overview", url_path="spend", default=True),
+    st.Page("pages/cost_drivers.py", title="Cost drivers", url_path="cost-drivers"),
+    st.Page("pages/latency.py", title="Latency and throughput", url_path="latency"),
+    st.Page("pages/scenarios.py", title="Scenarios", url_path="scenarios"),
+    st.Page("pages/hardware.py", title="Hardware", url_path="hardware"),
+    st.Page("pages/prices.py", title="Prices", url_path="prices"),
+    st.Page("pages/data_quality.py", title="Data quality", url_path="data-quality"),
+    st.Page("pages/inspector.py", title="Inspector", url_path="inspector"),
+]
+
+st.set_page_config(page_title="Tokenworks", layout="wide")
+page = st.navigation(PAGES)
+filters.sidebar()
+page.run()
+# Drawn last, so a browser (and the benchmark) knows the page has finished rendering.
+st.caption(f"Tokenworks · {page.title} · {queries.warehouse_path()} · read-only")

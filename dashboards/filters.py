@@ -1,0 +1,89 @@
+"""Filters shared by every page and kept in the URL, so a link reproduces the view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import streamlit as st
+
+from dashboards import queries
+
+KEYS = ("start", "end", "provider", "model", "project")
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date
+    end: date
+    providers: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()
+
+    def where(self, day: str = "day", prefix: str = "") -> tuple[str, dict]:
+        """A WHERE clause over a relation with day, provider, model and project columns, and
+        its bound parameters."""
+        clauses = [f"{prefix}{day} BETWEEN $start AND $end"]
+        params: dict = {"start": self.start, "end": self.end}
+        for column, values in (("provider", self.providers), ("model", self.models),
+                               ("project", self.projects)):
+            if values:
+                clauses.append(f"{prefix}{column} IN (SELECT unnest(${column}s))")
+                params[f"{column}s"] = list(values)
+        return " AND ".join(clauses), params
+
+    def previous(self) -> Filters:
+        """The period of the same length just before."""
+        days = (self.end - self.start).days + 1
+        return Filters(self.start - timedelta(days=days), self.start - timedelta(days=1),
+                       self.providers, self.models, self.projects)
+
+
+def _list(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+def _day(value: str | None, fallback: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else fallback
+    except ValueError:
+        return fallback
+
+
+def sidebar() -> None:
+    """Draw the filters and keep them in st.query_params (the URL), so a link reproduces the
+    view; the pages read them with current()."""
+    options = queries.filter_options()
+    params = st.query_params
+    first, last = options["first_day"], options["last_day"]
+    if first is None:
+        st.sidebar.info("The warehouse holds no calls yet.")
+        st.session_state["filters"] = Filters(date.today(), date.today())
+        return
+    default_start = max(first, last - timedelta(days=29))
+    start = _day(params.get("start"), default_start)
+    end = _day(params.get("end"), last)
+    st.sidebar.header("Filters")
+    picked = st.sidebar.date_input("Date range", value=(start, end), min_value=first,
+                                   max_value=last, key="filter_dates")
+    if isinstance(picked, tuple) and len(picked) == 2:
+        start, end = picked
+    chosen = {}
+    for key, label in (("provider", "Provider"), ("model", "Model"), ("project", "Project")):
+        current = [v for v in _list(params.get(key)) if v in options[key]]
+        chosen[key] = st.sidebar.multiselect(label, options[key], default=current,
+                                             key=f"filter_{key}")
+    wanted = {"start": start.isoformat(), "end": end.isoformat(),
+              **{k: ",".join(v) for k, v in chosen.items() if v}}
+    for key in KEYS:
+        if key in wanted and params.get(key) != wanted[key]:
+            params[key] = wanted[key]
+        elif key not in wanted and key in params:
+            del params[key]
+    st.session_state["filters"] = Filters(start, end, tuple(chosen["provider"]),
+                                          tuple(chosen["model"]), tuple(chosen["project"]))
+
+
+def current() -> Filters:
+    """The filters the sidebar drew in this run."""
+    return st.session_state["filters"]

@@ -1,0 +1,25 @@
+import streamlit as st
+
+from dashboards import filters, queries, ui
+
+st.title("Latency and throughput")
+if not ui.empty_warehouse():
+    chosen = filters.current()
+    st.caption("Percentiles are read from logarithmic histograms (within about 9%); the "
+               "project filter does not apply to them.")
+    grain = st.segmented_control("Over time by", ["Day", "Week", "Month"], default="Week",
+                                 key="latency_grain") or "Week"
+    over_time = queries.percentiles(chosen, "latency_ms", grain=grain)
+    st.line_chart(ui.chart_frame(over_time), x="period", y=["p50", "p90", "p99"],
+                  y_label="latency, ms", x_label="")
+    st.subheader("Latency by provider and model")
+    ui.table(queries.percentiles(chosen, "latency_ms", by_model=True), "latency_by_model")
+    st.subheader("Output tokens per second by provider and model")
+    throughput = queries.percentiles(chosen, "output_tokens_per_s", by_model=True)
+    st.bar_chart(ui.chart_frame(throughput).with_columns(
+        (throughput["provider"] + " " + throughput["model"]).alias("model_label")),
+        x="model_label", y="p50", horizontal=True, x_label="output tokens/s (median)",
+        y_label="")
+    ui.table(throughput, "throughput_by_model")
+    st.subheader("Streaming share")
+    ui.table(queries.streaming_share(chosen), "streaming_share")

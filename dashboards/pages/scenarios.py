@@ -1,0 +1,93 @@
+import streamlit as st
+
+from dashboards import queries, ui
+
+st.title("Scenarios")
+if not ui.empty_warehouse():
+    presets = {}
+    for row in queries.scenario_file_values():
+        presets.setdefault(row["scenario_id"], {"title": row["title"], "doc": row["doc"],
+                                                "values": {}})
+        presets[row["scenario_id"]]["values"][row["parameter"]] = row["value"]
+    preset_id = st.selectbox("Start from", list(presets), index=list(presets).index(
+        "vera_rubin") if "vera_rubin" in presets else 0,
+        format_func=lambda key: presets[key]["title"], key="scenario_preset")
+    preset = presets[preset_id]["values"]
+    st.caption(presets[preset_id]["doc"] + " Projections run from the last actual month; the "
+               "sidebar filters do not apply here.")
+
+    def number(name: str) -> float:
+        return float(preset.get(name, 0))
+
+    controls, results = st.columns([1, 2], gap="large")
+    with controls:
+        st.subheader("Hardware pass-through")
+        factor = st.slider("Hardware factor (x lower cost per token)", 1.0, 40.0,
+                           number("hardware_factor"), 0.5, key=f"factor_{preset_id}")
+        share = st.slider("Pass-through share", 0.0, 1.0, number("pass_through_share"), 0.05,
+                          key=f"share_{preset_id}")
+        lag = st.slider("Lag after availability (months)", 0, 36,
+                        int(number("pass_through_lag_months")), key=f"lag_{preset_id}")
+        ramp = st.slider("Adoption ramp (months)", 0, 36, int(number("adoption_ramp_months")),
+                         key=f"ramp_{preset_id}")
+        st.subheader("Optimization levers")
+        route = st.slider("Routing share to smaller models", 0.0, 1.0, number("route_share"),
+                          0.05, key=f"route_{preset_id}")
+        cache = st.slider("Cache-hit rate", 0.0, 1.0, number("cache_hit_rate"), 0.05,
+                          key=f"cache_{preset_id}")
+        batch = st.slider("Batch share", 0.0, 1.0, number("batch_share"), 0.05,
+                          key=f"batch_{preset_id}")
+        prompts = st.slider("Shorter prompts", 0.0, 0.9, number("prompt_reduction"), 0.05,
+                            key=f"prompts_{preset_id}")
+        cap = st.slider("Runaway output avoided", 0.0, 1.0, number("output_cap_reduction"), 0.05,
+                        key=f"cap_{preset_id}")
+    values = {"hardware_factor": factor, "pass_through_share": share,
+              "pass_through_lag_months": lag, "adoption_ramp_months": ramp,
+              "route_share": route, "cache_hit_rate": cache, "batch_share": batch,
+              "prompt_reduction": prompts, "output_cap_reduction": cap,
+              "trend_by": preset.get("trend_by", "model_family")}
+    monthly = queries.projection(values)
+    baseline, scenario = monthly["baseline"].sum(), monthly["scenario"].sum()
+    results_area = results.container()
+    total, saved, months = results_area.columns(3)
+    total.metric("Baseline, 36 months", ui.money(baseline))
+    saved.metric("Scenario, 36 months", ui.money(scenario),
+                 f"{(scenario - baseline) / baseline:+.1%}" if baseline else None,
+                 delta_color="inverse")
+    months.metric("Savings", ui.money(baseline - scenario))
+
+    with results_area:
+        st.line_chart(ui.chart_frame(monthly), x="month", y=["baseline", "scenario"],
+                      y_label="USD per month", x_label="")
+        st.subheader("Assumptions")
+        generations = queries.hardware_generations()
+        sources = {r["source_key"]: r for r in queries.hardware_sources().to_dicts()}
+        rubin = generations.filter(generations["generation_id"] == "vera-rubin").to_dicts()
+        if rubin:
+            claim = rubin[0]
+            source = sources.get(claim["claim_source"], {})
+            st.markdown(f"- **{claim['claim_factor']}x** claimed by NVIDIA: "
+                        f"“{claim['claim_quote']}” against Blackwell "
+                        f"([{claim['claim_source']}]({source.get('url') or ''}): "
+                        f"{source.get('title', '')}). A vendor claim before general "
+                        "availability.")
+            st.markdown(f"- Availability: {claim['first_shipped']} "
+                        f"({claim['first_shipped_precision']} precision, "
+                        f"[{claim['first_shipped_source']}]); prices move from "
+                        f"**{monthly['pass_through_date'][0]}** (availability + {lag} "
+                        "months; the brief's 12-18 months has no source).")
+        st.markdown("- Usage grows at the trend fitted per model family on the history; prices "
+                    "as in force on the last actual day.")
+        st.markdown("- API price declines have come mostly from models, software and "
+                    "competition: treat the hardware share as a bound. Formulas: "
+                    "docs/scenarios.md.")
+
+    st.subheader("Savings by")
+    by = st.selectbox("Group", ["provider", "model_family", "project"], key="scenario_by")
+    ui.table(queries.projection_breakdown(values, by), f"scenario_savings_by_{by}")
+    st.subheader("Monthly projection")
+    ui.table(monthly, "scenario_monthly")
+    with st.expander("Usage trends fitted on the history"):
+        ui.table(queries.trend_fits(), "trend_fits")
+    with st.expander("Sensitivity of the Vera Rubin era scenario"):
+        ui.table(queries.sensitivity(), "sensitivity")

@@ -1,0 +1,40 @@
+import streamlit as st
+
+from dashboards import filters, queries, ui
+
+st.title("Spend overview")
+if not ui.empty_warehouse():
+    chosen = filters.current()
+    now, before = queries.spend_totals(chosen), queries.spend_totals(chosen.previous())
+    st.caption(f"{chosen.start} to {chosen.end}, against {chosen.previous().start} to "
+               f"{chosen.previous().end}")
+    spend, calls, tokens, unpriced = st.columns(4)
+    spend.metric("Spend", ui.money(now["spend"]), ui.change(now["spend"], before["spend"]),
+                 delta_color="inverse")
+    calls.metric("Calls", f"{now['calls']:,}", ui.change(now["calls"], before["calls"]),
+                 delta_color="off")
+    tokens.metric("Tokens", f"{now['tokens']:,}", ui.change(now["tokens"], before["tokens"]),
+                  delta_color="off")
+    unpriced.metric("Unpriced calls", f"{now['unpriced_calls']:,}",
+                    help="Calls whose model has no price: their cost is unknown, not zero.")
+
+    grain = st.segmented_control("Trend by", ["Day", "Week", "Month"], default="Day",
+                                 key="spend_grain") or "Day"
+    trend = queries.spend_trend(chosen, grain)
+    st.bar_chart(ui.chart_frame(trend), x="period", y="spend", color="provider",
+                 y_label="USD", x_label="")
+
+    left, right = st.columns(2)
+    with left:
+        dimension = st.selectbox("Breakdown by", list(queries.DIMENSIONS),
+                                 key="spend_dimension")
+        breakdown = queries.spend_breakdown(chosen, dimension)
+        st.bar_chart(ui.chart_frame(breakdown.head(15)), x=dimension, y="spend",
+                     horizontal=True, y_label="", x_label="USD")
+        ui.table(breakdown, f"spend_by_{queries.DIMENSIONS[dimension]}")
+    with right:
+        st.subheader("Token mix and cost by bucket")
+        st.caption("Input, cached input, cache writes and output are priced differently.")
+        mix = queries.bucket_mix(chosen)
+        st.bar_chart(ui.chart_frame(mix), x="bucket", y="cost", x_label="", y_label="USD")
+        ui.table(mix, "bucket_mix")

@@ -1,0 +1,414 @@
+"""Every query the dashboards run, over the published warehouse, read-only.
+
+Results are cached with a TTL and keyed by the warehouse file's identity (inode, size, mtime): a
+newly published warehouse is read on the next page load, and an ingest in progress (which writes
+a private working copy) is never waited for. Money stays DECIMAL here; pages format it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from pipelines import config, scenarios
+
+TTL_SECONDS = 300
+
+
+def warehouse_path() -> Path:
+    return config.resolve().warehouse
+
+
+def _identity() -> tuple:
+    stat = os.stat(warehouse_path())
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=500)
+def _run(sql: str, params: dict | None, identity: tuple, path: str) -> pl.DataFrame:
+    conn = duckdb.connect(path, read_only=True)
+    try:
+        return conn.execute(sql, params or None).pl()
+    finally:
+        conn.close()
+
+
+def run(sql: str, params: dict | None = None) -> pl.DataFrame:
+    return _run(sql, params, _identity(), str(warehouse_path()))
+
+
+def run_uncached(sql: str, params: dict | None = None) -> pl.DataFrame:
+    conn = duckdb.connect(str(warehouse_path()), read_only=True)
+    try:
+        return conn.execute(sql, params or None).pl()
+    finally:
+        conn.close()
+
+
+def filter_options() -> dict:
+    if not warehouse_path().exists():
+        return {"first_day": None, "last_day": None, "provider": [], "model": [],
+                "project": []}
+    span = run("SELECT min(day) AS first_day, max(day) AS last_day FROM mart_daily_spend")
+    options = {"first_day": span["first_day"][0], "last_day": span["last_day"][0]}
+    for column in ("provider", "model", "project"):
+        options[column] = run(f"SELECT DISTINCT {column} AS v FROM mart_daily_spend "
+                              f"WHERE {column} IS NOT NULL ORDER BY 1")["v"].to_list()
+    return options
+
+
+# --- Spend overview ------------------------------------------------------------------------
+
+BUCKETS = ("input", "cache_read", "cache_write", "cache_write_1h", "output", "web_search")
+
+
+def spend_totals(filters) -> dict:
+    where, params = filters.where()
+    row = run(f"""
+        SELECT coalesce(sum(total_cost), 0) AS spend, coalesce(sum(calls), 0) AS calls,
+               coalesce(sum(input_tokens + cache_read_tokens + cache_write_tokens
+                            + cache_write_1h_tokens + output_tokens), 0) AS tokens,
+               coalesce(sum(unpriced_calls), 0) AS unpriced_calls
+        FROM mart_daily_spend WHERE {where}""", params)
+    return row.row(0, named=True)
+
+
+def spend_trend(filters, grain: str) -> pl.DataFrame:
+    where, params = filters.where()
+    unit = {"Day": "day", "Week": "week", "Month": "month"}[grain]
+    return run(f"""
+        SELECT date_trunc('{unit}', day)::DATE AS period, provider,
+               sum(total_cost) AS spend, sum(calls) AS calls
+        FROM mart_daily_spend WHERE {where}
+        GROUP BY ALL ORDER BY period, provider""", params)
+
+
+DIMENSIONS = {"Provider": "provider", "Model": "model", "Project": "project",
+              "User": "user_id", "API key": "api_key_id", "Status": "status"}
+
+
+def spend_breakdown(filters, dimension: str) -> pl.DataFrame:
+    where, params = filters.where()
+    column = DIMENSIONS[dimension]
+    return run(f"""
+        SELECT coalesce({column}, '(none)') AS "{dimension}", sum(total_cost) AS spend,
+               sum(calls) AS calls,
+               sum(input_tokens + cache_read_tokens + cache_write_tokens
+                   + cache_write_1h_tokens + output_tokens) AS tokens,
+               sum(total_cost) / nullif(sum(calls), 0) * 1000 AS cost_per_1000_calls
+        FROM mart_daily_spend WHERE {where}
+        GROUP BY ALL ORDER BY spend DESC""", params)
+
+
+def bucket_mix(filters) -> pl.DataFrame:
+    where, params = filters.where()
+    return run(f"""
+        SELECT bucket, tokens, cost FROM (
+            SELECT sum(input_tokens) AS input_t, sum(cache_read_tokens) AS cache_read_t,
+                   sum(cache_write_tokens) AS cache_write_t,
+                   sum(cache_write_1h_tokens) AS cache_write_1h_t,
+                   sum(output_tokens) AS output_t, sum(web_search_requests) AS web_search_t,
+                   sum(input_cost) AS input_c, sum(cache_read_cost) AS cache_read_c,
+                   sum(cache_write_cost) AS cache_write_c,
+                   sum(cache_write_1h_cost) AS cache_write_1h_c, sum(output_cost) AS output_c,
+                   sum(web_search_cost) AS web_search_c
+            FROM mart_daily_spend WHERE {where})
+        CROSS JOIN LATERAL (VALUES
+            ('input', input_t, input_c), ('cached input', cache_read_t, cache_read_c),
+            ('cache writes 5m', cache_write_t, cache_write_c),
+            ('cache writes 1h', cache_write_1h_t, cache_write_1h_c),
+            ('output', output_t, output_c), ('web searches', web_search_t, web_search_c)
+        ) t(bucket, tokens, cost)""", params)
+
+
+# --- Cost drivers ---------------------------------------------------------------------------
+
+def drivers(filters) -> dict:
+    where, params = filters.where()
+    return run(f"""
+        SELECT coalesce(sum(calls), 0) AS calls, coalesce(sum(total_cost), 0) AS spend,
+               coalesce(sum(runaway_calls), 0) AS runaway_calls,
+               coalesce(sum(runaway_cost), 0) AS runaway_cost,
+               coalesce(sum(cache_read_tokens), 0) AS cache_read_tokens,
+               coalesce(sum(input_tokens), 0) AS input_tokens,
+               coalesce(sum(repeat_calls), 0) AS repeat_calls,
+               coalesce(sum(repeat_cost), 0) AS repeat_cost,
+               coalesce(sum(batch_calls), 0) AS batch_calls,
+               coalesce(sum(batch_cost), 0) AS batch_cost,
+               coalesce(sum(batch_list_discount), 0) AS batch_saved,
+               coalesce(sum(output_tokens), 0) AS output_tokens,
+               coalesce(sum(reasoning_tokens), 0) AS reasoning_tokens,
+               coalesce(sum(calls) - sum(priced_calls), 0) AS unpriced_calls
+        FROM mart_daily_drivers WHERE {where}""", params).row(0, named=True)
+
+
+def caching_by_model(filters) -> pl.DataFrame:
+    """What caching saved: cache-read tokens at the day's average input rate of the model, less
+    what they cost."""
+    where, params = filters.where()
+    return run(f"""
+        WITH daily AS (
+            SELECT provider, model, day, sum(cache_read_tokens) AS cache_read_tokens,
+                   sum(input_tokens) AS input_tokens, sum(input_cost) AS input_cost,
+                   sum(cache_read_cost) AS cache_read_cost
+            FROM mart_daily_drivers WHERE {where} GROUP BY ALL
+        )
+        SELECT provider, model,
+               sum(cache_read_tokens) AS cache_read_tokens,
+               sum(cache_read_tokens) / nullif(sum(cache_read_tokens + input_tokens), 0)
+                   AS cache_hit_rate,
+               sum(CASE WHEN input_tokens > 0 THEN (cache_read_tokens * input_cost
+                        / input_tokens - cache_read_cost)::DECIMAL(18, 6) ELSE 0 END)
+                   AS caching_saved
+        FROM daily GROUP BY ALL ORDER BY caching_saved DESC""", params)
+
+
+def top_spenders(filters, column: str, limit: int = 20) -> pl.DataFrame:
+    where, params = filters.where()
+    assert column in ("user_id", "api_key_id", "project")
+    return run(f"""
+        SELECT coalesce({column}, '(none)') AS {column}, sum(total_cost) AS spend,
+               sum(calls) AS calls
+        FROM mart_daily_spend WHERE {where}
+        GROUP BY ALL ORDER BY spend DESC LIMIT {int(limit)}""", params)
+
+
+def runaway_by_model(filters) -> pl.DataFrame:
+    where, params = filters.where()
+    return run(f"""
+        SELECT provider, model, sum(runaway_calls) AS runaway_calls,
+               sum(runaway_cost) AS runaway_cost,
+               sum(runaway_calls) / nullif(sum(calls), 0) AS runaway_share
+        FROM mart_daily_drivers WHERE {where}
+        GROUP BY ALL HAVING sum(runaway_calls) > 0 ORDER BY runaway_cost DESC""", params)
+
+
+def unpriced(filters) -> pl.DataFrame:
+    where, params = filters.where()
+    return run(f"""
+        SELECT provider, model, sum(unpriced_calls) AS unpriced_calls,
+               sum(input_tokens + cache_read_tokens + cache_write_tokens
+                   + cache_write_1h_tokens) AS prompt_tokens, sum(output_tokens) AS output_tokens
+        FROM mart_daily_spend WHERE {where} AND unpriced_calls > 0 AND status = 'ok'
+        GROUP BY ALL ORDER BY unpriced_calls DESC""", params)
+
+
+def _distribution_where(filters) -> tuple[str, dict]:
+    """Distributions have no project grain: the project filter does not apply."""
+    return replace(filters, projects=()).where()
+
+
+def histogram(filters, metric: str) -> pl.DataFrame:
+    where, params = _distribution_where(filters)
+    return run(f"""
+        SELECT pow(2, bin / 4) AS from_value, pow(2, (bin + 1) / 4) AS to_value,
+               sum(calls) AS calls
+        FROM mart_daily_distribution WHERE {where} AND metric = $metric
+        GROUP BY bin ORDER BY bin""", {**params, "metric": metric})
+
+
+def percentiles(filters, metric: str, grain: str | None = None,
+                by_model: bool = False) -> pl.DataFrame:
+    """p50, p90 and p99 of a metric from the histograms (each to half a bin, about 9%): per
+    period when a grain is given, per provider and model when asked."""
+    where, params = _distribution_where(filters)
+    groups = []
+    if grain:
+        unit = {"Day": "day", "Week": "week", "Month": "month"}[grain]
+        groups.append(f"date_trunc('{unit}', day)::DATE AS period")
+    if by_model:
+        groups += ["provider", "model"]
+    keys = ", ".join(g.split(" AS ")[-1] for g in groups) or "'all'"
+    select_groups = ", ".join(groups) or "'all' AS scope"
+    return run(f"""
+        WITH bins AS (
+            SELECT {select_groups}, bin, sum(calls) AS calls
+            FROM mart_daily_distribution WHERE {where} AND metric = $metric
+            GROUP BY ALL
+        ),
+        cumulative AS (
+            SELECT *, sum(calls) OVER (PARTITION BY {keys} ORDER BY bin) AS running,
+                   sum(calls) OVER (PARTITION BY {keys}) AS total
+            FROM bins
+        )
+        SELECT {keys if groups else "scope"}, any_value(total) AS calls,
+               pow(2, (min(bin) FILTER (WHERE running >= 0.5 * total) + 0.5) / 4) AS p50,
+               pow(2, (min(bin) FILTER (WHERE running >= 0.9 * total) + 0.5) / 4) AS p90,
+               pow(2, (min(bin) FILTER (WHERE running >= 0.99 * total) + 0.5) / 4) AS p99
+        FROM cumulative GROUP BY ALL ORDER BY ALL""", {**params, "metric": metric})
+
+
+# --- Latency and throughput ------------------------------------------------------------------
+
+def streaming_share(filters) -> pl.DataFrame:
+    where, params = filters.where()
+    return run(f"""
+        SELECT provider, model, sum(calls) AS calls, sum(stream_calls) AS stream_calls,
+               sum(stream_calls) / nullif(sum(calls), 0) AS streaming_share,
+               sum(latency_ms_sum) / nullif(sum(latency_calls), 0) AS mean_latency_ms
+        FROM mart_daily_drivers WHERE {where}
+        GROUP BY ALL ORDER BY calls DESC""", params)
+
+
+# --- Scenarios -------------------------------------------------------------------------------
+
+def scenario_file_values() -> list[dict]:
+    return run("SELECT scenario_id, title, doc, parameter, value, is_default, parameter_doc "
+               "FROM scenario_parameters ORDER BY scenario_id, parameter").to_dicts()
+
+
+def projection(values: dict) -> pl.DataFrame:
+    """project_scenario with the controls' values, per month."""
+    arguments, params = scenarios.macro_arguments(values)
+    return run(f"""
+        SELECT month, sum(baseline_cost) AS baseline, sum(projected_cost) AS scenario,
+               sum(savings) AS savings, any_value(pass_through_date) AS pass_through_date
+        FROM project_scenario({arguments}) GROUP BY month ORDER BY month""", params)
+
+
+def projection_breakdown(values: dict, column: str) -> pl.DataFrame:
+    assert column in ("provider", "model_family", "project")
+    arguments, params = scenarios.macro_arguments(values)
+    return run(f"""
+        SELECT {column}, sum(baseline_cost) AS baseline, sum(projected_cost) AS scenario,
+               sum(savings) AS savings,
+               sum(savings) / nullif(sum(baseline_cost), 0) AS saving_share
+        FROM project_scenario({arguments}) GROUP BY ALL ORDER BY savings DESC""", params)
+
+
+def trend_fits() -> pl.DataFrame:
+    return run("SELECT trend_by, trend_group, months, monthly_growth, r_squared, fit "
+               "FROM scenario_trend ORDER BY trend_by, trend_group")
+
+
+def sensitivity() -> pl.DataFrame:
+    return run("SELECT * FROM scenario_sensitivity ORDER BY ALL")
+
+
+# --- Hardware --------------------------------------------------------------------------------
+
+def hardware_generations() -> pl.DataFrame:
+    return run("SELECT * FROM dim_hardware_generation ORDER BY vendor, sequence")
+
+
+def hardware_sources() -> pl.DataFrame:
+    return run("SELECT * FROM hardware_sources ORDER BY source_key")
+
+
+# --- Prices ----------------------------------------------------------------------------------
+
+def prices_on(day) -> pl.DataFrame:
+    """The standard price of every price-book model on a day (its base tier; tiers, variants
+    and time-of-day sets listed beside), per million tokens."""
+    return run("""
+        WITH sets AS (
+            SELECT price_provider, price_model, max(set_ordinal) AS set_ordinal
+            FROM dim_price
+            WHERE set_kind = 'standard'
+              AND (constraint_kind = 'always' OR set_ordinal = 0
+                   OR (constraint_kind = 'start_date' AND start_date <= $day))
+            GROUP BY ALL
+        )
+        SELECT p.price_provider AS provider, p.price_model AS model,
+               max(p.unit_price) FILTER (WHERE price_key = 'input_mtok' AND tier_start = 0)
+                   AS input_per_mtok,
+               max(p.unit_price) FILTER (WHERE price_key = 'cache_read_mtok' AND tier_start = 0)
+                   AS cache_read_per_mtok,
+               max(p.unit_price) FILTER (WHERE price_key = 'cache_write_mtok'
+                                         AND tier_start = 0) AS cache_write_per_mtok,
+               max(p.unit_price) FILTER (WHERE price_key = 'output_mtok' AND tier_start = 0)
+                   AS output_per_mtok,
+               max(tier_start) AS highest_tier_from_tokens,
+               max(p.start_date) AS price_since
+        FROM dim_price p JOIN sets s USING (price_provider, price_model, set_ordinal)
+        WHERE p.set_kind = 'standard'
+        GROUP BY ALL ORDER BY provider, model""", {"day": day})
+
+
+def overrides() -> pl.DataFrame:
+    return run("SELECT * FROM price_discounts ORDER BY ordinal")
+
+
+def override_prices() -> pl.DataFrame:
+    return run("SELECT price_model, price_key, unit_price, start_date FROM dim_price "
+               "WHERE price_provider = 'override' ORDER BY ALL")
+
+
+def unpriced_models() -> pl.DataFrame:
+    return run("SELECT * FROM unpriced_models")
+
+
+def pricebook_version() -> str:
+    return run("SELECT max(pricebook_version) AS v FROM dim_price")["v"][0] or ""
+
+
+# --- Data quality ----------------------------------------------------------------------------
+
+def ingest_runs() -> pl.DataFrame:
+    return run("SELECT * FROM ingest_runs ORDER BY started_at DESC")
+
+
+def landing_files() -> pl.DataFrame:
+    return run("SELECT * FROM landing_files ORDER BY path")
+
+
+def quarantine(limit: int = 1000) -> pl.DataFrame:
+    return run(f"SELECT * FROM quarantine ORDER BY source_file, source_line LIMIT {int(limit)}")
+
+
+def quarantine_reasons() -> pl.DataFrame:
+    return run("SELECT reason, count(*) AS records FROM quarantine GROUP BY ALL "
+               "ORDER BY records DESC")
+
+
+def freshness() -> dict:
+    return run("""
+        SELECT (SELECT max(event_at) FROM fct_requests) AS last_event,
+               (SELECT max(finished_at) FROM ingest_runs) AS last_run,
+               (SELECT count(*) FROM fct_requests) AS calls,
+               (SELECT count(*) FROM stg_calls) - (SELECT count(*) FROM fct_requests)
+                   AS duplicates,
+               (SELECT count(*) FROM quarantine) AS quarantined""").row(0, named=True)
+
+
+def duplicates(limit: int = 200) -> pl.DataFrame:
+    """Calls logged more than once: every occurrence fct_requests did not choose is a
+    duplicate of the one it did."""
+    return run(f"""
+        WITH repeated AS (
+            SELECT dedup_key, count(*) AS extra FROM stg_calls WHERE NOT is_canonical
+            GROUP BY ALL ORDER BY extra DESC, dedup_key LIMIT {int(limit)}
+        )
+        SELECT r.dedup_key, r.extra + 1 AS occurrences,
+               list(s.source_file || ':' || s.source_line ORDER BY s.is_canonical DESC,
+                    s.source_file, s.source_line)::VARCHAR AS logged_at
+        FROM repeated r JOIN stg_calls s USING (dedup_key)
+        GROUP BY ALL ORDER BY occurrences DESC, r.dedup_key""")
+
+
+def reconciliation() -> pl.DataFrame:
+    """Per landing file, from the manifest: records read = calls staged + records quarantined
+    (each run's blocking check also matched these counts to the rows present)."""
+    return run("""
+        SELECT path, format, gzipped, size_bytes, records, staged, quarantined,
+               records = staged + quarantined AS reconciles, last_action, last_run_id
+        FROM landing_files ORDER BY reconciles, path""")
+
+
+# --- Inspector -------------------------------------------------------------------------------
+
+def call_by_id(request_id: str) -> dict | None:
+    rows = run_uncached("SELECT * FROM fct_requests JOIN fct_costs USING (dedup_key) "
+                        "WHERE request_id = $id OR dedup_key = $id LIMIT 1", {"id": request_id})
+    return rows.row(0, named=True) if len(rows) else None
+
+
+def quarantined_record(source_file: str, source_line: int) -> dict | None:
+    rows = run_uncached("SELECT * FROM quarantine WHERE source_file = $f AND source_line = $l",
+                        {"f": source_file, "l": source_line})
+    return rows.row(0, named=True) if len(rows) else None

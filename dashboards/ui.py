@@ -1,0 +1,67 @@
+"""Presentation helpers shared by the pages: money as money, every table with a CSV download."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+import streamlit as st
+
+MONEY_WORDS = ("cost", "spend", "saved", "savings", "baseline", "scenario", "discount",
+               "price", "per_mtok")
+
+
+def money(value) -> str:
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    if abs(value) >= 100:
+        return f"${value:,.0f}"
+    if abs(value) >= 1:
+        return f"${value:,.2f}"
+    return f"${value:,.4f}"
+
+
+def change(current, previous) -> str | None:
+    if not previous:
+        return None
+    return f"{(Decimal(current) - Decimal(previous)) / Decimal(previous):+.1%} vs previous period"
+
+
+def _is_money(name: str) -> bool:
+    return any(word in name for word in MONEY_WORDS) and "share" not in name
+
+
+def table(frame: pl.DataFrame, key: str, *, height: int | None = None) -> None:
+    """The frame as a table (money columns formatted as dollars) and a CSV download of its
+    exact values."""
+    shown = frame.with_columns([pl.col(c).cast(pl.Float64) for c, t in frame.schema.items()
+                                if isinstance(t, pl.Decimal)])
+    config = {}
+    for name, dtype in shown.schema.items():
+        if _is_money(name) and dtype.is_numeric():
+            config[name] = st.column_config.NumberColumn(name, format="$%.4f")
+        elif ("share" in name or "rate" in name) and dtype.is_float():
+            config[name] = st.column_config.NumberColumn(name, format="percent")
+    st.dataframe(shown, column_config=config, hide_index=True, width="stretch",
+                 height=height or "auto")
+    flat = frame.with_columns([pl.col(c).cast(pl.String) if isinstance(t, pl.List | pl.Struct)
+                               else pl.col(c) for c, t in frame.schema.items()])
+    st.download_button("Download CSV", flat.write_csv(), file_name=f"{key}.csv",
+                       mime="text/csv", key=f"csv_{key}")
+
+
+def chart_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Decimals as floats, for charts only."""
+    return frame.with_columns([pl.col(c).cast(pl.Float64) for c, t in frame.schema.items()
+                               if isinstance(t, pl.Decimal)])
+
+
+def empty_warehouse() -> bool:
+    from dashboards import queries
+
+    if not queries.warehouse_path().exists():
+        st.warning(f"No warehouse at {queries.warehouse_path()}: run `tokenworks ingest` "
+                   "first.")
+        return True
+    return False

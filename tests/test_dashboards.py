@@ -1,0 +1,146 @@
+"""The dashboards' page logic with Streamlit's AppTest, over a real warehouse built by the real
+ingest from generated logs (issue #5). The browser tests are in test_dashboards_browser.py."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards import ui
+from pipelines.ingest import run_ingest
+from pipelines.sample_logs import generate
+from tests.conftest import query
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboards" / "app.py")
+PAGES = {"pages/spend.py": "Spend overview", "pages/cost_drivers.py": "Cost drivers",
+         "pages/latency.py": "Latency and throughput", "pages/scenarios.py": "Scenarios",
+         "pages/hardware.py": "Hardware generations", "pages/prices.py": "Prices",
+         "pages/data_quality.py": "Data quality", "pages/inspector.py": "Inspector"}
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("dashboards")
+    generate(base / "landing", requests=4000, days=120, seed=11, end_date=date(2026, 11, 27))
+    run_ingest(base / "landing", base / "wh.duckdb", workers=1)
+    return base / "wh.duckdb"
+
+
+@pytest.fixture
+def app(warehouse, monkeypatch) -> AppTest:
+    monkeypatch.setenv("TOKENWORKS_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("TOKENWORKS_LANDING", str(warehouse.parent / "landing"))
+    # AppTest leaves the app as sys.modules["__main__"]; worker processes that later tests
+    # start (forkserver) would re-run it as their main module.
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_every_page_renders_without_an_error(app):
+    app.run()
+    assert not app.exception
+    assert any(c.value.startswith("Tokenworks ·") for c in app.caption)  # the footer
+    for page, title in PAGES.items():
+        app.switch_page(page).run()
+        assert not app.exception, (page, [e.value for e in app.exception])
+        assert app.title[0].value == title
+
+
+def test_spend_matches_sql_and_follows_the_filters_and_the_url(app, warehouse):
+    app.run()
+    last = query(warehouse, "SELECT max(day) FROM mart_daily_spend")[0][0]
+    start = date.fromordinal(last.toordinal() - 29)
+    total = query(warehouse, "SELECT sum(total_cost) FROM mart_daily_spend "
+                             "WHERE day BETWEEN ? AND ?", [start, last])[0][0]
+    assert metric(app, "Spend") == ui.money(total)
+    assert app.query_params["start"] == start.isoformat()
+
+    # A filter is a URL parameter: the same link gives the same view. (The browser tests change
+    # filters with the mouse; AppTest drops the entry script's sidebar on reruns of a
+    # st.navigation app, so here each view is a fresh run of its URL.)
+    filtered = AppTest.from_file(APP, default_timeout=120)
+    filtered.query_params["provider"] = "openai"
+    filtered.query_params["start"] = start.isoformat()
+    filtered.run()
+    openai = query(warehouse, "SELECT sum(total_cost) FROM mart_daily_spend WHERE day "
+                              "BETWEEN ? AND ? AND provider = 'openai'", [start, last])[0][0]
+    assert filtered.sidebar.multiselect(key="filter_provider").value == ["openai"]
+    assert metric(filtered, "Spend") == ui.money(openai) != ui.money(total)
+    earlier = AppTest.from_file(APP, default_timeout=120)
+    earlier.query_params["start"] = start.replace(day=1).isoformat()
+    earlier.query_params["end"] = start.replace(day=1).isoformat()
+    earlier.run()
+    one_day = query(warehouse, "SELECT sum(total_cost) FROM mart_daily_spend WHERE day = ?",
+                    [start.replace(day=1)])[0][0]
+    assert metric(earlier, "Spend") == ui.money(one_day)
+
+
+def test_breakdown_tables_have_downloads_and_money(app):
+    app.run()
+    assert len(app.get("download_button")) >= 2
+    assert metric(app, "Spend").startswith("$")
+
+
+def test_scenario_controls_move_the_projection(app, warehouse):
+    app.switch_page("pages/scenarios.py").run()
+    baseline = query(warehouse, "SELECT sum(baseline_cost) FROM scenario_projection "
+                                "WHERE scenario_id = 'baseline'")[0][0]
+    assert metric(app, "Baseline, 36 months") == ui.money(baseline)
+    vera = query(warehouse, "SELECT sum(projected_cost) FROM scenario_projection "
+                            "WHERE scenario_id = 'vera_rubin'")[0][0]
+    assert metric(app, "Scenario, 36 months") == ui.money(vera)
+    before = metric(app, "Savings")
+    app.slider(key="share_vera_rubin").set_value(1.0).run()
+    after = metric(app, "Savings")
+    assert Decimal(after.strip("$").replace(",", "")) > Decimal(before.strip("$").replace(",",
+                                                                                           ""))
+    app.slider(key="share_vera_rubin").set_value(0.0).run()
+    assert metric(app, "Savings") in ("$0.0000", "$0")
+
+
+def test_inspector_prices_a_logged_call_as_the_pipeline_did(app, warehouse):
+    request_id, total = query(warehouse, """
+        SELECT request_id, total_cost FROM fct_request_costs
+        WHERE is_priced AND total_cost > 0 ORDER BY request_id LIMIT 1""")[0]
+    app.switch_page("pages/inspector.py").run()
+    app.radio(key="inspect_source").set_value("A logged call").run()
+    app.text_input(key="inspect_request_id").set_value(request_id).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.warning and not app.error, ([w.value for w in app.warning],
+                                               [e.value for e in app.error])
+    assert metric(app, "Total") == ui.money(total)
+    assert any(c.language == "json" for c in app.code)
+
+
+def test_inspector_shows_why_a_record_was_quarantined(app, warehouse):
+    source_file, source_line, reason = query(
+        warehouse, "SELECT source_file, source_line, reason FROM quarantine "
+                   "ORDER BY source_file, source_line LIMIT 1")[0]
+    app.switch_page("pages/inspector.py").run()
+    app.radio(key="inspect_source").set_value("A quarantined record").run()
+    app.text_input(key="inspect_quarantine_file").set_value(source_file)
+    app.number_input(key="inspect_line").set_value(source_line).run()
+    assert any(reason in e.value for e in app.error)
+
+
+def test_inspector_parses_and_prices_a_pasted_response(app):
+    fixture = Path(__file__).parent / "fixtures" / "responses" / \
+        "anthropic_messages_cache_read_and_5m_write.json"
+    app.switch_page("pages/inspector.py").run()
+    app.text_area(key="inspect_text").set_value(fixture.read_text()).run()
+    assert not app.exception
+    # 3 input, 1,111 cache reads, 418 5-minute writes, 33 output at Claude Sonnet 4.5 rates
+    # ($3, $0.30, $3.75, $15 per million)
+    expected = (3 * 3 + 1111 * Decimal("0.3") + 418 * Decimal("3.75") + 33 * 15) / 10**6
+    assert metric(app, "Total") == ui.money(expected)
+    app.text_area(key="inspect_text").set_value('{"id": 1, "usage": "lots"}').run()
+    assert app.error and "Rejected" in [s.value for s in app.subheader]

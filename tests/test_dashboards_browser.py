@@ -1,0 +1,168 @@
+"""The dashboards end to end: the real `tokenworks dashboard` server on a generated warehouse,
+driven in Debian's Chromium by Playwright (issue #5). Screenshots of every page go to
+test-output/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from dashboards import ui
+from pipelines.ingest import run_ingest
+from pipelines.sample_logs import generate
+from tests.conftest import query
+
+REPO = Path(__file__).resolve().parent.parent
+SCREENSHOTS = REPO / "test-output" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+PAGES = {"": "Spend overview", "cost-drivers": "Cost drivers",
+         "latency": "Latency and throughput", "scenarios": "Scenarios",
+         "hardware": "Hardware generations", "prices": "Prices",
+         "data-quality": "Data quality", "inspector": "Inspector"}
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    base = tmp_path_factory.mktemp("browser")
+    generate(base / "landing", requests=4000, days=120, seed=12, end_date=date(2026, 11, 27))
+    warehouse = base / "wh.duckdb"
+    run_ingest(base / "landing", warehouse, workers=1)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "dashboard", "--warehouse", str(warehouse),
+         "--port", str(port)],
+        env={**os.environ, "TOKENWORKS_LANDING": str(base / "landing")}, cwd=base,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://localhost:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            if time.time() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail(f"the dashboard server did not start: {server.stdout.read()}")
+            time.sleep(0.3)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield {"url": url, "warehouse": warehouse, "browser": browser, "base": base}
+        browser.close()
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def page(served) -> Page:
+    context = served["browser"].new_context(viewport={"width": 1500, "height": 1000})
+    yield context.new_page()
+    context.close()
+
+
+def rendered(page: Page) -> None:
+    """The app draws its footer after the page: once it shows and nothing runs, the page is
+    complete."""
+    expect(page.get_by_text("Tokenworks ·")).to_be_visible(timeout=60_000)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
+
+
+def metric_value(page: Page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_every_page_opens_without_an_error(served, page):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for path, title in PAGES.items():
+        page.goto(f"{served['url']}/{path}")
+        rendered(page)
+        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+        assert page.locator('[data-testid="stException"]').count() == 0, path
+        page.screenshot(path=str(SCREENSHOTS / f"{path or 'spend'}.png"), full_page=True)
+        assert (SCREENSHOTS / f"{path or 'spend'}.png").stat().st_size > 10_000
+
+
+def test_a_filter_changes_the_numbers_which_match_sql(served, page):
+    warehouse = served["warehouse"]
+    last = query(warehouse, "SELECT max(day) FROM mart_daily_spend")[0][0]
+    start = date.fromordinal(last.toordinal() - 29)
+    page.goto(served["url"])
+    rendered(page)
+    total = query(warehouse, "SELECT sum(total_cost) FROM mart_daily_spend "
+                             "WHERE day BETWEEN ? AND ?", [start, last])[0][0]
+    assert metric_value(page, "Spend") == ui.money(total)
+
+    provider = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
+    provider.click()
+    page.keyboard.type("anthropic")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    anthropic = query(warehouse, "SELECT sum(total_cost) FROM mart_daily_spend WHERE day "
+                                 "BETWEEN ? AND ? AND provider = 'anthropic'",
+                      [start, last])[0][0]
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="Spend").first
+           .locator('[data-testid="stMetricValue"]')).to_have_text(ui.money(anthropic),
+                                                                   timeout=30_000)
+    assert "provider=anthropic" in page.url
+    # the link reproduces the view
+    fresh = served["browser"].new_page()
+    fresh.goto(page.url)
+    rendered(fresh)
+    assert metric_value(fresh, "Spend") == ui.money(anthropic)
+    fresh.close()
+
+
+def test_moving_a_scenario_control_changes_the_projection(served, page):
+    page.goto(f"{served['url']}/scenarios")
+    rendered(page)
+    before = metric_value(page, "Savings")
+    slider = page.get_by_role("slider").nth(1)  # the pass-through share
+    slider.focus()
+    page.keyboard.press("End")
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="Savings").first
+           .locator('[data-testid="stMetricValue"]')).not_to_have_text(before, timeout=30_000)
+    rendered(page)
+    after = metric_value(page, "Savings")
+    assert float(after.strip("$").replace(",", "")) > float(before.strip("$").replace(",", ""))
+    full = query(served["warehouse"], "SELECT sum(savings) FROM project_scenario("
+                                      "hardware_factor := 10, pass_through_share := 1)")[0][0]
+    assert after == ui.money(full)
+
+
+def test_pages_keep_working_while_an_ingest_runs(served, page):
+    landing = served["base"] / "landing"
+    generate(landing / "late", requests=3000, days=2, seed=99, end_date=date(2026, 11, 28))
+    calls_before = query(served["warehouse"], "SELECT count(*) FROM fct_requests")[0][0]
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "ingest", "--landing", str(landing),
+         "--warehouse", str(served["warehouse"])], stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    loads = 0
+    while ingest.poll() is None or loads < 2:
+        page.goto(f"{served['url']}/data-quality")
+        rendered(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        loads += 1
+    assert ingest.returncode == 0, ingest.stdout.read()
+    page.goto(f"{served['url']}/data-quality")
+    rendered(page)
+    calls_after = query(served["warehouse"], "SELECT count(*) FROM fct_requests")[0][0]
+    assert calls_after > calls_before
+    assert metric_value(page, "Calls in the ledger") == f"{calls_after:,}"
