@@ -2,7 +2,8 @@
 
 Results are cached with a TTL and keyed by the warehouse file's identity (inode, size, mtime): a
 newly published warehouse is read on the next page load, and an ingest in progress (which writes
-a private working copy) is never waited for. Money stays DECIMAL here; pages format it.
+a private working copy) is never waited for. Each snapshot is opened read-only once and queried
+through cursors. Money stays DECIMAL here; pages format it.
 """
 
 from __future__ import annotations
@@ -29,13 +30,31 @@ def _identity() -> tuple:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _database(path: str, identity: tuple) -> duckdb.DuckDBPyConnection:
+    """One read-only database per published snapshot: a query takes a cursor of it instead of
+    opening the file again. The file is attached to a private in-memory instance because
+    duckdb.connect(path) would hand back the process's cached instance of the path, which keeps
+    the replaced snapshot open. The old snapshot's instance is dropped once two newer ones
+    were opened."""
+    conn = duckdb.connect()
+    quoted = path.replace("'", "''")
+    conn.execute(f"ATTACH '{quoted}' AS published (READ_ONLY)")
+    return conn
+
+
+def _execute(sql: str, params: dict | None, identity: tuple, path: str) -> pl.DataFrame:
+    cursor = _database(path, identity).cursor()
+    try:
+        cursor.execute("USE published")
+        return cursor.execute(sql, params or None).pl()
+    finally:
+        cursor.close()
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=500)
 def _run(sql: str, params: dict | None, identity: tuple, path: str) -> pl.DataFrame:
-    conn = duckdb.connect(path, read_only=True)
-    try:
-        return conn.execute(sql, params or None).pl()
-    finally:
-        conn.close()
+    return _execute(sql, params, identity, path)
 
 
 def run(sql: str, params: dict | None = None) -> pl.DataFrame:
@@ -43,11 +62,7 @@ def run(sql: str, params: dict | None = None) -> pl.DataFrame:
 
 
 def run_uncached(sql: str, params: dict | None = None) -> pl.DataFrame:
-    conn = duckdb.connect(str(warehouse_path()), read_only=True)
-    try:
-        return conn.execute(sql, params or None).pl()
-    finally:
-        conn.close()
+    return _execute(sql, params, _identity(), str(warehouse_path()))
 
 
 def filter_options() -> dict:

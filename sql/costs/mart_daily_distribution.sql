@@ -24,4 +24,6 @@ metrics AS (
 )
 SELECT day, provider, model, metric, floor(4 * log2(value))::INTEGER AS bin, count(*) AS calls
 FROM metrics
-GROUP BY ALL;
+GROUP BY ALL
+-- in day order, so the dashboards' date filters skip whole row groups
+ORDER BY day;
