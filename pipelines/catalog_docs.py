@@ -1,6 +1,7 @@
 """docs/warehouse.md, rendered from the warehouse's own COMMENT ON text so it cannot drift.
 
     python -m pipelines.catalog_docs > docs/warehouse.md
+    python -m pipelines.catalog_docs --contract > tests/contract/analytics_views.json
 """
 
 from __future__ import annotations
@@ -19,23 +20,47 @@ running ingest (`run_plan`, `run_state`, `run_removed_keys`) never reach the pub
 """
 
 
+SECTIONS = {
+    "analytics": "# The analysts' contract: schema `analytics`\n\nStable views for ad-hoc SQL "
+                 "(`tokenworks sql`, docs/analyst-guide.md). Their names, columns and types "
+                 "change only deliberately: `tests/test_analytics.py` fails when one changes "
+                 "shape against `tests/contract/analytics_views.json`.\n",
+    "main": "# Internal tables and views: schema `main`\n\nWhat the pipeline builds; they may "
+            "change between versions. Prefer the `analytics` views.\n",
+}
+
+
 def render(conn: duckdb.DuckDBPyConnection) -> str:
-    relations = conn.execute(
-        "SELECT table_name, 'table', comment FROM duckdb_tables() WHERE NOT internal "
-        "AND schema_name = 'main' UNION ALL SELECT view_name, 'view', comment FROM duckdb_views() "
-        "WHERE NOT internal AND schema_name = 'main' ORDER BY 1").fetchall()
     parts = [HEADER]
-    for name, kind, comment in relations:
-        parts.append(f"\n## `{name}` ({kind})\n\n{comment or '(undocumented)'}\n")
-        parts.append("\n| column | type | meaning |\n|---|---|---|")
-        for column, data_type, column_comment in conn.execute(
-                "SELECT column_name, data_type, comment FROM duckdb_columns() "
-                "WHERE table_name = ? AND schema_name = 'main' ORDER BY column_index", [name]
-        ).fetchall():
-            text = (column_comment or "").replace("|", "\\|").replace("\n", " ")
-            parts.append(f"| `{column}` | {data_type} | {text} |")
-        parts.append("")
+    for schema, intro in SECTIONS.items():
+        parts.append(f"\n{intro}")
+        relations = conn.execute(
+            "SELECT table_name, 'table', comment FROM duckdb_tables() WHERE NOT internal "
+            "AND schema_name = $schema UNION ALL SELECT view_name, 'view', comment "
+            "FROM duckdb_views() WHERE NOT internal AND schema_name = $schema ORDER BY 1",
+            {"schema": schema}).fetchall()
+        for name, kind, comment in relations:
+            qualified = name if schema == "main" else f"{schema}.{name}"
+            parts.append(f"\n## `{qualified}` ({kind})\n\n{comment or '(undocumented)'}\n")
+            parts.append("\n| column | type | meaning |\n|---|---|---|")
+            for column, data_type, column_comment in conn.execute(
+                    "SELECT column_name, data_type, comment FROM duckdb_columns() "
+                    "WHERE table_name = ? AND schema_name = ? ORDER BY column_index",
+                    [name, schema]).fetchall():
+                text = (column_comment or "").replace("|", "\\|").replace("\n", " ")
+                parts.append(f"| `{column}` | {data_type} | {text} |")
+            parts.append("")
     return "\n".join(parts)
+
+
+def contract(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """Each analytics view's columns and types, in order: the shape analysts rely on."""
+    shape: dict[str, dict[str, str]] = {}
+    for view, column, data_type in conn.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE schema_name = 'analytics' ORDER BY table_name, column_index").fetchall():
+        shape.setdefault(view, {})[column] = data_type
+    return shape
 
 
 def render_fresh() -> str:
@@ -44,5 +69,16 @@ def render_fresh() -> str:
     return render(conn)
 
 
+def contract_fresh() -> dict[str, dict[str, str]]:
+    conn = duckdb.connect()
+    apply_schema(conn)
+    return contract(conn)
+
+
 if __name__ == "__main__":
-    sys.stdout.write(render_fresh())
+    if sys.argv[1:] == ["--contract"]:
+        import json
+
+        sys.stdout.write(json.dumps(contract_fresh(), indent=2) + "\n")
+    else:
+        sys.stdout.write(render_fresh())

@@ -160,43 +160,67 @@ def print_quarantine_examples(settings: config.Settings, run_id: str, limit: int
 
 
 def cmd_sql(args) -> int:
-    import duckdb
-
+    from pipelines import sqlshell
     from pipelines.warehouse import WarehouseMissing, connect_reader
 
     settings = config.resolve(None, args.warehouse)
     try:
+        params = sqlshell.parse_params(args.param or [])
+        if args.file and args.query:
+            raise sqlshell.QueryError("give a query or -f FILE, not both")
+        text = Path(args.file).read_text() if args.file else args.query
+        if args.format == "parquet" and text is None:
+            raise sqlshell.QueryError("--format parquet needs a query or -f FILE")
+    except (sqlshell.QueryError, OSError) as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    try:
         conn = connect_reader(settings.warehouse)
     except WarehouseMissing as exc:
         return _fail(str(exc))
+    conn.execute("SET enable_progress_bar = false")
     try:
-        relation = conn.sql(args.query)
-        if relation is None:
-            return 0
-        write_result(relation, args.format, sys.stdout)
-    except duckdb.Error as exc:
-        message = str(exc)
-        if "read-only" in message:
-            return _fail("the warehouse is read-only to `tokenworks sql`; it changes only "
-                         f"through `tokenworks ingest` ({message})", EXIT_USAGE)
-        return _fail(f"query failed: {message}", EXIT_USAGE)
+        if text is None:
+            return sqlshell.shell(conn, params, args.format)
+        for statement in sqlshell.statements(text):
+            sqlshell.run_query(conn, statement, params, args.format, sys.stdout,
+                               Path(args.out) if args.out else None)
+    except sqlshell.QueryError as exc:
+        return _fail(str(exc), EXIT_USAGE)
     finally:
         conn.close()
     return 0
 
 
-def write_result(relation, fmt: str, out) -> None:
-    if fmt == "table":
-        out.write(str(relation) + "\n")
-        return
-    frame = relation.pl()
-    if fmt == "csv":
-        out.write(frame.write_csv())
-    elif fmt == "json":
-        import orjson
+# ------------------------------------------------------------------------------ export
 
-        out.write(orjson.dumps(frame.to_dicts(), default=str,
-                               option=orjson.OPT_INDENT_2).decode() + "\n")
+
+def cmd_export(args) -> int:
+    from datetime import date
+
+    from pipelines import export
+    from pipelines.warehouse import WarehouseMissing
+
+    settings = config.resolve(None, args.warehouse)
+    out = Path(args.out)
+    try:
+        start = date.fromisoformat(args.start) if args.start else None
+        end = date.fromisoformat(args.end) if args.end else None
+        if args.format == "parquet":
+            summary = export.export_ledger(settings.warehouse, out)
+            print(f"exported {summary.rows:,} calls to {summary.path} as Parquet, "
+                  f"{summary.files} files partitioned by month (month=YYYY-MM)")
+        else:
+            summary = export.export_focus(settings.warehouse, out, start, end)
+            print(f"exported {summary.rows:,} FOCUS 1.2 charge rows to {summary.path}")
+            if summary.unpriced_calls:
+                print(f"  {summary.unpriced_calls:,} unpriced calls are not in it: their cost is "
+                      "unknown (tokenworks sql \"SELECT * FROM analytics.models WHERE NOT "
+                      "is_priced\")")
+    except WarehouseMissing as exc:
+        return _fail(str(exc))
+    except ValueError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    return 0
 
 
 # -------------------------------------------------------------------------------- demo
@@ -296,11 +320,25 @@ def build_parser() -> argparse.ArgumentParser:
                      help="warehouse file (TOKENWORKS_WAREHOUSE, ./data/warehouse.duckdb)")
     ing.set_defaults(func=cmd_ingest)
 
-    sql = sub.add_parser("sql", help="run a read-only query against the warehouse")
+    sql = sub.add_parser("sql", help="read-only SQL: a query, a file, or an interactive shell")
     sql.add_argument("--warehouse", help="warehouse file")
-    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    sql.add_argument("query", help="SQL text")
+    sql.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
+    sql.add_argument("-f", "--file", help="run the statements of this .sql file")
+    sql.add_argument("-p", "--param", action="append", metavar="NAME=VALUE",
+                     help="bind $NAME in the query (repeatable)")
+    sql.add_argument("--out", help="file for --format parquet")
+    sql.add_argument("query", nargs="?", help="SQL text; without it (and -f) a shell starts")
     sql.set_defaults(func=cmd_sql)
+
+    exp = sub.add_parser("export", help="export the ledger (Parquet) or costs (FOCUS 1.2)")
+    exp.add_argument("--warehouse", help="warehouse file")
+    exp.add_argument("--format", choices=("parquet", "focus"), required=True,
+                     help="parquet: the ledger, Hive-partitioned by month, into the folder "
+                          "--out; focus: FOCUS 1.2 cost rows into the .csv or .parquet --out")
+    exp.add_argument("--out", required=True)
+    exp.add_argument("--from", dest="start", help="first day (focus), YYYY-MM-DD")
+    exp.add_argument("--to", dest="end", help="last day (focus), YYYY-MM-DD")
+    exp.set_defaults(func=cmd_export)
 
     demo = sub.add_parser("demo", help="sample logs -> warehouse -> summary")
     demo.add_argument("--landing")

@@ -78,6 +78,8 @@ def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
     # Relations that re-expose columns document them once, where they are defined.
     _inherit_column_comments(conn, "stg_calls", ["fct_requests"])
     _inherit_column_comments(conn, "fct_request_costs", ["fct_requests", "fct_costs"])
+    for view, sources in ANALYTICS_COMMENT_SOURCES.items():
+        _inherit_column_comments(conn, f"analytics.{view}", sources)
     conn.execute("DELETE FROM warehouse_meta WHERE key = 'schema'")
     conn.execute("INSERT INTO warehouse_meta VALUES ('schema', ?)", [digest])
     conn.execute("COMMENT ON TABLE warehouse_meta IS 'Bookkeeping. Grain: one row per key; "
@@ -86,13 +88,29 @@ def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("COMMENT ON COLUMN warehouse_meta.value IS 'Its value.'")
 
 
+# The analysts' views (sql/schema/090_analytics.sql) and the tables their columns come from.
+ANALYTICS_COMMENT_SOURCES = {
+    "requests": ["fct_requests", "fct_costs"], "daily_spend": ["mart_daily_spend"],
+    "models": ["dim_model"], "prices": ["dim_price"], "hardware": ["dim_hardware_generation"],
+    "scenarios": ["scenario_projection"], "scenario_parameters": ["scenario_parameters"],
+    "quarantine": ["quarantine"], "ingestion_runs": ["ingest_runs"],
+}
+
+
 def _inherit_column_comments(conn: duckdb.DuckDBPyConnection, target: str,
                              sources: list[str]) -> None:
+    """Copy the comments of same-named columns from tables of the main schema to the view
+    `target` ("name" or "schema.name") where it has none of its own."""
+    schema, _, name = target.rpartition(".")
+    schema = schema or "main"
     for source in reversed(sources):  # the first source wins
         for column, comment in conn.execute(
-                "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ? "
-                "AND comment IS NOT NULL AND column_name IN (SELECT column_name FROM "
-                "duckdb_columns() WHERE table_name = ?)", [source, target]).fetchall():
+                "SELECT s.column_name, s.comment FROM duckdb_columns() s "
+                "JOIN duckdb_columns() t ON t.column_name = s.column_name "
+                "WHERE s.schema_name = 'main' AND s.table_name = ? AND s.comment IS NOT NULL "
+                "AND t.schema_name = ? AND t.table_name = ? "
+                "AND (t.comment IS NULL OR t.comment = '' OR ? = 'main')",
+                [source, schema, name, schema]).fetchall():
             quoted = comment.replace("'", "''")
             conn.execute(f"COMMENT ON COLUMN {target}.{column} IS '{quoted}'")
 

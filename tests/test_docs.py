@@ -26,7 +26,7 @@ def test_every_table_view_and_column_has_a_comment():
     apply_schema(conn)
     undocumented = conn.execute(
         "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal "
-        "AND schema_name = 'main' "
+        "AND schema_name IN ('main', 'analytics') "
         "AND (comment IS NULL OR comment = '')").fetchall()
     assert undocumented == []
     relations = conn.execute(

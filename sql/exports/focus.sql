@@ -1,0 +1,87 @@
+-- The cost export shaped by FOCUS 1.2 (FinOps Open Cost and Usage Specification), one row per UTC
+-- day, provider, model, project, user and API key with priced calls. Columns FOCUS defines that
+-- have no meaning for API token usage (regions, commitments, capacity reservations) are NULL.
+-- Custom columns carry the x_ prefix FOCUS requires. $start and $end bound the charge days.
+WITH charges AS (
+    SELECT event_day, provider, model, model_family, project, user_id, api_key_id,
+           count(*) AS calls, sum(total_tokens) AS tokens, sum(input_tokens) AS input_tokens,
+           sum(cache_read_tokens) AS cache_read_tokens,
+           sum(cache_write_tokens + cache_write_1h_tokens) AS cache_write_tokens,
+           sum(output_tokens) AS output_tokens, sum(total_cost) AS billed,
+           sum(list_cost) AS listed, max(discount_percent) AS discount_percent,
+           any_value(pricebook_version) AS pricebook_version
+    FROM analytics.requests
+    WHERE is_priced AND event_day BETWEEN $start AND $end
+    GROUP BY ALL
+)
+SELECT
+    NULL::VARCHAR AS AvailabilityZone,
+    billed AS BilledCost,
+    provider || ':' || coalesce(api_key_id, 'unknown') AS BillingAccountId,
+    provider || ' API key ' || coalesce(api_key_id, '(not logged)') AS BillingAccountName,
+    'API key' AS BillingAccountType,
+    'USD' AS BillingCurrency,
+    (date_trunc('month', event_day) + INTERVAL 1 MONTH)::TIMESTAMP AS BillingPeriodEnd,
+    date_trunc('month', event_day)::TIMESTAMP AS BillingPeriodStart,
+    NULL::VARCHAR AS CapacityReservationId,
+    NULL::VARCHAR AS CapacityReservationStatus,
+    'Usage' AS ChargeCategory,
+    NULL::VARCHAR AS ChargeClass,
+    format('{} tokens of {} through the {} API ({} calls)', tokens, model, provider, calls)
+        AS ChargeDescription,
+    'Usage-Based' AS ChargeFrequency,
+    (event_day + 1)::TIMESTAMP AS ChargePeriodEnd,
+    event_day::TIMESTAMP AS ChargePeriodStart,
+    NULL::VARCHAR AS CommitmentDiscountCategory,
+    NULL::VARCHAR AS CommitmentDiscountId,
+    NULL::VARCHAR AS CommitmentDiscountName,
+    NULL::DECIMAL(38, 13) AS CommitmentDiscountQuantity,
+    NULL::VARCHAR AS CommitmentDiscountStatus,
+    NULL::VARCHAR AS CommitmentDiscountType,
+    NULL::VARCHAR AS CommitmentDiscountUnit,
+    tokens AS ConsumedQuantity,
+    'Tokens' AS ConsumedUnit,
+    billed AS ContractedCost,
+    NULL::DECIMAL(38, 13) AS ContractedUnitPrice,
+    billed AS EffectiveCost,
+    NULL::VARCHAR AS InvoiceId,
+    provider AS InvoiceIssuerName,
+    listed AS ListCost,
+    NULL::DECIMAL(38, 13) AS ListUnitPrice,
+    CASE WHEN discount_percent > 0 THEN 'Committed' ELSE 'Standard' END AS PricingCategory,
+    'USD' AS PricingCurrency,
+    NULL::DECIMAL(38, 13) AS PricingCurrencyContractedUnitPrice,
+    billed AS PricingCurrencyEffectiveCost,
+    NULL::DECIMAL(38, 13) AS PricingCurrencyListUnitPrice,
+    tokens AS PricingQuantity,
+    'Tokens' AS PricingUnit,
+    provider AS ProviderName,
+    provider AS PublisherName,
+    NULL::VARCHAR AS RegionId,
+    NULL::VARCHAR AS RegionName,
+    provider || '/' || model AS ResourceId,
+    model AS ResourceName,
+    'Model' AS ResourceType,
+    'AI and Machine Learning' AS ServiceCategory,
+    provider || ' API' AS ServiceName,
+    'Generative AI' AS ServiceSubcategory,
+    provider || '/' || model_family AS SkuId,
+    'Tokens' AS SkuMeter,
+    NULL::VARCHAR AS SkuPriceDetails,
+    provider || '/' || model_family || '@' || pricebook_version AS SkuPriceId,
+    coalesce(project, '(none)') AS SubAccountId,
+    coalesce(project, '(none)') AS SubAccountName,
+    'Project' AS SubAccountType,
+    to_json(map_from_entries(list_filter([
+        {'key': 'project', 'value': project}, {'key': 'user', 'value': user_id},
+        {'key': 'api_key', 'value': api_key_id}, {'key': 'model', 'value': model}],
+        lambda tag: tag.value IS NOT NULL)))::VARCHAR AS Tags,
+    calls AS x_Calls,
+    input_tokens AS x_InputTokens,
+    cache_read_tokens AS x_CacheReadTokens,
+    cache_write_tokens AS x_CacheWriteTokens,
+    output_tokens AS x_OutputTokens,
+    pricebook_version AS x_PricebookVersion
+FROM charges
+ORDER BY ChargePeriodStart, ProviderName, ResourceId, SkuId, SubAccountId, BillingAccountId,
+         Tags
