@@ -318,31 +318,16 @@ def hardware_sources() -> pl.DataFrame:
 # --- Prices ----------------------------------------------------------------------------------
 
 def prices_on(day) -> pl.DataFrame:
-    """The standard price of every price-book model on a day (its base tier; tiers, variants
-    and time-of-day sets listed beside), per million tokens."""
+    """The standard price of every price-book model on a day (base tier), per million
+    tokens."""
     return run("""
-        WITH sets AS (
-            SELECT price_provider, price_model, max(set_ordinal) AS set_ordinal
-            FROM dim_price
-            WHERE set_kind = 'standard'
-              AND (constraint_kind = 'always' OR set_ordinal = 0
-                   OR (constraint_kind = 'start_date' AND start_date <= $day))
-            GROUP BY ALL
-        )
-        SELECT p.price_provider AS provider, p.price_model AS model,
-               max(p.unit_price) FILTER (WHERE price_key = 'input_mtok' AND tier_start = 0)
-                   AS input_per_mtok,
-               max(p.unit_price) FILTER (WHERE price_key = 'cache_read_mtok' AND tier_start = 0)
-                   AS cache_read_per_mtok,
-               max(p.unit_price) FILTER (WHERE price_key = 'cache_write_mtok'
-                                         AND tier_start = 0) AS cache_write_per_mtok,
-               max(p.unit_price) FILTER (WHERE price_key = 'output_mtok' AND tier_start = 0)
-                   AS output_per_mtok,
-               max(tier_start) AS highest_tier_from_tokens,
-               max(p.start_date) AS price_since
-        FROM dim_price p JOIN sets s USING (price_provider, price_model, set_ordinal)
-        WHERE p.set_kind = 'standard'
-        GROUP BY ALL ORDER BY provider, model""", {"day": day})
+        SELECT price_provider AS provider, price_model AS model,
+               input_rate * 1000000 AS input_per_mtok,
+               cache_read_rate * 1000000 AS cache_read_per_mtok,
+               cache_write_rate * 1000000 AS cache_write_per_mtok,
+               output_rate * 1000000 AS output_per_mtok,
+               highest_tier_start AS highest_tier_from_tokens, in_force_since
+        FROM prices_in_force($day::DATE) ORDER BY provider, model""", {"day": day})
 
 
 def overrides() -> pl.DataFrame:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -292,11 +291,11 @@ def cmd_dashboard(args) -> int:
                "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
     print(f"\ndashboards: http://localhost:{args.port}  (warehouse {settings.warehouse}; "
           "Ctrl-C stops)", flush=True)
-    env = {**os.environ, "TOKENWORKS_WAREHOUSE": str(settings.warehouse)}
-    try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 0
+    os.environ["TOKENWORKS_WAREHOUSE"] = str(settings.warehouse)
+    # The server takes this process over, so stopping it (Ctrl-C, a signal) stops the server:
+    # a child process would outlive a terminated parent.
+    os.execv(sys.executable, command)
+    return 0  # not reached
 
 
 # -------------------------------------------------------------------------------- main

@@ -166,3 +166,33 @@ def test_pages_keep_working_while_an_ingest_runs(served, page):
     calls_after = query(served["warehouse"], "SELECT count(*) FROM fct_requests")[0][0]
     assert calls_after > calls_before
     assert metric_value(page, "Calls in the ledger") == f"{calls_after:,}"
+
+
+def test_demo_ends_by_serving_the_dashboards(tmp_path, served):
+    port = free_port()
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "demo", "--requests", "600", "--days", "20",
+         "--port", str(port)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, env={k: v for k, v in os.environ.items() if not k.startswith("TOKENWORKS_")})
+    try:
+        lines = []
+        while not any("dashboards: http://localhost" in line for line in lines):
+            line = demo.stdout.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+        assert f"http://localhost:{port}" in lines[-1]
+        page = served["browser"].new_page()
+        deadline = time.time() + 60
+        while True:
+            try:
+                page.goto(f"http://localhost:{port}/data-quality")
+                break
+            except Exception:
+                assert time.time() < deadline
+                time.sleep(0.5)
+        rendered(page)
+        assert metric_value(page, "Calls in the ledger") == "600"
+        page.close()
+    finally:
+        demo.terminate()
+        demo.wait(timeout=20)

@@ -62,25 +62,8 @@ WITH window_calls AS (
     scenario_span s
     WHERE c.event_day > s.as_of - 30
 ),
--- The standard price set in force on the last actual day, base tier (time-of-day sets aside).
-sets_in_force AS (
-    SELECT price_provider, price_model, max(set_ordinal) AS set_ordinal
-    FROM dim_price, scenario_span s
-    WHERE set_kind = 'standard'
-      AND (constraint_kind = 'always' OR (constraint_kind = 'start_date' AND start_date <= s.as_of)
-           OR set_ordinal = 0)
-    GROUP BY ALL
-),
 rates AS (
-    SELECT p.price_provider, p.price_model,
-           max(p.price_per_unit) FILTER (WHERE p.price_key = 'input_mtok') AS input_rate,
-           max(p.price_per_unit) FILTER (WHERE p.price_key = 'cache_read_mtok') AS cache_read_rate,
-           max(p.price_per_unit) FILTER (WHERE p.price_key = 'cache_write_mtok') AS cache_write_rate,
-           max(p.price_per_unit) FILTER (WHERE p.price_key = 'output_mtok') AS output_rate
-    FROM dim_price p
-    JOIN sets_in_force s USING (price_provider, price_model, set_ordinal)
-    WHERE p.set_kind = 'standard' AND p.tier_start = 0
-    GROUP BY ALL
+    SELECT * FROM prices_in_force((SELECT as_of FROM scenario_span))
 ),
 cells AS (
     SELECT provider, price_provider, model_family, project,

@@ -70,3 +70,30 @@ COMMENT ON COLUMN price_discounts.percent IS 'Percent off the list cost, 0 to 10
 COMMENT ON COLUMN price_discounts.valid_from IS 'First UTC day the discount applies.';
 COMMENT ON COLUMN price_discounts.until IS 'Last UTC day it applies (inclusive); NULL for open-ended.';
 COMMENT ON COLUMN price_discounts.pricebook_version IS 'Price-book version (with the overrides fingerprint) it was loaded with.';
+
+-- The standard prices in force on a day, per price-book model: the base tier of the standard
+-- set chosen by date (time-of-day sets aside), per token. Used by the scenarios' levers and the
+-- Prices dashboard; analysts can call it: SELECT * FROM prices_in_force(DATE '2026-11-01').
+CREATE OR REPLACE MACRO prices_in_force(on_day) AS TABLE
+WITH sets AS (
+    SELECT price_provider, price_model, max(set_ordinal) AS set_ordinal
+    FROM dim_price
+    WHERE set_kind = 'standard'
+      AND (constraint_kind = 'always' OR set_ordinal = 0
+           OR (constraint_kind = 'start_date' AND start_date <= on_day))
+    GROUP BY ALL
+)
+SELECT p.price_provider, p.price_model,
+       max(p.price_per_unit) FILTER (WHERE p.price_key = 'input_mtok' AND p.tier_start = 0)
+           AS input_rate,
+       max(p.price_per_unit) FILTER (WHERE p.price_key = 'cache_read_mtok' AND p.tier_start = 0)
+           AS cache_read_rate,
+       max(p.price_per_unit) FILTER (WHERE p.price_key = 'cache_write_mtok'
+                                     AND p.tier_start = 0) AS cache_write_rate,
+       max(p.price_per_unit) FILTER (WHERE p.price_key = 'output_mtok' AND p.tier_start = 0)
+           AS output_rate,
+       max(p.tier_start) AS highest_tier_start, max(p.start_date) AS in_force_since
+FROM dim_price p
+JOIN sets s USING (price_provider, price_model, set_ordinal)
+WHERE p.set_kind = 'standard'
+GROUP BY ALL;
