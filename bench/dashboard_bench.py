@@ -33,7 +33,10 @@ NAV_LABELS = {"": "Spend overview", "hardware": "Hardware"}
 
 
 def prepare(source: Path, target: Path) -> None:
-    if target.exists():
+    if target.exists():  # built by an earlier run: bring its schema (views, macros) up to date
+        conn = duckdb.connect(str(target))
+        apply_schema(conn)
+        conn.close()
         return
     scratch = target.with_suffix(".building")
     shutil.copy(source, scratch)
@@ -73,8 +76,11 @@ def serve(warehouse: Path, port: int) -> subprocess.Popen:
 
 def finished(page, title: str) -> None:
     """The app draws its footer, naming the page, after the page: the page is complete."""
-    page.get_by_text(f"Tokenworks · {NAV_LABELS.get(path_of(title), title)} ·").wait_for(
-        timeout=120_000)
+    footer = page.get_by_text(f"Tokenworks · {NAV_LABELS.get(path_of(title), title)} ·")
+    error = page.locator('[data-testid="stException"]')
+    footer.or_(error).first.wait_for(timeout=120_000)
+    if error.count():
+        raise SystemExit(f"{title}: the page failed: {error.first.inner_text()[:500]}")
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=120_000)
 
 
