@@ -288,7 +288,9 @@ def cmd_dashboard(args) -> int:
     app = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app),
                "--server.port", str(args.port), "--server.headless", "true",
-               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+               # serve this machine only, and never look up an external address
+               "--server.address", "localhost"]
     print(f"\ndashboards: http://localhost:{args.port}  (warehouse {settings.warehouse}; "
           "Ctrl-C stops)", flush=True)
     os.environ["TOKENWORKS_WAREHOUSE"] = str(settings.warehouse)
