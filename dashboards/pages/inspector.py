@@ -4,8 +4,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import queries, ui
-from pipelines import config
-from pipelines import inspect as inspector
+from pipelines import config, inspector
 
 st.title("Inspector")
 st.caption("A raw response through the pipeline's own parser and costing SQL, with the "
