@@ -353,10 +353,6 @@ def ingest_runs() -> pl.DataFrame:
     return run("SELECT * FROM ingest_runs ORDER BY started_at DESC")
 
 
-def landing_files() -> pl.DataFrame:
-    return run("SELECT * FROM landing_files ORDER BY path")
-
-
 def quarantine(limit: int = 1000) -> pl.DataFrame:
     return run(f"SELECT * FROM quarantine ORDER BY source_file, source_line LIMIT {int(limit)}")
 
