@@ -27,8 +27,8 @@ SELECT
     NULL::VARCHAR AS CapacityReservationStatus,
     'Usage' AS ChargeCategory,
     NULL::VARCHAR AS ChargeClass,
-    format('{} tokens of {} through the {} API ({} calls)', tokens, model, provider, calls)
-        AS ChargeDescription,
+    format('{} tokens of {} through the {} API ({} call{})', tokens, model, provider, calls,
+           CASE WHEN calls = 1 THEN '' ELSE 's' END) AS ChargeDescription,
     'Usage-Based' AS ChargeFrequency,
     (event_day + 1)::TIMESTAMP AS ChargePeriodEnd,
     event_day::TIMESTAMP AS ChargePeriodStart,
