@@ -99,19 +99,22 @@ ANALYTICS_COMMENT_SOURCES = {
 
 def _inherit_column_comments(conn: duckdb.DuckDBPyConnection, target: str,
                              sources: list[str]) -> None:
-    """Copy the comments of same-named columns from tables of the main schema to the view
-    `target` ("name" or "schema.name") where it has none of its own."""
+    """Give the view `target` ("name" or "schema.name") the comment of the same-named column of
+    the first source table (schema main) that documents it. A view outside main keeps the
+    comments it has of its own."""
     schema, _, name = target.rpartition(".")
     schema = schema or "main"
-    for source in reversed(sources):  # the first source wins
+    inherited: dict[str, str] = {}
+    for source in sources:
         for column, comment in conn.execute(
-                "SELECT s.column_name, s.comment FROM duckdb_columns() s "
-                "JOIN duckdb_columns() t ON t.column_name = s.column_name "
-                "WHERE s.schema_name = 'main' AND s.table_name = ? AND s.comment IS NOT NULL "
-                "AND t.schema_name = ? AND t.table_name = ? "
-                "AND (t.comment IS NULL OR t.comment = '' OR ? = 'main')",
-                [source, schema, name, schema]).fetchall():
-            quoted = comment.replace("'", "''")
+                "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' "
+                "AND table_name = ? AND coalesce(comment, '') <> ''", [source]).fetchall():
+            inherited.setdefault(column, comment)
+    for column, own in conn.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = ? "
+            "AND table_name = ?", [schema, name]).fetchall():
+        if column in inherited and (schema == "main" or not own):
+            quoted = inherited[column].replace("'", "''")
             conn.execute(f"COMMENT ON COLUMN {target}.{column} IS '{quoted}'")
 
 
