@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.yamlfile import SeedFileError, Where, compose, is_null
+from pipelines.yamlfile import SeedFileError, Where, is_null, read_sections
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "hardware_generations.yaml"
 
@@ -60,18 +60,11 @@ class HardwareSeed:
 
 
 def load(path: Path = SEED) -> HardwareSeed:
-    where = Where(path, HardwareSeedError)
-    root = compose(path, HardwareSeedError)
-    if not isinstance(root, yaml.MappingNode):
-        raise HardwareSeedError(f"{path}: must be a mapping with 'sources' and 'generations'")
-    top = where.mapping(root, "file")
-    where.check_fields(root, top, {"sources", "generations"}, set())
+    where, top = read_sections(path, HardwareSeedError, {"sources", "generations"})
     sources = _sources(where, top["sources"])
     used: set[str] = set()
     generations = []
-    if not isinstance(top["generations"], yaml.SequenceNode):
-        raise where.error(top["generations"], "generations", "must be a list")
-    for entry in top["generations"].value:
+    for entry in where.sequence(top["generations"], "generations"):
         generations.append(_generation(where, entry, sources, used))
     ids = [g.generation_id for g in generations]
     for entry, generation in zip(top["generations"].value, generations, strict=True):

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import yaml
-
 from pipelines.warehouse import read_sql, run_sql
-from pipelines.yamlfile import SeedFileError, Where, compose, is_null
+from pipelines.yamlfile import SeedFileError, Where, is_null, read_sections
 
 SCENARIOS_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "scenarios.yaml"
 HARDWARE_PARAMETERS = ("hardware_factor", "pass_through_share", "pass_through_lag_months",
@@ -67,16 +65,11 @@ class ScenarioFile:
 
 
 def load(path: Path = SCENARIOS_FILE) -> ScenarioFile:
-    where = Where(path, ScenarioFileError)
-    root = compose(path, ScenarioFileError)
-    if not isinstance(root, yaml.MappingNode):
-        raise ScenarioFileError(f"{path}: must be a mapping")
-    top = where.mapping(root, "file")
-    where.check_fields(root, top, {"parameters", "routes", "batch_discounts", "scenarios",
-                                   "sensitivity"}, set())
+    where, top = read_sections(path, ScenarioFileError, {
+        "parameters", "routes", "batch_discounts", "scenarios", "sensitivity"})
     parameters = _parameters(where, top["parameters"])
     scenarios = []
-    for node in _sequence(where, top["scenarios"], "scenarios"):
+    for node in where.sequence(top["scenarios"], "scenarios"):
         fields = where.mapping(node, "scenarios")
         where.check_fields(node, fields, {"id", "title", "doc", "parameters"}, set())
         values = _values(where, fields["parameters"], parameters)
@@ -89,7 +82,7 @@ def load(path: Path = SCENARIOS_FILE) -> ScenarioFile:
     if len(set(ids)) != len(ids):
         raise where.error(top["scenarios"], "scenarios", "scenario ids must be unique")
     routes = []
-    for node in _sequence(where, top["routes"], "routes"):
+    for node in where.sequence(top["routes"], "routes"):
         fields = where.mapping(node, "routes")
         where.check_fields(node, fields, {"provider", "from", "to"}, set())
         routes.append((where.text(fields, "provider"), where.text(fields, "from"),
@@ -109,16 +102,10 @@ def load(path: Path = SCENARIOS_FILE) -> ScenarioFile:
             raise where.error(node, f"sensitivity.grid.{name}",
                               f"expected one of {', '.join(HARDWARE_PARAMETERS)}")
         grid[name] = [_value(where, item, parameters[name])
-                      for item in _sequence(where, node, name)]
+                      for item in where.sequence(node, name)]
     fingerprint = hashlib.blake2b(Path(path).read_bytes(), digest_size=6).hexdigest()
     return ScenarioFile(parameters, routes, discounts, scenarios, sensitivity_scenario, grid,
                         fingerprint)
-
-
-def _sequence(where: Where, node, name: str) -> list:
-    if not isinstance(node, yaml.SequenceNode):
-        raise where.error(node, name, "must be a list")
-    return node.value
 
 
 def _parameters(where: Where, node) -> dict[str, Parameter]:
@@ -128,7 +115,7 @@ def _parameters(where: Where, node) -> dict[str, Parameter]:
         where.check_fields(spec_node, spec, {"default", "doc"}, {"min", "max", "choices"})
         doc = where.text(spec, "doc")
         if "choices" in spec or "min" not in spec:
-            choices = tuple(item.value for item in _sequence(where, spec["choices"], name)
+            choices = tuple(item.value for item in where.sequence(spec["choices"], name)
                             ) if "choices" in spec else None
             default = where.text(spec, "default")
             if choices is not None and default not in choices:

@@ -21,6 +21,18 @@ def compose(path: Path, error_class: type[ValueError] = SeedFileError) -> yaml.N
         raise error_class(f"{path}: not valid YAML: {exc}") from None
 
 
+def read_sections(path: Path, error_class: type[ValueError], sections: set[str]
+                  ) -> tuple[Where, dict[str, yaml.Node]]:
+    """A file that must be a mapping of exactly these sections: its Where and the sections."""
+    where = Where(path, error_class)
+    root = compose(path, error_class)
+    if not isinstance(root, yaml.MappingNode):
+        raise error_class(f"{path}: must be a mapping of {', '.join(sorted(sections))}")
+    top = where.mapping(root, "file")
+    where.check_fields(root, top, sections, set())
+    return where, top
+
+
 def is_null(node: yaml.Node | None) -> bool:
     return node is None or (isinstance(node, yaml.ScalarNode)
                             and node.tag == "tag:yaml.org,2002:null")
@@ -45,6 +57,11 @@ class Where:
     def optional_number(self, fields, name, low: Decimal, high: Decimal | None
                         ) -> Decimal | None:
         return None if is_null(fields.get(name)) else self.number(fields, name, low, high)
+
+    def sequence(self, node, name: str) -> list[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.error(node, name, "must be a list")
+        return node.value
 
     def mapping(self, node, section) -> dict[str, yaml.Node]:
         if not isinstance(node, yaml.MappingNode):
