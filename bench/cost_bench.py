@@ -18,20 +18,35 @@ import duckdb
 from genai_prices import Usage, calc_price
 
 from pipelines import pricebook
-from pipelines.warehouse import apply_schema
+from pipelines.warehouse import apply_schema, schema_digest
 
 REPO = Path(__file__).resolve().parent.parent
 
 
+def built_with_current_schema(path: Path) -> bool:
+    """A benchmark warehouse left by an earlier run is reused only if made with today's schema
+    files; otherwise it is rebuilt."""
+    if not path.exists():
+        return False
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        row = conn.execute("SELECT value FROM warehouse_meta WHERE key = 'schema'").fetchone()
+    finally:
+        conn.close()
+    return row is not None and row[0] == schema_digest()
+
+
 def build_ledger(source: Path, target: Path, copies: int) -> None:
-    if target.exists():
+    if built_with_current_schema(target):
         return
+    target.unlink(missing_ok=True)
     conn = duckdb.connect(str(target))
     apply_schema(conn)
     conn.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
     conn.execute(
-        "INSERT INTO stg_calls SELECT s.* REPLACE ("
+        "INSERT INTO stg_calls BY NAME SELECT s.* REPLACE ("
         "dedup_key || '#' || k AS dedup_key, request_id || '#' || k AS request_id, "
+        "call_id + k * (SELECT max(call_id) FROM src.stg_calls) AS call_id, "
         "event_at - INTERVAL (k * 37) DAY AS event_at) "
         f"FROM src.stg_calls s, range({copies}) t(k)")
     conn.execute("DETACH src")
@@ -44,7 +59,7 @@ def calc_price_per_row(conn, sample_size: int) -> tuple[float, int]:
         "SELECT f.provider, f.model, f.event_at, f.is_batch, f.service_tier, f.input_tokens, "
         "f.cache_read_tokens, f.cache_write_tokens, f.cache_write_1h_tokens, f.output_tokens, "
         "f.reasoning_tokens, f.web_search_requests FROM fct_requests f "
-        "JOIN fct_costs c USING (dedup_key) WHERE c.is_priced").fetchall()
+        "JOIN fct_costs c USING (call_id) WHERE c.is_priced").fetchall()
     sample = random.Random(1).sample(rows, min(sample_size, len(rows)))
     started = time.perf_counter()
     for (provider, model, event_at, is_batch, tier, inp, read, write, write_1h, out, reasoning,

@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import duckdb
+from cost_bench import built_with_current_schema  # bench/ is on the path
 from playwright.sync_api import sync_playwright
 
 from pipelines import pricebook, scenarios
@@ -33,11 +34,9 @@ NAV_LABELS = {"": "Spend overview", "hardware": "Hardware"}
 
 
 def prepare(source: Path, target: Path) -> None:
-    if target.exists():  # built by an earlier run: bring its schema (views, macros) up to date
-        conn = duckdb.connect(str(target))
-        apply_schema(conn)
-        conn.close()
+    if built_with_current_schema(target):
         return
+    target.unlink(missing_ok=True)
     scratch = target.with_suffix(".building")
     shutil.copy(source, scratch)
     conn = duckdb.connect(str(scratch))

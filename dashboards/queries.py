@@ -399,7 +399,7 @@ def reconciliation() -> pl.DataFrame:
 # --- Inspector -------------------------------------------------------------------------------
 
 def call_by_id(request_id: str) -> dict | None:
-    rows = run_uncached("SELECT * FROM fct_requests JOIN fct_costs USING (dedup_key) "
+    rows = run_uncached("SELECT * FROM fct_requests JOIN fct_costs USING (call_id) "
                         "WHERE request_id = $id OR dedup_key = $id LIMIT 1", {"id": request_id})
     return rows.row(0, named=True) if len(rows) else None
 

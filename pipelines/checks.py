@@ -12,7 +12,8 @@ from pipelines.warehouse import read_sql
 CHECKS = {
     "records_reconcile": "Every file: records = loaded + duplicates + quarantined, and the "
                          "manifest's counts match the rows present.",
-    "exactly_once": "One ledger row per distinct call key, each from a staged occurrence.",
+    "exactly_once": "One ledger row and one call id per distinct call key, each from a staged "
+                    "occurrence; no call id shared by two keys.",
     "buckets_match_total": "No ledger row's buckets contradict the provider's total, each other "
                            "(reasoning within output), or sign.",
 }

@@ -29,7 +29,7 @@ from pipelines import checks, config, hardware, pricebook, scenarios
 from pipelines import landing as lf
 from pipelines import overrides as price_overrides_module
 from pipelines.parsing import CALL_COLUMNS, Rejected, parse_record, parse_stream_document
-from pipelines.warehouse import Warehouse, read_sql
+from pipelines.warehouse import Warehouse, read_sql, schema_digest
 
 CHUNK_BYTES = 32 * 1024 * 1024
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS run_plan (
 CREATE TABLE IF NOT EXISTS run_state (
     run_id VARCHAR, started_at TIMESTAMP, files_seen BIGINT, files_unchanged BIGINT,
     fct_rows_before BIGINT);
-CREATE TABLE IF NOT EXISTS run_removed_keys (run_id VARCHAR, dedup_key VARCHAR);
+CREATE TABLE IF NOT EXISTS run_removed_keys (run_id VARCHAR, dedup_key VARCHAR, call_id BIGINT);
 """
 
 
@@ -492,8 +492,8 @@ def _forget_rewritten(conn, run_id: str, rewritten: list[PlannedFile]) -> None:
     if not rewritten:
         return
     paths = [p.file.path for p in rewritten]
-    conn.execute("INSERT INTO run_removed_keys SELECT DISTINCT ?, dedup_key FROM stg_calls "
-                 "WHERE list_contains(?, source_file)", [run_id, paths])
+    conn.execute("INSERT INTO run_removed_keys SELECT DISTINCT ?, dedup_key, call_id "
+                 "FROM stg_calls WHERE list_contains(?, source_file)", [run_id, paths])
     conn.execute("DELETE FROM stg_calls WHERE list_contains(?, source_file)", [paths])
     conn.execute("DELETE FROM quarantine WHERE list_contains(?, source_file)", [paths])
 
@@ -591,17 +591,21 @@ class _StageWriter:
 
 def refresh_fct(conn: duckdb.DuckDBPyConnection, run_id: str) -> int:
     """Re-choose the canonical occurrence (the fct_requests row) of every key this run
-    touched; returns how many keys that was."""
+    touched, and give new keys their call id; returns how many keys that was. Keys without an
+    id (a warehouse made before call ids) count as touched."""
     conn.execute(RUN_TABLES)
     conn.execute("BEGIN")
     try:
         conn.execute(
             "CREATE OR REPLACE TEMP TABLE touched_keys AS "
-            "SELECT dedup_key FROM stg_calls WHERE run_id = ? "
-            "UNION SELECT dedup_key FROM run_removed_keys WHERE run_id = ?", [run_id, run_id])
-        touched = conn.execute("SELECT count(*) FROM touched_keys").fetchone()[0]
+            "SELECT DISTINCT dedup_key, NULL::BIGINT AS call_id FROM stg_calls "
+            "WHERE run_id = ? OR call_id IS NULL "
+            "UNION ALL SELECT dedup_key, call_id FROM run_removed_keys WHERE run_id = ?",
+            [run_id, run_id])
         conn.execute(read_sql("fct_requests_refresh.sql"))
+        touched = conn.execute("SELECT count(*) FROM touched_ids").fetchone()[0]
         conn.execute("DROP TABLE touched_keys")
+        conn.execute("DROP TABLE touched_ids")
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")
@@ -680,16 +684,18 @@ def published_state(warehouse: Warehouse) -> tuple[dict[str, tuple], str | None]
 
 def derived_inputs_of(conn) -> str:
     try:
-        row = conn.execute("SELECT value FROM warehouse_meta WHERE key = 'projection_inputs'"
-                           ).fetchone()
+        meta = dict(conn.execute("SELECT key, value FROM warehouse_meta "
+                                 "WHERE key IN ('projection_inputs', 'schema')").fetchall())
     except duckdb.Error:  # an older warehouse
-        row = None
-    return f"{pricebook.published_version(conn) or ''} | {row[0] if row else ''}"
+        meta = {}
+    return (f"{pricebook.published_version(conn) or ''} | "
+            f"{meta.get('projection_inputs', '')} | {meta.get('schema', '')}")
 
 
 def current_derived_inputs(price_overrides=None) -> str:
     return (f"{pricebook.pricebook_version(price_overrides)} | "
-            f"{scenarios.projection_inputs(scenarios.load(), hardware.load())}")
+            f"{scenarios.projection_inputs(scenarios.load(), hardware.load())} | "
+            f"{schema_digest()}")
 
 
 def published_manifest(warehouse: Warehouse) -> dict[str, tuple]:
@@ -697,8 +703,9 @@ def published_manifest(warehouse: Warehouse) -> dict[str, tuple]:
 
 
 def needs_rebuild(published_inputs: str | None, price_overrides=None) -> bool:
-    """A published warehouse priced with another price book, or projected from other scenario
-    or hardware files, has them rebuilt whole even when no new log arrived."""
+    """A published warehouse priced with another price book, projected from other scenario
+    or hardware files, or made with other schema files, has them rebuilt whole even when no
+    new log arrived."""
     return (published_inputs is not None
             and published_inputs != current_derived_inputs(price_overrides))
 

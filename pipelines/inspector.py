@@ -85,7 +85,7 @@ def price_call(call: dict, warehouse: Path, price_overrides: Path | None = None)
         version = conn.execute("SELECT max(pricebook_version) FROM dim_price").fetchone()[0]
         conn.execute("DETACH published")
         row = {name: call.get(name) for name in CALL_COLUMNS}
-        row.update(source_file="(inspector)", source_line=1, run_id="inspector",
+        row.update(call_id=1, source_file="(inspector)", source_line=1, run_id="inspector",
                    is_canonical=True)
         columns = ", ".join(row)
         conn.execute(f"INSERT INTO stg_calls ({columns}) VALUES "

@@ -239,11 +239,11 @@ def match_models(conn, version: str, overrides=None) -> tuple[int, int]:
 
 COST_SCOPE = """
 CREATE OR REPLACE TEMP TABLE cost_scope AS
-    SELECT dedup_key FROM stg_calls WHERE run_id = $run_id
-    UNION SELECT dedup_key FROM run_removed_keys WHERE run_id = $run_id;
+    SELECT call_id FROM stg_calls WHERE run_id = $run_id
+    UNION SELECT call_id FROM run_removed_keys WHERE run_id = $run_id;
 CREATE OR REPLACE TEMP TABLE affected_days AS
     SELECT DISTINCT event_day AS day FROM fct_costs
-    WHERE dedup_key IN (SELECT dedup_key FROM cost_scope);
+    WHERE call_id IN (SELECT call_id FROM cost_scope);
 """
 
 
@@ -255,11 +255,11 @@ def cost_calls(conn, version: str, run_id: str | None = None) -> bool:
     previous = conn.execute("SELECT DISTINCT pricebook_version FROM fct_costs").fetchall()
     full = run_id is None or previous != [(version,)]
     conn.execute("CREATE TABLE IF NOT EXISTS run_removed_keys (run_id VARCHAR, "
-                 "dedup_key VARCHAR)")
+                 "dedup_key VARCHAR, call_id BIGINT)")
     run_sql(conn, COST_SCOPE, {"run_id": run_id or ""})
     run_sql(conn, read_sql("costs/fct_costs.sql"), {"pricebook_version": version, "full": full})
     conn.execute("INSERT INTO affected_days SELECT DISTINCT event_day FROM fct_costs "
-                 "WHERE dedup_key IN (SELECT dedup_key FROM cost_scope)")
+                 "WHERE call_id IN (SELECT call_id FROM cost_scope)")
     conn.execute("CREATE OR REPLACE TEMP TABLE cost_run AS SELECT ? AS repriced_all", [full])
     return full
 

@@ -63,16 +63,27 @@ def _run_statement(conn, sql: str, params: dict) -> None:
     conn.execute(sql, used or None)
 
 
+def schema_digest() -> str:
+    """Hash of the sql/schema files: a warehouse records the one it was made with."""
+    files = sorted((SQL_DIR / "schema").glob("*.sql"))
+    return hashlib.blake2b(b"".join(p.read_bytes() for p in files), digest_size=8).hexdigest()
+
+
 def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create what is missing; every schema file is idempotent (CREATE … IF NOT EXISTS / OR
     REPLACE), applied in file-name order. Skipped when this exact schema was applied already:
     rewriting every comment of a large catalog on each run costs more than the run's new data."""
     files = sorted((SQL_DIR / "schema").glob("*.sql"))
-    digest = hashlib.blake2b(b"".join(p.read_bytes() for p in files), digest_size=8).hexdigest()
+    digest = schema_digest()
     conn.execute("CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR, value VARCHAR)")
     applied = conn.execute("SELECT value FROM warehouse_meta WHERE key = 'schema'").fetchone()
     if applied and applied[0] == digest:
         return
+    # Costs keyed by dedup_key predate call ids: dropped, they are re-made whole on the next run
+    # (cost_calls re-prices everything when fct_costs holds no row of the current price book).
+    if conn.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' "
+                    "AND table_name = 'fct_costs' AND column_name = 'dedup_key'").fetchone()[0]:
+        conn.execute("DROP TABLE fct_costs")
     for path in files:
         conn.execute(path.read_text())
     # Relations that re-expose columns document them once, where they are defined.

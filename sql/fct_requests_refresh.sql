@@ -1,14 +1,38 @@
 -- Re-choose the canonical occurrence of every call whose key this run touched (temp table
--- touched_keys): the best status (ok, error, no_usage), an envelope before a bare body, then the
--- first by file and line. Only touched keys are updated, so the nightly cost follows the new data.
-UPDATE stg_calls SET is_canonical = ranked.rank = 1
+-- touched_keys: dedup_key, and the call id of rows a rewritten file took away): the best status
+-- (ok, error, no_usage), an envelope before a bare body, then the first by file and line. Only
+-- touched keys are updated, so the nightly cost follows the new data.
+-- Call ids: a touched key keeps the id it has (on its other occurrences, or on the rows a
+-- rewritten file took away); a key seen for the first time gets the next free one.
+CREATE OR REPLACE TEMP TABLE touched_ids AS
+WITH touched AS (
+    SELECT dedup_key, max(call_id) AS removed_call_id FROM touched_keys GROUP BY dedup_key
+),
+known AS (
+    SELECT t.dedup_key, coalesce(s.call_id, t.removed_call_id) AS call_id
+    FROM touched t
+    LEFT JOIN (SELECT dedup_key, max(call_id) AS call_id FROM stg_calls
+               WHERE dedup_key IN (SELECT dedup_key FROM touched)
+               GROUP BY dedup_key) s USING (dedup_key)
+),
+high_water AS (
+    SELECT coalesce(greatest(max(s.call_id), (SELECT max(call_id) FROM touched_keys)), 0) AS id
+    FROM stg_calls s
+)
+SELECT dedup_key,
+       coalesce(call_id, (SELECT id FROM high_water)
+                         + row_number() OVER (PARTITION BY call_id IS NULL ORDER BY dedup_key))
+           AS call_id
+FROM known;
+
+UPDATE stg_calls SET is_canonical = ranked.rank = 1, call_id = ranked.call_id
 FROM (
-    SELECT rowid AS occurrence,
+    SELECT s.rowid AS occurrence, i.call_id,
            row_number() OVER (
-               PARTITION BY dedup_key
-               ORDER BY CASE status WHEN 'ok' THEN 0 WHEN 'error' THEN 1 ELSE 2 END,
-                        has_envelope DESC, source_file, source_line) AS rank
-    FROM stg_calls
-    WHERE dedup_key IN (SELECT dedup_key FROM touched_keys)
+               PARTITION BY s.dedup_key
+               ORDER BY CASE s.status WHEN 'ok' THEN 0 WHEN 'error' THEN 1 ELSE 2 END,
+                        s.has_envelope DESC, s.source_file, s.source_line) AS rank
+    FROM stg_calls s
+    JOIN touched_ids i USING (dedup_key)
 ) AS ranked
 WHERE stg_calls.rowid = ranked.occurrence;

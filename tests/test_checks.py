@@ -65,3 +65,18 @@ def test_checks_only_look_at_what_the_run_touched(built, tmp_path):
     for statement in CORRUPTIONS["records_reconcile"]:
         conn.execute(statement)
     assert [c.name for c in checks.run_all(conn, "another-run") if not c.passed] == []
+
+
+@pytest.mark.parametrize("corruption", [
+    "UPDATE stg_calls SET call_id = (SELECT min(call_id) FROM stg_calls) "
+    "WHERE call_id = (SELECT max(call_id) FROM stg_calls)",
+    "UPDATE stg_calls SET call_id = NULL WHERE rowid = (SELECT min(rowid) FROM stg_calls)",
+    "UPDATE stg_calls SET call_id = call_id + 1000000 "
+    "WHERE rowid = (SELECT min(rowid) FROM stg_calls WHERE NOT is_canonical)",
+], ids=["two-keys-share-an-id", "an-occurrence-without-id", "one-key-two-ids"])
+def test_exactly_once_catches_a_wrong_call_id(built, tmp_path, corruption):
+    conn = audit_copy(built, tmp_path)
+    conn.execute(corruption)
+    failed = {c.name: c for c in checks.run_all(conn, "audit") if not c.passed}
+    assert list(failed) == ["exactly_once"]
+    assert failed["exactly_once"].violations

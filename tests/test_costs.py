@@ -62,7 +62,7 @@ def package_price(row: dict, web_searches: bool = True) -> Decimal:
 def test_sql_cost_equals_calc_price_on_2000_calls(priced):
     cursor = priced.execute(
         "SELECT f.*, c.total_cost, c.batch_discount_applied FROM fct_requests f "
-        "JOIN fct_costs c USING (dedup_key) WHERE c.is_priced")
+        "JOIN fct_costs c USING (call_id) WHERE c.is_priced")
     names = [d[0] for d in cursor.description]
     rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     from_fixtures = [r for r in rows if r["source_file"].startswith("fixtures/")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import shutil
 
+import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -113,3 +114,43 @@ def test_parallel_chunked_reading_equals_serial(tmp_path, monkeypatch):
     serial = warehouse_state(tmp_path / "serial.duckdb")
     assert serial == warehouse_state(tmp_path / "parallel.duckdb")
     assert len(serial["fct"]) > 2000
+
+
+def test_a_call_keeps_its_id_and_no_two_calls_share_one(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    lines = synthetic_lines(160, seed=11)
+    (landing / "a.jsonl").write_bytes(b"\n".join(lines[:80]) + b"\n")
+    wh = tmp_path / "wh.duckdb"
+    ingest(landing, wh)
+    before = dict(query(wh, "SELECT dedup_key, call_id FROM fct_requests"))
+    # a.jsonl is rewritten with its calls in another order plus new ones, and b.jsonl repeats
+    # some of them: the rewritten file's rows are dropped and read again
+    (landing / "a.jsonl").write_bytes(b"\n".join([*reversed(lines[:80]), *lines[120:]]) + b"\n")
+    (landing / "b.jsonl").write_bytes(b"\n".join(lines[40:120]) + b"\n")
+    summary = ingest(landing, wh)
+    assert summary.files_rewritten == 1
+    after = dict(query(wh, "SELECT dedup_key, call_id FROM fct_requests"))
+    assert {key: after[key] for key in before} == before
+    new_ids = [after[key] for key in after.keys() - before.keys()]
+    assert new_ids and min(new_ids) > max(before.values())
+    assert len(set(after.values())) == len(after)
+    assert query(wh, "SELECT count(*) FROM stg_calls WHERE call_id IS NULL")[0][0] == 0
+    assert query(wh, "SELECT count(*) FROM fct_requests f JOIN fct_costs c USING (call_id)"
+                 )[0][0] == query(wh, "SELECT count(*) FROM fct_costs")[0][0] == len(after)
+
+
+def test_a_warehouse_made_before_call_ids_is_upgraded_by_the_next_run(fixture_landing, tmp_path):
+    wh = tmp_path / "wh.duckdb"
+    ingest(fixture_landing, wh)
+    expected = warehouse_state(wh)
+    conn = duckdb.connect(str(wh))
+    conn.execute("UPDATE stg_calls SET call_id = NULL")
+    conn.execute("DROP TABLE fct_costs")
+    conn.execute("CREATE TABLE fct_costs (dedup_key VARCHAR, total_cost DECIMAL(18, 13))")
+    conn.execute("UPDATE warehouse_meta SET value = 'before-call-ids' WHERE key = 'schema'")
+    conn.close()
+    summary = ingest(fixture_landing, wh)  # no new log: the schema change alone rebuilds
+    assert (summary.files_new, summary.calls_loaded) == (0, 0)
+    assert warehouse_state(wh) == expected
+    assert query(wh, "SELECT count(*) FROM stg_calls WHERE call_id IS NULL")[0][0] == 0

@@ -40,7 +40,7 @@ def test_a_bad_entry_names_its_line_and_field(tmp_path, text, line, message):
 def priced(wh, request_id):
     return query(wh, "SELECT c.is_priced, c.total_cost, c.list_cost, c.discount_percent, "
                      "c.input_cost, c.output_cost FROM fct_costs c JOIN fct_requests f "
-                     "USING (dedup_key) WHERE f.request_id = ?", [request_id])[0]
+                     "USING (call_id) WHERE f.request_id = ?", [request_id])[0]
 
 
 def test_custom_models_corrections_and_discounts(fixture_landing, tmp_path):

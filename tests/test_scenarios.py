@@ -233,8 +233,8 @@ def test_trend_fit_recovers_a_known_growth(tmp_path):
                0 AS cache_write_1h_tokens, 0 AS output_tokens, 0 AS reasoning_tokens,
                0 AS web_search_requests
         FROM range(DATE '2026-01-01', DATE '2026-05-01', INTERVAL 1 DAY) t(d)""")
-    conn.execute("INSERT INTO fct_costs VALUES ('k1', DATE '2026-01-01', NULL, false, NULL, "
-                 "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, false, 'v'), ('k2', "
+    conn.execute("INSERT INTO fct_costs VALUES (1, DATE '2026-01-01', NULL, false, NULL, "
+                 "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, false, 'v'), (2, "
                  "DATE '2026-04-30', NULL, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
                  "NULL, NULL, 0, false, 'v')")
     scenarios.build_base(conn, scenarios.load())

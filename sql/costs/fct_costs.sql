@@ -1,18 +1,13 @@
 -- Cost of every call at the price in force at its event_at, in exact DECIMAL. With the full flag (the
 -- price book changed) every call is re-priced; otherwise only the calls in cost_scope (those the
 -- run added, changed or removed), so the nightly cost follows the new data.
--- The rate of a price key for a call: its tiers are cliffs on the call's total input tokens.
-CREATE OR REPLACE TEMP MACRO tier_rate(tiers, total_input) AS
-    CASE WHEN len(tiers) > 3 AND total_input > tiers[4].start THEN tiers[4].price
-         WHEN len(tiers) > 2 AND total_input > tiers[3].start THEN tiers[3].price
-         WHEN len(tiers) > 1 AND total_input > tiers[2].start THEN tiers[2].price
-         ELSE tiers[1].price END;
-
-DELETE FROM fct_costs WHERE $full OR dedup_key IN (SELECT dedup_key FROM cost_scope);
+-- Everything that decides a call's rates (provider, model, day, time of day, batch, service
+-- tier and the long-context tier band of its input) is hashed into one integer price key per
+-- call: many calls share a key, so rates are resolved once per key, batch factor and fallbacks
+-- included, and the ledger is joined to them once, on that integer.
+DELETE FROM fct_costs WHERE $full;
+DELETE FROM fct_costs WHERE call_id IN (SELECT call_id FROM cost_scope);
 INSERT INTO fct_costs BY NAME
--- Everything that decides a call's prices (model, day, time of day, batch, service tier) is
--- hashed into one integer price key per call: many calls share a key, so prices are resolved
--- once per key and the ledger is joined to them once, on that integer.
 WITH date_boundaries AS (
     SELECT DISTINCT price_provider, price_model, start_date AS boundary
     FROM dim_price WHERE constraint_kind = 'start_date'
@@ -22,37 +17,54 @@ time_boundaries AS (
     FROM dim_price WHERE constraint_kind = 'time_of_day'
 ),
 model_info AS (
-    SELECT m.*, t.time_boundaries
+    SELECT m.*, t.time_boundaries,
+           hash(m.provider, m.price_provider, m.price_model, m.via_fallback) AS model_key
     FROM dim_model m
     LEFT JOIN (SELECT price_provider, price_model,
                       list(DISTINCT boundary ORDER BY boundary) AS time_boundaries
                FROM time_boundaries GROUP BY ALL) t USING (price_provider, price_model)
 ),
+-- Tiers are cliffs on a call's total input tokens, and the price book names few thresholds:
+-- a call's band is the highest threshold below its total input (0 below all of them).
+thresholds AS (
+    SELECT list(DISTINCT tier_start ORDER BY tier_start) AS starts, min(tier_start) AS lowest
+    FROM dim_price WHERE tier_start > 0
+),
 calls AS NOT MATERIALIZED (
-    SELECT f.request_id, f.dedup_key, f.provider, f.model, f.status, f.is_batch,
-           f.service_tier, f.input_tokens, f.cache_read_tokens, f.cache_write_tokens,
-           f.cache_write_1h_tokens, f.output_tokens, f.reasoning_tokens, f.web_search_requests,
+    SELECT f.call_id, f.provider, f.model, f.status, f.input_tokens, f.cache_read_tokens,
+           f.cache_write_tokens, f.cache_write_1h_tokens, f.output_tokens, f.reasoning_tokens,
+           f.web_search_requests, f.project, f.event_at::DATE AS event_day,
+           m.price_provider, m.price_model,
            f.input_tokens + f.cache_read_tokens + f.cache_write_tokens
                + f.cache_write_1h_tokens AS total_input,
-           m.price_provider, m.price_model, coalesce(m.via_fallback, false) AS via_fallback,
-           f.project, f.event_at::DATE AS event_day,
+           CASE WHEN t.lowest IS NULL OR total_input <= t.lowest THEN 0
+                ELSE list_last(list_filter(t.starts, lambda s: s < total_input)) END
+               AS band_start,
            -- prices change at the times of day the price book names: each call is priced as
            -- of the last such boundary at or before it (only those models have boundaries)
            CASE WHEN m.time_boundaries IS NULL THEN TIME '00:00:00'
                 ELSE coalesce(list_last(list_filter(m.time_boundaries,
                                                     lambda b: b <= f.event_at::TIME)),
                               TIME '00:00:00') END AS time_of_day,
-           hash(m.price_provider, m.price_model, via_fallback, event_day, time_of_day,
-                f.is_batch, f.service_tier) AS price_key_id
+           -- an unpriced call has no price key, so it joins no rates
+           CASE WHEN m.price_model IS NOT NULL
+                THEN hash(m.model_key, event_day, time_of_day, f.is_batch, f.service_tier,
+                          band_start) END AS price_key_id,
+           f.is_batch, f.service_tier, coalesce(m.via_fallback, false) AS via_fallback
     FROM fct_requests f
     LEFT JOIN model_info m ON m.provider = f.provider AND m.model IS NOT DISTINCT FROM f.model
-    WHERE $full OR f.dedup_key IN (SELECT dedup_key FROM cost_scope)
+    CROSS JOIN thresholds t
+    WHERE $full OR f.call_id IN (SELECT call_id FROM cost_scope)
 ),
 call_keys AS (
-    SELECT DISTINCT price_key_id, price_provider, price_model, via_fallback, event_day,
-           time_of_day, is_batch, service_tier
+    SELECT price_key_id, any_value(provider) AS provider,
+           any_value(price_provider) AS price_provider, any_value(price_model) AS price_model,
+           any_value(via_fallback) AS via_fallback, any_value(event_day) AS event_day,
+           any_value(time_of_day) AS time_of_day, any_value(is_batch) AS is_batch,
+           any_value(service_tier) AS service_tier, any_value(band_start) AS band_start
     FROM calls
     WHERE price_model IS NOT NULL
+    GROUP BY price_key_id
 ),
 -- Dated price sets start on the days the price book names: a key's "day" is the last such
 -- boundary at or before its call day.
@@ -122,108 +134,74 @@ effective_prices AS MATERIALIZED (
     UNION ALL BY NAME
     SELECT * FROM variant_prices
 ),
--- One row per price key: the base rate of each bucket, and its tiers (ascending) only where it
--- has some: most keys have one price, and a flat rate costs far less per call than a tier list.
-base_rates AS (
-    SELECT price_key_id, bool_or(is_batch_price) AS has_batch_price,
-           max(price_per_unit) FILTER (WHERE price_key = 'input_mtok' AND tier_start = 0)
-               AS input_base,
-           max(price_per_unit) FILTER (WHERE price_key = 'cache_read_mtok' AND tier_start = 0)
-               AS cache_read_base,
-           max(price_per_unit) FILTER (WHERE price_key = 'cache_write_mtok' AND tier_start = 0)
-               AS cache_write_base,
-           max(price_per_unit) FILTER (WHERE price_key = 'cache_write_5m_mtok' AND tier_start = 0)
-               AS cache_write_5m_base,
-           max(price_per_unit) FILTER (WHERE price_key = 'cache_write_1h_mtok' AND tier_start = 0)
-               AS cache_write_1h_base,
-           max(price_per_unit) FILTER (WHERE price_key = 'output_mtok' AND tier_start = 0)
-               AS output_base,
-           max(price_per_unit) FILTER (WHERE price_key = 'output_reasoning_mtok' AND tier_start = 0)
-               AS output_reasoning_base,
-           max(price_per_unit) FILTER (WHERE price_key = 'web_searches_kcount' AND tier_start = 0)
-               AS web_search_base,
-           max(price_per_unit) FILTER (WHERE price_key = 'requests_kcount' AND tier_start = 0)
-               AS request_base
+-- Each bucket's price for a key: the highest tier its band has passed.
+bucket_prices AS (
+    SELECT price_key_id, price_key, arg_max(price_per_unit, tier_start) AS price
+    FROM effective_prices
+    WHERE tier_start <= band_start
+    GROUP BY ALL
+),
+batch_priced AS (
+    SELECT price_key_id, bool_or(is_batch_price) AS has_batch_price
     FROM effective_prices
     GROUP BY ALL
 ),
-tier_lists AS (
-    SELECT price_key_id, price_key,
-           list({'start': tier_start, 'price': price_per_unit} ORDER BY tier_start) AS cliffs
-    FROM effective_prices
-    WHERE (price_key_id, price_key) IN (SELECT price_key_id, price_key FROM effective_prices
-                                        WHERE tier_start > 0)
+bucket_rates AS (
+    SELECT k.price_key_id, k.provider, k.is_batch, b.has_batch_price,
+           max(p.price) FILTER (WHERE p.price_key = 'input_mtok') AS input,
+           max(p.price) FILTER (WHERE p.price_key = 'cache_read_mtok') AS cache_read,
+           max(p.price) FILTER (WHERE p.price_key = 'cache_write_mtok') AS cache_write,
+           max(p.price) FILTER (WHERE p.price_key = 'cache_write_5m_mtok') AS cache_write_5m,
+           max(p.price) FILTER (WHERE p.price_key = 'cache_write_1h_mtok') AS cache_write_1h,
+           max(p.price) FILTER (WHERE p.price_key = 'output_mtok') AS output,
+           max(p.price) FILTER (WHERE p.price_key = 'output_reasoning_mtok') AS reasoning,
+           max(p.price) FILTER (WHERE p.price_key = 'web_searches_kcount') AS web_search,
+           max(p.price) FILTER (WHERE p.price_key = 'requests_kcount') AS request
+    FROM price_keys k
+    LEFT JOIN batch_priced b USING (price_key_id)
+    LEFT JOIN bucket_prices p USING (price_key_id)
     GROUP BY ALL
 ),
-tiered AS (
-    SELECT price_key_id,
-           first(cliffs) FILTER (WHERE price_key = 'input_mtok') AS input_cliffs,
-           first(cliffs) FILTER (WHERE price_key = 'cache_read_mtok') AS cache_read_cliffs,
-           first(cliffs) FILTER (WHERE price_key = 'cache_write_mtok') AS cache_write_cliffs,
-           first(cliffs) FILTER (WHERE price_key = 'cache_write_5m_mtok') AS cache_write_5m_cliffs,
-           first(cliffs) FILTER (WHERE price_key = 'cache_write_1h_mtok') AS cache_write_1h_cliffs,
-           first(cliffs) FILTER (WHERE price_key = 'output_mtok') AS output_cliffs,
-           first(cliffs) FILTER (WHERE price_key = 'output_reasoning_mtok') AS output_reasoning_cliffs,
-           first(cliffs) FILTER (WHERE price_key = 'web_searches_kcount') AS web_search_cliffs,
-           first(cliffs) FILTER (WHERE price_key = 'requests_kcount') AS request_cliffs
-    FROM tier_lists
-    GROUP BY ALL
+-- The rate each bucket of a key's calls pays, per token (per search, per request): a bucket
+-- the price book does not price separately pays the rate of the bucket it is part of, and the
+-- batch APIs bill half where the price book has no batch price of its own. Token rates carry 12
+-- decimals and the batch factor one more, so every rate is exact in DECIMAL(18, 13).
+key_rates AS (
+    SELECT price_key_id, batch_factor < 1 AS batch_discount_applied,
+           (coalesce(input, 0) * batch_factor)::DECIMAL(18, 13) AS input_rate,
+           (coalesce(cache_read, input, 0) * batch_factor)::DECIMAL(18, 13) AS cache_read_rate,
+           (coalesce(cache_write_5m, cache_write, input, 0) * batch_factor)::DECIMAL(18, 13)
+               AS cache_write_rate,
+           (coalesce(cache_write_1h, cache_write, input, 0) * batch_factor)::DECIMAL(18, 13)
+               AS cache_write_1h_rate,
+           (coalesce(output, 0) * batch_factor)::DECIMAL(18, 13) AS output_rate,
+           (coalesce(reasoning, output, 0) * batch_factor)::DECIMAL(18, 13) AS reasoning_rate,
+           coalesce(web_search, 0)::DECIMAL(18, 13) AS web_search_rate,
+           coalesce(request, 0)::DECIMAL(18, 13) AS request_rate
+    FROM (SELECT *, CASE WHEN is_batch AND NOT coalesce(has_batch_price, false)
+                              AND provider IN ('openai', 'anthropic')
+                         THEN 0.5 ELSE 1 END::DECIMAL(2, 1) AS batch_factor
+          FROM bucket_rates)
 ),
-flat AS (
-    SELECT * FROM base_rates LEFT JOIN tiered USING (price_key_id)
-),
--- Per call, the rate of each bucket: a tier is a cliff on the call's total input tokens; a
--- bucket the price book does not price separately pays the rate of the bucket it is part of.
-rates AS (
-    SELECT c.*, r.has_batch_price,
-           CASE WHEN r.input_cliffs IS NULL THEN r.input_base
-                ELSE tier_rate(r.input_cliffs, c.total_input) END AS input_rate,
-           CASE WHEN r.cache_read_cliffs IS NULL THEN r.cache_read_base
-                ELSE tier_rate(r.cache_read_cliffs, c.total_input) END AS cache_read_rate,
-           CASE WHEN r.cache_write_cliffs IS NULL THEN r.cache_write_base
-                ELSE tier_rate(r.cache_write_cliffs, c.total_input) END AS cache_write_rate,
-           CASE WHEN r.cache_write_5m_cliffs IS NULL THEN r.cache_write_5m_base
-                ELSE tier_rate(r.cache_write_5m_cliffs, c.total_input) END AS cache_write_5m_rate,
-           CASE WHEN r.cache_write_1h_cliffs IS NULL THEN r.cache_write_1h_base
-                ELSE tier_rate(r.cache_write_1h_cliffs, c.total_input) END AS cache_write_1h_rate,
-           CASE WHEN r.output_cliffs IS NULL THEN r.output_base
-                ELSE tier_rate(r.output_cliffs, c.total_input) END AS output_rate,
-           CASE WHEN r.output_reasoning_cliffs IS NULL THEN r.output_reasoning_base
-                ELSE tier_rate(r.output_reasoning_cliffs, c.total_input) END AS reasoning_rate,
-           CASE WHEN r.web_search_cliffs IS NULL THEN r.web_search_base
-                ELSE tier_rate(r.web_search_cliffs, c.total_input) END AS web_search_rate,
-           CASE WHEN r.request_cliffs IS NULL THEN r.request_base
-                ELSE tier_rate(r.request_cliffs, c.total_input) END AS request_rate
+-- Per call: tokens x rate. Tokens are cast to DECIMAL(18, 0) so that the product stays a 64-bit
+-- DECIMAL(18, 13) (DuckDB raises on overflow, never wraps): ten times faster than BIGINT x
+-- DECIMAL. An unpriced call has no key rates, so its costs are NULL, never $0.
+list_costs AS (
+    SELECT c.call_id, c.event_day, c.price_model, c.provider, c.model, c.project,
+           coalesce(r.batch_discount_applied, false) AS batch_discount_applied,
+           c.input_tokens::DECIMAL(18, 0) * r.input_rate AS input_list_cost,
+           c.cache_read_tokens::DECIMAL(18, 0) * r.cache_read_rate AS cache_read_list_cost,
+           c.cache_write_tokens::DECIMAL(18, 0) * r.cache_write_rate AS cache_write_list_cost,
+           c.cache_write_1h_tokens::DECIMAL(18, 0) * r.cache_write_1h_rate
+               AS cache_write_1h_list_cost,
+           (c.output_tokens - c.reasoning_tokens)::DECIMAL(18, 0) * r.output_rate
+               + c.reasoning_tokens::DECIMAL(18, 0) * r.reasoning_rate AS output_list_cost,
+           c.web_search_requests::DECIMAL(18, 0) * r.web_search_rate AS web_search_list_cost,
+           -- the per-request fee is billed for successful calls only
+           CASE WHEN c.status = 'ok' OR r.request_rate IS NULL THEN r.request_rate
+                ELSE 0 END AS request_list_cost
     FROM calls c
-    LEFT JOIN flat r USING (price_key_id)
-),
--- Tokens are cast to DECIMAL(18, 0) so that tokens x rate stays a 64-bit DECIMAL(18, 12)
--- product (DuckDB raises on overflow, never wraps): ten times faster than BIGINT x DECIMAL.
-bucket_costs AS NOT MATERIALIZED (
-    SELECT *,
-           -- the batch APIs bill half where the price book has no batch price of its own
-           CASE WHEN is_batch AND NOT coalesce(has_batch_price, false)
-                     AND provider IN ('openai', 'anthropic')
-                THEN 0.5 ELSE 1 END::DECIMAL(2, 1) AS batch_factor,
-           input_tokens::DECIMAL(18, 0) * coalesce(input_rate, 0::DECIMAL(18, 12))
-               AS input_list,
-           cache_read_tokens::DECIMAL(18, 0)
-               * coalesce(cache_read_rate, input_rate, 0::DECIMAL(18, 12)) AS cache_read_list,
-           cache_write_tokens::DECIMAL(18, 0)
-               * coalesce(cache_write_5m_rate, cache_write_rate, input_rate, 0::DECIMAL(18, 12))
-               AS cache_write_list,
-           cache_write_1h_tokens::DECIMAL(18, 0)
-               * coalesce(cache_write_1h_rate, cache_write_rate, input_rate, 0::DECIMAL(18, 12))
-               AS cache_write_1h_list,
-           (output_tokens - reasoning_tokens)::DECIMAL(18, 0)
-               * coalesce(output_rate, 0::DECIMAL(18, 12))
-               + reasoning_tokens::DECIMAL(18, 0)
-                 * coalesce(reasoning_rate, output_rate, 0::DECIMAL(18, 12)) AS output_list,
-           web_search_requests::DECIMAL(18, 0) * coalesce(web_search_rate, 0::DECIMAL(18, 12))
-               AS web_search_list,
-           CASE WHEN status = 'ok' THEN coalesce(request_rate, 0::DECIMAL(18, 12))
-                ELSE 0::DECIMAL(18, 12) END AS request_list
-    FROM rates
+    LEFT JOIN key_rates r USING (price_key_id)
 ),
 -- Negotiated discounts: the single most specific match per distinct situation, joined back.
 discount_situations AS (
@@ -246,24 +224,12 @@ discount_choice AS (
 discounted AS (
     SELECT b.*, coalesce(c.percent, 0) AS discount_percent,
            ((100 - coalesce(c.percent, 0)) / 100)::DECIMAL(8, 6) AS keep_factor
-    FROM bucket_costs b
+    FROM list_costs b
     LEFT JOIN discount_choice c
         ON c.provider = b.provider AND c.model IS NOT DISTINCT FROM b.model
         AND c.project IS NOT DISTINCT FROM b.project AND c.event_day = b.event_day
 ),
--- Token rates carry 12 decimals and the batch factor one more, so list costs are exact,
--- a discount's share is rounded to 1e-13 USD per bucket.
-list_costs AS (
-    SELECT *,
-           (input_list * batch_factor)::DECIMAL(18, 13) AS input_list_cost,
-           (cache_read_list * batch_factor)::DECIMAL(18, 13) AS cache_read_list_cost,
-           (cache_write_list * batch_factor)::DECIMAL(18, 13) AS cache_write_list_cost,
-           (cache_write_1h_list * batch_factor)::DECIMAL(18, 13) AS cache_write_1h_list_cost,
-           (output_list * batch_factor)::DECIMAL(18, 13) AS output_list_cost,
-           web_search_list::DECIMAL(18, 13) AS web_search_list_cost,
-           request_list::DECIMAL(18, 13) AS request_list_cost
-    FROM discounted
-),
+-- A discount's share is rounded to 1e-13 USD per bucket.
 rounded AS (
     SELECT *,
            input_list_cost + cache_read_list_cost + cache_write_list_cost
@@ -283,22 +249,13 @@ rounded AS (
                 ELSE (web_search_list_cost * keep_factor)::DECIMAL(18, 13) END AS web_search_cost,
            CASE WHEN discount_percent = 0 THEN request_list_cost
                 ELSE (request_list_cost * keep_factor)::DECIMAL(18, 13) END AS request_cost
-    FROM list_costs
+    FROM discounted
 )
-SELECT dedup_key, event_day, price_model, price_model IS NOT NULL AS is_priced,
-       CASE WHEN price_model IS NOT NULL THEN input_cost END AS input_cost,
-       CASE WHEN price_model IS NOT NULL THEN cache_read_cost END AS cache_read_cost,
-       CASE WHEN price_model IS NOT NULL THEN cache_write_cost END AS cache_write_cost,
-       CASE WHEN price_model IS NOT NULL THEN cache_write_1h_cost END AS cache_write_1h_cost,
-       CASE WHEN price_model IS NOT NULL THEN output_cost END AS output_cost,
-       CASE WHEN price_model IS NOT NULL THEN web_search_cost END AS web_search_cost,
-       CASE WHEN price_model IS NOT NULL THEN request_cost END AS request_cost,
-       CASE WHEN price_model IS NOT NULL
-            THEN input_cost + cache_read_cost + cache_write_cost + cache_write_1h_cost
-                 + output_cost + web_search_cost + request_cost
-       END AS total_cost,
-       CASE WHEN price_model IS NOT NULL THEN list_cost END AS list_cost,
-       discount_percent,
-       price_model IS NOT NULL AND batch_factor < 1 AS batch_discount_applied,
+SELECT call_id, event_day, price_model, price_model IS NOT NULL AS is_priced,
+       input_cost, cache_read_cost, cache_write_cost, cache_write_1h_cost, output_cost,
+       web_search_cost, request_cost,
+       input_cost + cache_read_cost + cache_write_cost + cache_write_1h_cost + output_cost
+           + web_search_cost + request_cost AS total_cost,
+       list_cost, discount_percent, batch_discount_applied,
        $pricebook_version AS pricebook_version
 FROM rounded;

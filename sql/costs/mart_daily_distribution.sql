@@ -7,7 +7,7 @@ WITH calls AS (
                + f.cache_write_1h_tokens AS prompt_tokens,
            c.total_cost
     FROM fct_requests f
-    JOIN fct_costs c USING (dedup_key)
+    JOIN fct_costs c USING (call_id)
     WHERE $full OR c.event_day IN (SELECT day FROM affected_days)
 ),
 metrics AS (

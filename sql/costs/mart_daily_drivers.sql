@@ -8,7 +8,7 @@ WITH calls AS (
                PARTITION BY c.event_day, f.request_hash ORDER BY f.event_at, f.dedup_key) > 1
                AS is_repeat
     FROM fct_requests f
-    JOIN fct_costs c USING (dedup_key)
+    JOIN fct_costs c USING (call_id)
     WHERE $full OR c.event_day IN (SELECT day FROM affected_days)
 )
 SELECT event_day AS day, provider, model, project, count(*) AS calls,

@@ -18,7 +18,7 @@ SELECT f.event_at::DATE AS day, f.provider, f.model, f.project, f.user_id, f.api
        coalesce(sum(c.request_cost), 0) AS request_cost,
        coalesce(sum(c.total_cost), 0) AS total_cost
 FROM fct_requests f
-JOIN fct_costs c USING (dedup_key)
+JOIN fct_costs c USING (call_id)
 WHERE $full OR c.event_day IN (SELECT day FROM affected_days)
 GROUP BY ALL
 -- in day order, so the dashboards' date filters skip whole row groups

@@ -57,7 +57,7 @@ WITH window_calls AS (
            c.cache_write_cost + c.cache_write_1h_cost AS cache_write_cost, c.output_cost,
            c.web_search_cost + c.request_cost AS other_cost, c.total_cost
     FROM fct_requests f
-    JOIN fct_costs c USING (dedup_key)
+    JOIN fct_costs c USING (call_id)
     LEFT JOIN dim_model m ON m.provider = f.provider AND m.model = f.model,
     scenario_span s
     WHERE c.event_day > s.as_of - 30

@@ -2,6 +2,7 @@
 -- each call can be re-chosen when a rewritten file or a better occurrence arrives.
 CREATE TABLE IF NOT EXISTS stg_calls (
     dedup_key              VARCHAR NOT NULL,
+    call_id                BIGINT,
     request_id             VARCHAR NOT NULL,
     provider               VARCHAR,
     api                    VARCHAR,
@@ -37,6 +38,8 @@ CREATE TABLE IF NOT EXISTS stg_calls (
     run_id                 VARCHAR NOT NULL,
     is_canonical           BOOLEAN NOT NULL DEFAULT false
 );
+-- Warehouses made before call ids; their ids are assigned on the next run (ingest.refresh_fct).
+ALTER TABLE stg_calls ADD COLUMN IF NOT EXISTS call_id BIGINT;
 COMMENT ON TABLE stg_calls IS 'Staging. Grain: one row per parsed record occurrence (a call logged twice has two rows). Columns as in fct_requests, plus has_envelope, run_id (the ingest run that read it) and is_canonical (the occurrence fct_requests shows; exactly one per dedup_key).';
 
 CREATE TABLE IF NOT EXISTS quarantine (

@@ -1,8 +1,8 @@
 -- The ledger is a view over the canonical occurrences in staging, so each call's data is
 -- stored once and re-choosing a canonical occurrence is a flag update, not a rewrite.
 CREATE OR REPLACE VIEW fct_requests AS
-SELECT request_id, dedup_key, provider, api, model, event_at, event_at_source, project, user_id,
-       api_key_id, status, finish_reason, finish_reason_raw, is_batch, is_stream, service_tier,
+SELECT request_id, dedup_key, call_id, provider, api, model, event_at, event_at_source, project,
+       user_id, api_key_id, status, finish_reason, finish_reason_raw, is_batch, is_stream, service_tier,
        max_tokens, request_hash, input_tokens, cache_read_tokens, cache_write_tokens,
        cache_write_1h_tokens, output_tokens, reasoning_tokens, web_search_requests,
        provider_total_tokens, provider_reported_cost, latency_ms, http_status, error_type,
@@ -12,6 +12,7 @@ WHERE is_canonical;
 COMMENT ON VIEW fct_requests IS 'The ledger. Grain: one row per API call, counted once however often it was logged (key: provider + the provider''s response id, else a content hash of the record). When a call was logged several times, the row comes from the best occurrence: status ok before error before no_usage, an envelope before a bare body, then the first by source_file and source_line.';
 COMMENT ON COLUMN fct_requests.request_id IS 'The provider''s own id as it appears in the body (chatcmpl-…, msg_…, resp_…, Gemini responseId, Anthropic error request_id); only where the body has none: h: + a content hash of the record.';
 COMMENT ON COLUMN fct_requests.dedup_key IS 'provider:request_id, the exactly-once key.';
+COMMENT ON COLUMN fct_requests.call_id IS 'Integer id of the call, one per dedup_key: assigned when the key is first staged and kept while the call stays in the warehouse (a rewritten file does not change it). The compact key fct_costs is joined on. Numbered in arrival order, so a rebuilt warehouse may number calls differently: join on it, do not keep it outside.';
 COMMENT ON COLUMN fct_requests.provider IS 'Provider id as the genai-prices package spells it: openai, azure, anthropic, google, aws, mistral, deepseek, groq, together, openrouter, cohere, or the envelope''s own name for others.';
 COMMENT ON COLUMN fct_requests.api IS 'API family: chat_completions, responses, embeddings, messages, invoke_model, generate_content, converse, cohere_chat; error for error bodies; batch for an OpenAI batch error line that has no body. Batch output lines keep their API and set is_batch.';
 COMMENT ON COLUMN fct_requests.model IS 'Model string as the response (else the request) gave it, e.g. a dated snapshot.';

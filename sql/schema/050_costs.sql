@@ -1,8 +1,10 @@
 -- Costs per call and the marts over them; filled by sql/costs/*.sql (pipelines/pricebook.py).
+-- The two strings are forced to dictionary compression: they hold few distinct values, and
+-- DuckDB's analysis of the alternatives costs a third of a full re-pricing.
 CREATE TABLE IF NOT EXISTS fct_costs (
-    dedup_key              VARCHAR NOT NULL,
+    call_id                BIGINT NOT NULL,
     event_day              DATE,
-    price_model            VARCHAR,
+    price_model            VARCHAR USING COMPRESSION dictionary,
     is_priced              BOOLEAN NOT NULL,
     input_cost             DECIMAL(18, 13),
     cache_read_cost        DECIMAL(18, 13),
@@ -15,10 +17,10 @@ CREATE TABLE IF NOT EXISTS fct_costs (
     list_cost              DECIMAL(18, 13),
     discount_percent       DECIMAL(7, 4) NOT NULL,
     batch_discount_applied BOOLEAN NOT NULL,
-    pricebook_version      VARCHAR NOT NULL
+    pricebook_version      VARCHAR NOT NULL USING COMPRESSION dictionary
 );
-COMMENT ON TABLE fct_costs IS 'Cost of each call in USD, exact DECIMAL(18,13) (prices are kept per token to 1e-12 USD, exact for every price stated with up to 6 decimals per million tokens; the few price-book entries carrying float artifacts such as 0.18000000000000002 are rounded there), at the price in force at its event_at. Grain: one row per fct_requests row (join on dedup_key; fct_request_costs is that join, keyed by request_id). Unmatched models have is_priced = false and NULL costs, never $0 (see unpriced_models).';
-COMMENT ON COLUMN fct_costs.dedup_key IS 'As in fct_requests: the join key.';
+COMMENT ON TABLE fct_costs IS 'Cost of each call in USD, exact DECIMAL(18,13) (prices are kept per token to 1e-12 USD, exact for every price stated with up to 6 decimals per million tokens; the few price-book entries carrying float artifacts such as 0.18000000000000002 are rounded there), at the price in force at its event_at. Grain: one row per fct_requests row (join on call_id; fct_request_costs is that join, keyed by request_id). Unmatched models have is_priced = false and NULL costs, never $0 (see unpriced_models).';
+COMMENT ON COLUMN fct_costs.call_id IS 'As in fct_requests: the join key.';
 COMMENT ON COLUMN fct_costs.event_day IS 'UTC day of the call''s event_at: the day whose prices apply, and its mart_daily_spend day.';
 COMMENT ON COLUMN fct_costs.price_model IS 'Price-book model that priced the call (its provider is in dim_model); NULL when unpriced.';
 COMMENT ON COLUMN fct_costs.is_priced IS 'The model matched the price book; false means the costs are unknown, not zero.';
@@ -94,7 +96,7 @@ SELECT f.provider, f.model, count(*) AS calls,
        sum(f.output_tokens) AS output_tokens,
        min(f.event_at) AS first_seen, max(f.event_at) AS last_seen
 FROM fct_requests f
-JOIN fct_costs c USING (dedup_key)
+JOIN fct_costs c USING (call_id)
 WHERE NOT c.is_priced AND f.status = 'ok'
 GROUP BY ALL
 ORDER BY calls DESC;
@@ -104,7 +106,7 @@ CREATE OR REPLACE VIEW cost_vs_reported AS
 SELECT f.request_id, f.provider, f.model, f.event_at, f.provider_reported_cost,
        c.total_cost, c.total_cost - f.provider_reported_cost AS difference
 FROM fct_requests f
-JOIN fct_costs c USING (dedup_key)
+JOIN fct_costs c USING (call_id)
 WHERE f.provider_reported_cost IS NOT NULL
   AND (c.total_cost IS NULL OR c.total_cost <> f.provider_reported_cost);
 COMMENT ON VIEW cost_vs_reported IS 'Calls where the provider reported its own cost (OpenRouter usage.cost) and it differs from the computed one. Grain: one row per such call.';
@@ -126,9 +128,9 @@ COMMENT ON COLUMN cost_vs_reported.total_cost IS 'The computed cost (fct_costs.t
 COMMENT ON COLUMN cost_vs_reported.difference IS 'total_cost - provider_reported_cost.';
 
 CREATE OR REPLACE VIEW fct_request_costs AS
-SELECT f.request_id, f.dedup_key, f.provider, f.model, f.event_at, f.project, f.user_id,
-       f.api_key_id, f.status, f.is_batch, f.service_tier,
-       c.* EXCLUDE (dedup_key)
+SELECT f.request_id, f.dedup_key, f.call_id, f.provider, f.model, f.event_at, f.project,
+       f.user_id, f.api_key_id, f.status, f.is_batch, f.service_tier,
+       c.* EXCLUDE (call_id)
 FROM fct_requests f
-JOIN fct_costs c USING (dedup_key);
+JOIN fct_costs c USING (call_id);
 COMMENT ON VIEW fct_request_costs IS 'Each call with its costs: fct_requests joined to fct_costs. Grain: one row per API call, keyed by request_id (with provider; dedup_key is unique).';

@@ -21,7 +21,7 @@ SELECT f.request_id, f.dedup_key, f.provider, f.api, f.model,
        c.request_cost, c.total_cost, c.list_cost, c.discount_percent, c.batch_discount_applied,
        f.provider_reported_cost, c.pricebook_version, f.source_file, f.source_line
 FROM main.fct_requests f
-JOIN main.fct_costs c USING (dedup_key);
+JOIN main.fct_costs c USING (call_id);
 COMMENT ON VIEW analytics.requests IS 'Every API call with its tokens and exact cost. Grain: one row per call (request_id with provider; dedup_key is unique). Costs are NULL for unpriced calls (is_priced = false), never 0.';
 COMMENT ON COLUMN analytics.requests.model_family IS 'The price-book model the call was priced as (dated snapshots and aliases of one model together), else the raw model string.';
 COMMENT ON COLUMN analytics.requests.event_day IS 'UTC day of event_at.';
