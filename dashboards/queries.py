@@ -340,7 +340,18 @@ def override_prices() -> pl.DataFrame:
 
 
 def unpriced_models() -> pl.DataFrame:
-    return run("SELECT * FROM unpriced_models")
+    """The unpriced_models view, by day rather than timestamp, from the daily mart instead of
+    the ledger: a model string is priced or not as a whole, so every call of a mart row with
+    unpriced calls is unpriced."""
+    return run("""
+        SELECT provider, model, sum(calls) AS calls, sum(input_tokens) AS input_tokens,
+               sum(cache_read_tokens) AS cache_read_tokens,
+               sum(cache_write_tokens + cache_write_1h_tokens) AS cache_write_tokens,
+               sum(output_tokens) AS output_tokens, min(day) AS first_day,
+               max(day) AS last_day
+        FROM mart_daily_spend
+        WHERE unpriced_calls > 0 AND status = 'ok'
+        GROUP BY ALL ORDER BY calls DESC, provider, model""")
 
 
 def pricebook_version() -> str:
@@ -377,14 +388,14 @@ def duplicates(limit: int = 200) -> pl.DataFrame:
     duplicate of the one it did."""
     return run(f"""
         WITH repeated AS (
-            SELECT dedup_key, count(*) AS extra FROM stg_calls WHERE NOT is_canonical
-            GROUP BY ALL ORDER BY extra DESC, dedup_key LIMIT {int(limit)}
+            SELECT call_id, count(*) AS extra FROM stg_calls WHERE NOT is_canonical
+            GROUP BY ALL ORDER BY extra DESC, call_id LIMIT {int(limit)}
         )
-        SELECT r.dedup_key, r.extra + 1 AS occurrences,
+        SELECT any_value(s.dedup_key) AS dedup_key, r.extra + 1 AS occurrences,
                list(s.source_file || ':' || s.source_line ORDER BY s.is_canonical DESC,
                     s.source_file, s.source_line)::VARCHAR AS logged_at
-        FROM repeated r JOIN stg_calls s USING (dedup_key)
-        GROUP BY ALL ORDER BY occurrences DESC, r.dedup_key""")
+        FROM repeated r JOIN stg_calls s USING (call_id)
+        GROUP BY r.call_id, r.extra ORDER BY occurrences DESC, dedup_key""")
 
 
 def reconciliation() -> pl.DataFrame:

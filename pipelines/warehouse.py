@@ -63,6 +63,10 @@ def _run_statement(conn, sql: str, params: dict) -> None:
     conn.execute(sql, used or None)
 
 
+# Made from the ledger and the price book alone, so they can always be made again.
+DERIVED_TABLES = ("fct_costs", "mart_daily_spend", "mart_daily_drivers", "mart_daily_distribution")
+
+
 def schema_digest() -> str:
     """Hash of the sql/schema files: a warehouse records the one it was made with."""
     files = sorted((SQL_DIR / "schema").glob("*.sql"))
@@ -79,11 +83,12 @@ def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
     applied = conn.execute("SELECT value FROM warehouse_meta WHERE key = 'schema'").fetchone()
     if applied and applied[0] == digest:
         return
-    # Costs keyed by dedup_key predate call ids: dropped, they are re-made whole on the next run
-    # (cost_calls re-prices everything when fct_costs holds no row of the current price book).
-    if conn.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' "
-                    "AND table_name = 'fct_costs' AND column_name = 'dedup_key'").fetchone()[0]:
-        conn.execute("DROP TABLE fct_costs")
+    # Other schema files may have changed a derived table's shape: those are dropped and made
+    # again whole by this run (cost_calls re-prices everything when fct_costs holds no row of
+    # the current price book, and the marts follow).
+    if applied:
+        for table in DERIVED_TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
     for path in files:
         conn.execute(path.read_text())
     # Relations that re-expose columns document them once, where they are defined.

@@ -90,6 +90,33 @@ def test_breakdown_tables_have_downloads_and_money(app):
     assert metric(app, "Spend").startswith("$")
 
 
+def shown_table(at: AppTest, columns: list[str]):
+    return next(d.value for d in at.dataframe if list(d.value.columns[:len(columns)]) == columns)
+
+
+def test_unpriced_models_and_duplicates_match_the_ledger(app, warehouse):
+    """Both tables read cheaper relations than the ledger (the daily mart; call ids): they
+    must still say what the unpriced_models view and staging say."""
+    app.run()
+    app.switch_page("pages/prices.py").run()
+    unpriced = shown_table(app, ["provider", "model", "calls", "input_tokens"])
+    expected = query(warehouse, "SELECT provider, model, calls, input_tokens, output_tokens, "
+                                "first_seen::DATE, last_seen::DATE FROM unpriced_models "
+                                "ORDER BY calls DESC, provider, model")
+    assert expected, "the generated logs hold models the price book lacks"
+    assert [(r.provider, r.model, r.calls, r.input_tokens, r.output_tokens, r.first_day.date(),
+             r.last_day.date()) for r in unpriced.itertuples()] == expected
+
+    app.switch_page("pages/data_quality.py").run()
+    duplicates = shown_table(app, ["dedup_key", "occurrences"])
+    occurrences = dict(query(warehouse, "SELECT dedup_key, count(*) FROM stg_calls "
+                                        "GROUP BY ALL HAVING count(*) > 1"))
+    assert occurrences
+    assert dict(zip(duplicates.dedup_key, duplicates.occurrences, strict=True)) == {
+        key: occurrences[key] for key in duplicates.dedup_key}
+    assert len(duplicates) == min(len(occurrences), 200)
+
+
 def test_scenario_controls_move_the_projection(app, warehouse):
     app.switch_page("pages/scenarios.py").run()
     baseline = query(warehouse, "SELECT sum(baseline_cost) FROM scenario_projection "

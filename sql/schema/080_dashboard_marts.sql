@@ -10,9 +10,9 @@ CREATE TABLE IF NOT EXISTS mart_daily_drivers (
     total_cost           DECIMAL(38, 13),
     runaway_calls        BIGINT,
     runaway_cost         DECIMAL(38, 13),
-    runaway_output_tokens HUGEINT,
-    input_tokens         HUGEINT,
-    cache_read_tokens    HUGEINT,
+    runaway_output_tokens BIGINT,
+    input_tokens         BIGINT,
+    cache_read_tokens    BIGINT,
     input_cost           DECIMAL(38, 13),
     cache_read_cost      DECIMAL(38, 13),
     repeat_calls         BIGINT,
@@ -20,11 +20,11 @@ CREATE TABLE IF NOT EXISTS mart_daily_drivers (
     batch_calls          BIGINT,
     batch_cost           DECIMAL(38, 13),
     batch_list_discount  DECIMAL(38, 13),
-    output_tokens        HUGEINT,
-    reasoning_tokens     HUGEINT,
+    output_tokens        BIGINT,
+    reasoning_tokens     BIGINT,
     stream_calls         BIGINT,
     latency_calls        BIGINT,
-    latency_ms_sum       HUGEINT
+    latency_ms_sum       BIGINT
 );
 COMMENT ON TABLE mart_daily_drivers IS 'What drives the spend, per UTC day, provider, model and project with calls: runaway generations, caching, exact repeats, batch use, reasoning, streaming. Sums over the calls of the cell.';
 COMMENT ON COLUMN mart_daily_drivers.day IS 'UTC day of the calls.';
