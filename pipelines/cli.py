@@ -285,8 +285,8 @@ def cmd_dashboard(args) -> int:
     settings = config.resolve(warehouse=args.warehouse)
     if not settings.warehouse.exists():
         return _fail(f"no warehouse at {settings.warehouse}: run `tokenworks ingest` first")
-    app = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
-    command = [sys.executable, "-m", "streamlit", "run", str(app),
+    dashboards = Path(__file__).resolve().parent.parent / "dashboards"
+    command = [sys.executable, str(dashboards / "serve.py"), "run", str(dashboards / "app.py"),
                "--server.port", str(args.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
                # serve this machine only, and never look up an external address

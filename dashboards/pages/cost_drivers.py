@@ -28,11 +28,6 @@ if not ui.empty_warehouse():
                      if d["output_tokens"] else "—")
     unpriced.metric("Unpriced calls", f"{d['unpriced_calls']:,}")
 
-    st.subheader("Runaway generations by model")
-    ui.table(queries.runaway_by_model(chosen), "runaway_by_model")
-    st.subheader("Caching by model")
-    ui.table(by_model, "caching_by_model")
-
     left, right = st.columns(2)
     with left:
         st.subheader("Prompt length")
@@ -43,11 +38,17 @@ if not ui.empty_warehouse():
         st.subheader("Cost per call")
         hist = queries.histogram(chosen, "cost_usd")
         st.bar_chart(ui.chart_frame(hist), x="from_value", y="calls", x_label="USD per call")
-    st.subheader("Cost per call percentiles by model")
-    ui.table(queries.percentiles(chosen, "cost_usd", by_model=True), "cost_percentiles")
-
-    st.subheader("Top spenders")
-    who = st.selectbox("By", ["user_id", "api_key_id", "project"], key="spenders_by")
-    ui.table(queries.top_spenders(chosen, who), f"top_{who}")
-    st.subheader("Unpriced usage")
-    ui.table(queries.unpriced(chosen), "unpriced_usage")
+    runaway_tab, caching_tab, percentiles_tab, spenders_tab, unpriced_tab = st.tabs(
+        ["Runaway generations by model", "Caching by model", "Cost per call percentiles",
+         "Top spenders", "Unpriced usage"])
+    with runaway_tab:
+        ui.table(queries.runaway_by_model(chosen), "runaway_by_model")
+    with caching_tab:
+        ui.table(by_model, "caching_by_model")
+    with percentiles_tab:
+        ui.table(queries.percentiles(chosen, "cost_usd", by_model=True), "cost_percentiles")
+    with spenders_tab:
+        who = st.selectbox("By", ["user_id", "api_key_id", "project"], key="spenders_by")
+        ui.table(queries.top_spenders(chosen, who), f"top_{who}")
+    with unpriced_tab:
+        ui.table(queries.unpriced(chosen), "unpriced_usage")
