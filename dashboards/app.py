@@ -16,15 +16,17 @@ import streamlit as st  # noqa: E402
 
 from dashboards import filters, queries  # noqa: E402
 
+# The page scripts live in views/: a folder named pages/ would also be read by Streamlit as
+# pages of its own, and a first visit to a URL such as /data-quality reported "Page not found".
 PAGES = [
-    st.Page("pages/spend.py", title="Spend overview", url_path="spend", default=True),
-    st.Page("pages/cost_drivers.py", title="Cost drivers", url_path="cost-drivers"),
-    st.Page("pages/latency.py", title="Latency and throughput", url_path="latency"),
-    st.Page("pages/scenarios.py", title="Scenarios", url_path="scenarios"),
-    st.Page("pages/hardware.py", title="Hardware", url_path="hardware"),
-    st.Page("pages/prices.py", title="Prices", url_path="prices"),
-    st.Page("pages/data_quality.py", title="Data quality", url_path="data-quality"),
-    st.Page("pages/inspector.py", title="Inspector", url_path="inspector"),
+    st.Page("views/spend.py", title="Spend overview", url_path="spend", default=True),
+    st.Page("views/cost_drivers.py", title="Cost drivers", url_path="cost-drivers"),
+    st.Page("views/latency.py", title="Latency and throughput", url_path="latency"),
+    st.Page("views/scenarios.py", title="Scenarios", url_path="scenarios"),
+    st.Page("views/hardware.py", title="Hardware", url_path="hardware"),
+    st.Page("views/prices.py", title="Prices", url_path="prices"),
+    st.Page("views/data_quality.py", title="Data quality", url_path="data-quality"),
+    st.Page("views/inspector.py", title="Inspector", url_path="inspector"),
 ]
 
 st.set_page_config(page_title="Tokenworks", layout="wide")

@@ -17,10 +17,10 @@ from pipelines.sample_logs import generate
 from tests.conftest import query
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboards" / "app.py")
-PAGES = {"pages/spend.py": "Spend overview", "pages/cost_drivers.py": "Cost drivers",
-         "pages/latency.py": "Latency and throughput", "pages/scenarios.py": "Scenarios",
-         "pages/hardware.py": "Hardware generations", "pages/prices.py": "Prices",
-         "pages/data_quality.py": "Data quality", "pages/inspector.py": "Inspector"}
+PAGES = {"views/spend.py": "Spend overview", "views/cost_drivers.py": "Cost drivers",
+         "views/latency.py": "Latency and throughput", "views/scenarios.py": "Scenarios",
+         "views/hardware.py": "Hardware generations", "views/prices.py": "Prices",
+         "views/data_quality.py": "Data quality", "views/inspector.py": "Inspector"}
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_unpriced_models_and_duplicates_match_the_ledger(app, warehouse):
     """Both tables read cheaper relations than the ledger (the daily mart; call ids): they
     must still say what the unpriced_models view and staging say."""
     app.run()
-    app.switch_page("pages/prices.py").run()
+    app.switch_page("views/prices.py").run()
     unpriced = shown_table(app, ["provider", "model", "calls", "input_tokens"])
     expected = query(warehouse, "SELECT provider, model, calls, input_tokens, output_tokens, "
                                 "first_seen::DATE, last_seen::DATE FROM unpriced_models "
@@ -107,7 +107,11 @@ def test_unpriced_models_and_duplicates_match_the_ledger(app, warehouse):
     assert [(r.provider, r.model, r.calls, r.input_tokens, r.output_tokens, r.first_day.date(),
              r.last_day.date()) for r in unpriced.itertuples()] == expected
 
-    app.switch_page("pages/data_quality.py").run()
+    app.switch_page("views/data_quality.py").run()
+    assert not [d for d in app.dataframe if "occurrences" in d.value.columns], \
+        "a closed tab is neither read nor drawn"
+    app.session_state["quality_tab"] = "Calls logged more than once"
+    app.run()
     duplicates = shown_table(app, ["dedup_key", "occurrences"])
     occurrences = dict(query(warehouse, "SELECT dedup_key, count(*) FROM stg_calls "
                                         "GROUP BY ALL HAVING count(*) > 1"))
@@ -118,7 +122,7 @@ def test_unpriced_models_and_duplicates_match_the_ledger(app, warehouse):
 
 
 def test_scenario_controls_move_the_projection(app, warehouse):
-    app.switch_page("pages/scenarios.py").run()
+    app.switch_page("views/scenarios.py").run()
     baseline = query(warehouse, "SELECT sum(baseline_cost) FROM scenario_projection "
                                 "WHERE scenario_id = 'baseline'")[0][0]
     assert metric(app, "Baseline, 36 months") == ui.money(baseline)
@@ -138,7 +142,7 @@ def test_inspector_prices_a_logged_call_as_the_pipeline_did(app, warehouse):
     request_id, total = query(warehouse, """
         SELECT request_id, total_cost FROM fct_request_costs
         WHERE is_priced AND total_cost > 0 ORDER BY request_id LIMIT 1""")[0]
-    app.switch_page("pages/inspector.py").run()
+    app.switch_page("views/inspector.py").run()
     app.radio(key="inspect_source").set_value("A logged call").run()
     app.text_input(key="inspect_request_id").set_value(request_id).run()
     assert not app.exception, [e.value for e in app.exception]
@@ -152,7 +156,7 @@ def test_inspector_shows_why_a_record_was_quarantined(app, warehouse):
     source_file, source_line, reason = query(
         warehouse, "SELECT source_file, source_line, reason FROM quarantine "
                    "ORDER BY source_file, source_line LIMIT 1")[0]
-    app.switch_page("pages/inspector.py").run()
+    app.switch_page("views/inspector.py").run()
     app.radio(key="inspect_source").set_value("A quarantined record").run()
     app.text_input(key="inspect_quarantine_file").set_value(source_file)
     app.number_input(key="inspect_line").set_value(source_line).run()
@@ -162,7 +166,7 @@ def test_inspector_shows_why_a_record_was_quarantined(app, warehouse):
 def test_inspector_parses_and_prices_a_pasted_response(app):
     fixture = Path(__file__).parent / "fixtures" / "responses" / \
         "anthropic_messages_cache_read_and_5m_write.json"
-    app.switch_page("pages/inspector.py").run()
+    app.switch_page("views/inspector.py").run()
     app.text_area(key="inspect_text").set_value(fixture.read_text()).run()
     assert not app.exception
     # 3 input, 1,111 cache reads, 418 5-minute writes, 33 output at Claude Sonnet 4.5 rates

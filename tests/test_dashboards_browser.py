@@ -129,6 +129,23 @@ def test_a_filter_changes_the_numbers_which_match_sql(served, page):
     fresh.close()
 
 
+def test_a_tab_draws_its_table_when_opened(served, page):
+    page.goto(f"{served['url']}/data-quality")
+    rendered(page)
+    # (React Aria also keeps an inert copy of the tabs, for measuring)
+    panel = page.get_by_role("tabpanel").filter(visible=True)
+    expect(panel.locator('[data-testid="stDataFrame"]')).to_have_count(1, timeout=30_000)
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)  # the open tab's only
+    tab = page.get_by_role("tab", name="Calls logged more than once").filter(visible=True)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    rendered(page)
+    # the duplicates table and its download, drawn in place of the first tab's
+    expect(panel.get_by_role("button", name="Download CSV")).to_have_count(1, timeout=30_000)
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)
+    expect(panel.locator("[role=columnheader]", has_text="occurrences")).to_have_count(1)
+
+
 def test_moving_a_scenario_control_changes_the_projection(served, page):
     page.goto(f"{served['url']}/scenarios")
     rendered(page)
@@ -191,6 +208,9 @@ def test_demo_ends_by_serving_the_dashboards(tmp_path, served):
                 assert time.time() < deadline
                 time.sleep(0.5)
         rendered(page)
+        # a new server's first page, opened by its URL, is found (Streamlit also reads a
+        # folder named pages/ as pages of its own, under other names)
+        assert page.get_by_text("Page not found").count() == 0
         assert metric_value(page, "Calls in the ledger") == "600"
         page.close()
     finally:

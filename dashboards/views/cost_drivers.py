@@ -38,17 +38,24 @@ if not ui.empty_warehouse():
         st.subheader("Cost per call")
         hist = queries.histogram(chosen, "cost_usd")
         st.bar_chart(ui.chart_frame(hist), x="from_value", y="calls", x_label="USD per call")
+    # One table at a time: only the open tab is read and drawn.
     runaway_tab, caching_tab, percentiles_tab, spenders_tab, unpriced_tab = st.tabs(
         ["Runaway generations by model", "Caching by model", "Cost per call percentiles",
-         "Top spenders", "Unpriced usage"])
+         "Top spenders", "Unpriced usage"], key="drivers_tab", on_change="rerun")
     with runaway_tab:
-        ui.table(queries.runaway_by_model(chosen), "runaway_by_model")
+        if runaway_tab.open:
+            ui.table(queries.runaway_by_model(chosen), "runaway_by_model")
     with caching_tab:
-        ui.table(by_model, "caching_by_model")
+        if caching_tab.open:
+            ui.table(by_model, "caching_by_model")
     with percentiles_tab:
-        ui.table(queries.percentiles(chosen, "cost_usd", by_model=True), "cost_percentiles")
+        if percentiles_tab.open:
+            ui.table(queries.percentiles(chosen, "cost_usd", by_model=True),
+                     "cost_percentiles")
     with spenders_tab:
-        who = st.selectbox("By", ["user_id", "api_key_id", "project"], key="spenders_by")
-        ui.table(queries.top_spenders(chosen, who), f"top_{who}")
+        if spenders_tab.open:
+            who = st.selectbox("By", ["user_id", "api_key_id", "project"], key="spenders_by")
+            ui.table(queries.top_spenders(chosen, who), f"top_{who}")
     with unpriced_tab:
-        ui.table(queries.unpriced(chosen), "unpriced_usage")
+        if unpriced_tab.open:
+            ui.table(queries.unpriced(chosen), "unpriced_usage")

@@ -17,7 +17,8 @@ if not ui.empty_warehouse():
     calls.metric("Calls in the ledger", f"{fresh['calls']:,}")
     duplicates.metric("Duplicates removed", f"{fresh['duplicates']:,}")
     st.metric("Quarantined records", f"{fresh['quarantined']:,}",
-              help="Never dropped: each is listed below with its file, line and reason.")
+              help="Never dropped: each is listed in the Quarantine tab with its file, line "
+                   "and reason.")
 
     reconciliation = queries.reconciliation()
     failing = reconciliation.filter(~reconciliation["reconciles"])
@@ -26,14 +27,22 @@ if not ui.empty_warehouse():
     else:
         st.success(f"All {len(reconciliation):,} files reconcile: records read = calls staged "
                    "+ records quarantined.")
-    st.subheader("Ingestion runs")
-    ui.table(queries.ingest_runs(), "ingest_runs")
-    st.subheader("Quarantine by reason")
-    ui.table(queries.quarantine_reasons(), "quarantine_reasons")
-    st.subheader("Quarantined records")
-    st.caption("Open one in the Inspector with its file and line.")
-    ui.table(queries.quarantine(), "quarantine")
-    st.subheader("Calls logged more than once")
-    ui.table(queries.duplicates(), "duplicates")
-    st.subheader("Files")
-    ui.table(reconciliation, "reconciliation")
+    # One table at a time: only the open tab is read and drawn.
+    runs, quarantine, duplicated, files = st.tabs(
+        ["Ingestion runs", "Quarantine", "Calls logged more than once", "Files"],
+        key="quality_tab", on_change="rerun")
+    with runs:
+        if runs.open:
+            ui.table(queries.ingest_runs(), "ingest_runs")
+    with quarantine:
+        if quarantine.open:
+            st.caption("By reason, then every record. Open one in the Inspector with its file "
+                       "and line.")
+            ui.table(queries.quarantine_reasons(), "quarantine_reasons")
+            ui.table(queries.quarantine(), "quarantine")
+    with duplicated:
+        if duplicated.open:
+            ui.table(queries.duplicates(), "duplicates")
+    with files:
+        if files.open:
+            ui.table(reconciliation, "reconciliation")
