@@ -5,6 +5,13 @@
 -- tier and the long-context tier band of its input) is hashed into one integer price key per
 -- call: many calls share a key, so rates are resolved once per key, batch factor and fallbacks
 -- included, and the ledger is joined to them once, on that integer.
+-- Money as whole units of 1e-13 USD (BIGINT) and back to DECIMAL(18, 13).
+CREATE OR REPLACE TEMP MACRO units(rate) AS (rate * 10000000000000)::BIGINT;
+CREATE OR REPLACE TEMP MACRO usd(amount) AS amount::DECIMAL(18, 0) * 0.0000000000001::DECIMAL(18, 13);
+CREATE OR REPLACE TEMP MACRO discounted(amount, keep_ppm) AS
+    CASE WHEN keep_ppm = 1000000 THEN amount
+         ELSE amount // 1000000 * keep_ppm + (amount % 1000000 * keep_ppm + 500000) // 1000000
+    END;
 DELETE FROM fct_costs WHERE $full;
 DELETE FROM fct_costs WHERE call_id IN (SELECT call_id FROM cost_scope);
 INSERT INTO fct_costs BY NAME
@@ -50,6 +57,11 @@ calls AS NOT MATERIALIZED (
            CASE WHEN m.price_model IS NOT NULL
                 THEN hash(m.model_key, event_day, time_of_day, f.is_batch, f.service_tier,
                           band_start) END AS price_key_id,
+           -- everything a negotiated discount depends on, as one integer (only providers with
+           -- discounts need one)
+           CASE WHEN f.provider IN (SELECT provider FROM price_discounts)
+                THEN hash(f.provider, f.model, m.price_model, f.project, event_day)
+           END AS discount_key,
            f.is_batch, f.service_tier, coalesce(m.via_fallback, false) AS via_fallback
     FROM fct_requests f
     LEFT JOIN model_info m ON m.provider = f.provider AND m.model IS NOT DISTINCT FROM f.model
@@ -165,51 +177,57 @@ bucket_rates AS (
 -- The rate each bucket of a key's calls pays, per token (per search, per request): a bucket
 -- the price book does not price separately pays the rate of the bucket it is part of, and the
 -- batch APIs bill half where the price book has no batch price of its own. Token rates carry 12
--- decimals and the batch factor one more, so every rate is exact in DECIMAL(18, 13).
+-- decimals and the batch factor one more, so every rate is a whole number of 1e-13 USD units:
+-- the per-call arithmetic below is on those integers (BIGINT; DuckDB raises on overflow, never
+-- wraps), which is exact and many times faster than DECIMAL products, and the costs become
+-- DECIMAL(18, 13) at the end.
 key_rates AS (
     SELECT price_key_id, batch_factor < 1 AS batch_discount_applied,
-           (coalesce(input, 0) * batch_factor)::DECIMAL(18, 13) AS input_rate,
-           (coalesce(cache_read, input, 0) * batch_factor)::DECIMAL(18, 13) AS cache_read_rate,
-           (coalesce(cache_write_5m, cache_write, input, 0) * batch_factor)::DECIMAL(18, 13)
+           units(coalesce(input, 0) * batch_factor) AS input_rate,
+           units(coalesce(cache_read, input, 0) * batch_factor) AS cache_read_rate,
+           units(coalesce(cache_write_5m, cache_write, input, 0) * batch_factor)
                AS cache_write_rate,
-           (coalesce(cache_write_1h, cache_write, input, 0) * batch_factor)::DECIMAL(18, 13)
+           units(coalesce(cache_write_1h, cache_write, input, 0) * batch_factor)
                AS cache_write_1h_rate,
-           (coalesce(output, 0) * batch_factor)::DECIMAL(18, 13) AS output_rate,
-           (coalesce(reasoning, output, 0) * batch_factor)::DECIMAL(18, 13) AS reasoning_rate,
-           coalesce(web_search, 0)::DECIMAL(18, 13) AS web_search_rate,
-           coalesce(request, 0)::DECIMAL(18, 13) AS request_rate
+           units(coalesce(output, 0) * batch_factor) AS output_rate,
+           units(coalesce(reasoning, output, 0) * batch_factor) AS reasoning_rate,
+           units(coalesce(web_search, 0)) AS web_search_rate,
+           units(coalesce(request, 0)) AS request_rate
     FROM (SELECT *, CASE WHEN is_batch AND NOT coalesce(has_batch_price, false)
                               AND provider IN ('openai', 'anthropic')
                          THEN 0.5 ELSE 1 END::DECIMAL(2, 1) AS batch_factor
           FROM bucket_rates)
 ),
--- Per call: tokens x rate. Tokens are cast to DECIMAL(18, 0) so that the product stays a 64-bit
--- DECIMAL(18, 13) (DuckDB raises on overflow, never wraps): ten times faster than BIGINT x
--- DECIMAL. An unpriced call has no key rates, so its costs are NULL, never $0.
+-- Per call: tokens x rate, in units. An unpriced call has no key rates, so its costs are NULL,
+-- never $0.
 list_costs AS (
-    SELECT c.call_id, c.event_day, c.price_model, c.provider, c.model, c.project,
+    SELECT c.call_id, c.event_day, c.price_model, c.discount_key,
            coalesce(r.batch_discount_applied, false) AS batch_discount_applied,
-           c.input_tokens::DECIMAL(18, 0) * r.input_rate AS input_list_cost,
-           c.cache_read_tokens::DECIMAL(18, 0) * r.cache_read_rate AS cache_read_list_cost,
-           c.cache_write_tokens::DECIMAL(18, 0) * r.cache_write_rate AS cache_write_list_cost,
-           c.cache_write_1h_tokens::DECIMAL(18, 0) * r.cache_write_1h_rate
-               AS cache_write_1h_list_cost,
-           (c.output_tokens - c.reasoning_tokens)::DECIMAL(18, 0) * r.output_rate
-               + c.reasoning_tokens::DECIMAL(18, 0) * r.reasoning_rate AS output_list_cost,
-           c.web_search_requests::DECIMAL(18, 0) * r.web_search_rate AS web_search_list_cost,
+           c.input_tokens * r.input_rate AS input_list,
+           c.cache_read_tokens * r.cache_read_rate AS cache_read_list,
+           c.cache_write_tokens * r.cache_write_rate AS cache_write_list,
+           c.cache_write_1h_tokens * r.cache_write_1h_rate AS cache_write_1h_list,
+           (c.output_tokens - c.reasoning_tokens) * r.output_rate
+               + c.reasoning_tokens * r.reasoning_rate AS output_list,
+           c.web_search_requests * r.web_search_rate AS web_search_list,
            -- the per-request fee is billed for successful calls only
            CASE WHEN c.status = 'ok' OR r.request_rate IS NULL THEN r.request_rate
-                ELSE 0 END AS request_list_cost
+                ELSE 0 END AS request_list
     FROM calls c
     LEFT JOIN key_rates r USING (price_key_id)
 ),
--- Negotiated discounts: the single most specific match per distinct situation, joined back.
+-- Negotiated discounts: the single most specific match per distinct situation (provider, model,
+-- project, day), joined back on its integer key.
 discount_situations AS (
-    SELECT DISTINCT provider, model, price_model, project, event_day FROM calls
-    WHERE provider IN (SELECT provider FROM price_discounts)
+    SELECT discount_key, any_value(provider) AS provider, any_value(model) AS model,
+           any_value(price_model) AS price_model, any_value(project) AS project,
+           any_value(event_day) AS event_day
+    FROM calls
+    WHERE discount_key IS NOT NULL
+    GROUP BY discount_key
 ),
 discount_choice AS (
-    SELECT s.provider, s.model, s.project, s.event_day, d.percent
+    SELECT s.discount_key, d.percent
     FROM discount_situations s
     JOIN price_discounts d
         ON d.provider = s.provider
@@ -217,45 +235,38 @@ discount_choice AS (
         AND (d.project IS NULL OR d.project = s.project)
         AND s.event_day >= d.valid_from AND (d.until IS NULL OR s.event_day <= d.until)
     QUALIFY row_number() OVER (
-        PARTITION BY s.provider, s.model, s.project, s.event_day
+        PARTITION BY s.discount_key
         ORDER BY (d.project IS NOT NULL)::INT + (d.model IS NOT NULL)::INT DESC,
                  d.valid_from DESC, d.ordinal) = 1
 ),
 discounted AS (
     SELECT b.*, coalesce(c.percent, 0) AS discount_percent,
-           ((100 - coalesce(c.percent, 0)) / 100)::DECIMAL(8, 6) AS keep_factor
+           ((100 - coalesce(c.percent, 0)) * 10000)::BIGINT AS keep_ppm
     FROM list_costs b
-    LEFT JOIN discount_choice c
-        ON c.provider = b.provider AND c.model IS NOT DISTINCT FROM b.model
-        AND c.project IS NOT DISTINCT FROM b.project AND c.event_day = b.event_day
+    LEFT JOIN discount_choice c USING (discount_key)
 ),
--- A discount's share is rounded to 1e-13 USD per bucket.
+-- A discount keeps keep_ppm millionths of each bucket, rounded half up to a whole unit (1e-13
+-- USD); split so that the product never leaves 64 bits.
 rounded AS (
     SELECT *,
-           input_list_cost + cache_read_list_cost + cache_write_list_cost
-               + cache_write_1h_list_cost + output_list_cost + web_search_list_cost
-               + request_list_cost AS list_cost,
-           CASE WHEN discount_percent = 0 THEN input_list_cost
-                ELSE (input_list_cost * keep_factor)::DECIMAL(18, 13) END AS input_cost,
-           CASE WHEN discount_percent = 0 THEN cache_read_list_cost
-                ELSE (cache_read_list_cost * keep_factor)::DECIMAL(18, 13) END AS cache_read_cost,
-           CASE WHEN discount_percent = 0 THEN cache_write_list_cost
-                ELSE (cache_write_list_cost * keep_factor)::DECIMAL(18, 13) END AS cache_write_cost,
-           CASE WHEN discount_percent = 0 THEN cache_write_1h_list_cost
-                ELSE (cache_write_1h_list_cost * keep_factor)::DECIMAL(18, 13) END AS cache_write_1h_cost,
-           CASE WHEN discount_percent = 0 THEN output_list_cost
-                ELSE (output_list_cost * keep_factor)::DECIMAL(18, 13) END AS output_cost,
-           CASE WHEN discount_percent = 0 THEN web_search_list_cost
-                ELSE (web_search_list_cost * keep_factor)::DECIMAL(18, 13) END AS web_search_cost,
-           CASE WHEN discount_percent = 0 THEN request_list_cost
-                ELSE (request_list_cost * keep_factor)::DECIMAL(18, 13) END AS request_cost
+           input_list + cache_read_list + cache_write_list + cache_write_1h_list + output_list
+               + web_search_list + request_list AS list_units,
+           discounted(input_list, keep_ppm) AS input_units,
+           discounted(cache_read_list, keep_ppm) AS cache_read_units,
+           discounted(cache_write_list, keep_ppm) AS cache_write_units,
+           discounted(cache_write_1h_list, keep_ppm) AS cache_write_1h_units,
+           discounted(output_list, keep_ppm) AS output_units,
+           discounted(web_search_list, keep_ppm) AS web_search_units,
+           discounted(request_list, keep_ppm) AS request_units
     FROM discounted
 )
 SELECT call_id, event_day, price_model, price_model IS NOT NULL AS is_priced,
-       input_cost, cache_read_cost, cache_write_cost, cache_write_1h_cost, output_cost,
-       web_search_cost, request_cost,
-       input_cost + cache_read_cost + cache_write_cost + cache_write_1h_cost + output_cost
-           + web_search_cost + request_cost AS total_cost,
-       list_cost, discount_percent, batch_discount_applied,
+       usd(input_units) AS input_cost, usd(cache_read_units) AS cache_read_cost,
+       usd(cache_write_units) AS cache_write_cost,
+       usd(cache_write_1h_units) AS cache_write_1h_cost, usd(output_units) AS output_cost,
+       usd(web_search_units) AS web_search_cost, usd(request_units) AS request_cost,
+       usd(input_units + cache_read_units + cache_write_units + cache_write_1h_units
+           + output_units + web_search_units + request_units) AS total_cost,
+       usd(list_units) AS list_cost, discount_percent, batch_discount_applied,
        $pricebook_version AS pricebook_version
 FROM rounded;
