@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 import shutil
 from datetime import UTC
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pytest
 from genai_prices import Usage, calc_price
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines import pricebook
 from pipelines.ingest import run_ingest
@@ -126,3 +128,34 @@ def test_unmatched_models_are_never_priced_at_zero(priced):
         "SELECT count(*) FROM fct_request_costs WHERE NOT is_priced AND status = 'ok'"
     ).fetchone()[0]
     assert listed == ok_unpriced
+
+
+@pytest.fixture(scope="module")
+def money_macros():
+    """The money macros of sql/costs/fct_costs.sql, defined as the costing defines them."""
+    from pipelines.warehouse import read_sql
+
+    conn = duckdb.connect()
+    text = read_sql("costs/fct_costs.sql")
+    for statement in text.split(";"):
+        body = "\n".join(line for line in statement.splitlines()
+                         if not line.lstrip().startswith("--")).strip()
+        if body.startswith("CREATE OR REPLACE TEMP MACRO"):
+            conn.execute(body)
+    yield conn
+    conn.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(units=st.integers(0, 9_000_000_000_000_000),
+       percent=st.decimals(0, 100, places=4, allow_nan=False))
+def test_a_discount_keeps_its_share_rounded_half_up_to_1e13_usd(money_macros, units, percent):
+    """discounted() works on 64-bit integers of 1e-13 USD; it must equal the exact decimal
+    product rounded half up, for any amount a bucket can hold and any discount."""
+    keep_ppm = int((100 - percent) * 10_000)
+    got, usd = money_macros.execute("SELECT discounted($u::BIGINT, $k::BIGINT), "
+                                    "usd(discounted($u::BIGINT, $k::BIGINT))",
+                                    {"u": units, "k": keep_ppm}).fetchone()
+    expected = (Decimal(units) * keep_ppm / 1_000_000).quantize(Decimal(1), ROUND_HALF_UP)
+    assert got == expected
+    assert usd == expected.scaleb(-13)
