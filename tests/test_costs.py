@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pytest
 from genai_prices import Usage, calc_price
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipelines import pricebook
@@ -147,6 +147,9 @@ def money_macros():
 
 
 @settings(max_examples=300, deadline=None)
+@example(units=1, percent=Decimal(50))  # exactly half a unit: rounds up
+@example(units=3_000_001, percent=Decimal(50))
+@example(units=9_000_000_000_000_000, percent=Decimal("0.0001"))
 @given(units=st.integers(0, 9_000_000_000_000_000),
        percent=st.decimals(0, 100, places=4, allow_nan=False))
 def test_a_discount_keeps_its_share_rounded_half_up_to_1e13_usd(money_macros, units, percent):
