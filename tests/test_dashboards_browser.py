@@ -129,7 +129,7 @@ def test_a_filter_changes_the_numbers_which_match_sql(served, page):
     fresh.close()
 
 
-def test_a_tab_draws_its_table_when_opened(served, page):
+def test_a_tab_draws_its_table_when_opened_and_its_link_reopens_it(served, page):
     page.goto(f"{served['url']}/data-quality")
     rendered(page)
     # (React Aria also keeps an inert copy of the tabs, for measuring)
@@ -144,6 +144,15 @@ def test_a_tab_draws_its_table_when_opened(served, page):
     expect(panel.get_by_role("button", name="Download CSV")).to_have_count(1, timeout=30_000)
     expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)
     expect(panel.locator("[role=columnheader]", has_text="occurrences")).to_have_count(1)
+    # the open tab is in the URL: the link opens it
+    assert "quality_tab=Calls" in page.url
+    fresh = served["browser"].new_page()
+    fresh.goto(page.url)
+    rendered(fresh)
+    expect(fresh.get_by_role("tabpanel").filter(visible=True)
+           .locator("[role=columnheader]", has_text="occurrences")).to_have_count(1)
+    assert fresh.get_by_text("Page not found").count() == 0
+    fresh.close()
 
 
 def test_moving_a_scenario_control_changes_the_projection(served, page):

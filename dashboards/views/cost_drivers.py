@@ -38,10 +38,10 @@ if not ui.empty_warehouse():
         st.subheader("Cost per call")
         hist = queries.histogram(chosen, "cost_usd")
         st.bar_chart(ui.chart_frame(hist), x="from_value", y="calls", x_label="USD per call")
-    # One table at a time: only the open tab is read and drawn.
+    # One table at a time, named in the URL: only the open tab is read and drawn.
     runaway_tab, caching_tab, percentiles_tab, spenders_tab, unpriced_tab = st.tabs(
         ["Runaway generations by model", "Caching by model", "Cost per call percentiles",
-         "Top spenders", "Unpriced usage"], key="drivers_tab", on_change="rerun")
+         "Top spenders", "Unpriced usage"], key="drivers_tab", bind="query-params")
     with runaway_tab:
         if runaway_tab.open:
             ui.table(queries.runaway_by_model(chosen), "runaway_by_model")

@@ -27,10 +27,10 @@ if not ui.empty_warehouse():
     else:
         st.success(f"All {len(reconciliation):,} files reconcile: records read = calls staged "
                    "+ records quarantined.")
-    # One table at a time: only the open tab is read and drawn.
+    # One table at a time, named in the URL: only the open tab is read and drawn.
     runs, quarantine, duplicated, files = st.tabs(
         ["Ingestion runs", "Quarantine", "Calls logged more than once", "Files"],
-        key="quality_tab", on_change="rerun")
+        key="quality_tab", bind="query-params")
     with runs:
         if runs.open:
             ui.table(queries.ingest_runs(), "ingest_runs")
