@@ -1,4 +1,4 @@
--- Cost of every call at the price in force at its event_at, in exact DECIMAL. With the full flag (the
+-- Cost of every call at the price in force at its event_at, exact (DECIMAL). With the full flag (the
 -- price book changed) every call is re-priced; otherwise only the calls in cost_scope (those the
 -- run added, changed or removed), so the nightly cost follows the new data.
 -- Everything that decides a call's rates (provider, model, day, time of day, batch, service
@@ -7,7 +7,8 @@
 -- included, and the ledger is joined to them once, on that integer.
 -- Money as whole units of 1e-13 USD (BIGINT) and back to DECIMAL(18, 13).
 CREATE OR REPLACE TEMP MACRO units(rate) AS (rate * 10000000000000)::BIGINT;
-CREATE OR REPLACE TEMP MACRO usd(amount) AS amount::DECIMAL(18, 0) * 0.0000000000001::DECIMAL(18, 13);
+CREATE OR REPLACE TEMP MACRO usd(amount) AS
+    amount::DECIMAL(18, 0) * 0.0000000000001::DECIMAL(18, 13);
 CREATE OR REPLACE TEMP MACRO discounted(amount, keep_ppm) AS
     CASE WHEN keep_ppm = 1000000 THEN amount
          ELSE amount // 1000000 * keep_ppm + (amount % 1000000 * keep_ppm + 500000) // 1000000
