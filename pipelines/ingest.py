@@ -29,7 +29,7 @@ from pipelines import checks, config, hardware, pricebook, scenarios
 from pipelines import landing as lf
 from pipelines import overrides as price_overrides_module
 from pipelines.parsing import CALL_COLUMNS, Rejected, parse_record, parse_stream_document
-from pipelines.warehouse import Warehouse, read_sql, schema_digest
+from pipelines.warehouse import RUN_REMOVED_KEYS, Warehouse, read_sql, schema_digest
 
 CHUNK_BYTES = 32 * 1024 * 1024
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
@@ -72,8 +72,7 @@ CREATE TABLE IF NOT EXISTS run_plan (
 CREATE TABLE IF NOT EXISTS run_state (
     run_id VARCHAR, started_at TIMESTAMP, files_seen BIGINT, files_unchanged BIGINT,
     fct_rows_before BIGINT);
-CREATE TABLE IF NOT EXISTS run_removed_keys (run_id VARCHAR, dedup_key VARCHAR, call_id BIGINT);
-"""
+""" + RUN_REMOVED_KEYS
 
 
 def append_frame(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:

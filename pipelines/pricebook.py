@@ -250,12 +250,11 @@ CREATE OR REPLACE TEMP TABLE affected_days AS
 def cost_calls(conn, version: str, run_id: str | None = None) -> bool:
     """Cost the calls run `run_id` touched, or every call when the price book changed since the
     costs were made (or no run is named). Returns whether everything was re-priced."""
-    from pipelines.warehouse import read_sql, run_sql
+    from pipelines.warehouse import RUN_REMOVED_KEYS, read_sql, run_sql
 
     previous = conn.execute("SELECT DISTINCT pricebook_version FROM fct_costs").fetchall()
     full = run_id is None or previous != [(version,)]
-    conn.execute("CREATE TABLE IF NOT EXISTS run_removed_keys (run_id VARCHAR, "
-                 "dedup_key VARCHAR, call_id BIGINT)")
+    conn.execute(RUN_REMOVED_KEYS)
     run_sql(conn, COST_SCOPE, {"run_id": run_id or ""})
     run_sql(conn, read_sql("costs/fct_costs.sql"), {"pricebook_version": version, "full": full})
     conn.execute("INSERT INTO affected_days SELECT DISTINCT event_day FROM fct_costs "

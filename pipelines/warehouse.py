@@ -63,6 +63,11 @@ def _run_statement(conn, sql: str, params: dict) -> None:
     conn.execute(sql, used or None)
 
 
+# The calls a run took out of staging (a rewritten file's rows): the run re-chooses and
+# re-prices them. Written by ingest, read by the costing; a run table, never published.
+RUN_REMOVED_KEYS = ("CREATE TABLE IF NOT EXISTS run_removed_keys "
+                    "(run_id VARCHAR, dedup_key VARCHAR, call_id BIGINT);")
+
 # Made from the ledger and the price book alone, so they can always be made again.
 DERIVED_TABLES = ("fct_costs", "mart_daily_spend", "mart_daily_drivers", "mart_daily_distribution")
 
