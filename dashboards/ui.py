@@ -35,8 +35,7 @@ def _is_money(name: str) -> bool:
 def table(frame: pl.DataFrame, key: str, *, height: int | None = None) -> None:
     """The frame as a table (money columns formatted as dollars) and a CSV download of its
     exact values."""
-    shown = frame.with_columns([pl.col(c).cast(pl.Float64) for c, t in frame.schema.items()
-                                if isinstance(t, pl.Decimal)])
+    shown = chart_frame(frame)
     config = {}
     for name, dtype in shown.schema.items():
         if _is_money(name) and dtype.is_numeric():
@@ -52,7 +51,8 @@ def table(frame: pl.DataFrame, key: str, *, height: int | None = None) -> None:
 
 
 def chart_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """Decimals as floats, for charts only."""
+    """Decimals as floats, for display only (charts, shown tables): downloads keep the exact
+    values."""
     return frame.with_columns([pl.col(c).cast(pl.Float64) for c, t in frame.schema.items()
                                if isinstance(t, pl.Decimal)])
 
