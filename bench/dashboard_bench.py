@@ -2,7 +2,8 @@
 
 Serves the dashboards over the 10M-call warehouse (bench/cost_bench.py's ledger, with its marts
 and scenarios built here) and times every page in Debian's Chromium: from navigation until the
-app has drawn its footer and stopped running. Target: every page under 2 s.
+page is completely drawn (dashboards/drawn.py: its footer, the run finished, every chart and
+visible table drawn). Target: every page under 2 s.
 
 Two browsers are timed, as finance meets the app:
 - first visit: a browser that has never opened the app, on a server just started, opens the
@@ -29,6 +30,7 @@ import duckdb
 from cost_bench import built_with_current_schema  # bench/ is on the path
 from playwright.sync_api import sync_playwright
 
+from dashboards.drawn import PageFailed, wait_until_drawn
 from pipelines import pricebook, scenarios
 from pipelines.warehouse import apply_schema
 
@@ -81,13 +83,11 @@ def serve(warehouse: Path, port: int) -> subprocess.Popen:
 
 
 def finished(page, title: str) -> None:
-    """The app draws its footer, naming the page, after the page: the page is complete."""
-    footer = page.get_by_text(f"Tokenworks · {NAV_LABELS.get(path_of(title), title)} ·")
-    error = page.locator('[data-testid="stException"]')
-    footer.or_(error).first.wait_for(timeout=120_000)
-    if error.count():
-        raise SystemExit(f"{title}: the page failed: {error.first.inner_text()[:500]}")
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=120_000)
+    """Wait until the page is completely drawn (dashboards/drawn.py)."""
+    try:
+        wait_until_drawn(page, f"Tokenworks · {NAV_LABELS.get(path_of(title), title)} ·")
+    except PageFailed as failure:
+        raise SystemExit(f"{title}: {failure}") from None
 
 
 def path_of(title: str) -> str:

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from dashboards import ui
+from dashboards.drawn import wait_until_drawn
 from pipelines.ingest import run_ingest
 from pipelines.sample_logs import generate
 from tests.conftest import query
@@ -77,10 +78,8 @@ def page(served) -> Page:
 
 
 def rendered(page: Page) -> None:
-    """The app draws its footer after the page: once it shows and nothing runs, the page is
-    complete."""
-    expect(page.get_by_text("Tokenworks ·")).to_be_visible(timeout=60_000)
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
+    """The page is completely drawn, without an exception."""
+    wait_until_drawn(page, timeout_ms=60_000)
 
 
 def metric_value(page: Page, label: str) -> str:
@@ -109,7 +108,11 @@ def test_a_filter_changes_the_numbers_which_match_sql(served, page):
                              "WHERE day BETWEEN ? AND ?", [start, last])[0][0]
     assert metric_value(page, "Spend") == ui.money(total)
 
-    provider = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_text("All providers")).to_be_visible()
+    # the filters' widgets are in a popover, drawn when it opens
+    sidebar.get_by_role("button", name="Change filters").click()
+    provider = page.locator('[data-testid="stPopoverBody"] [data-testid="stMultiSelect"]').first
     provider.click()
     page.keyboard.type("anthropic")
     page.keyboard.press("Enter")
@@ -121,6 +124,8 @@ def test_a_filter_changes_the_numbers_which_match_sql(served, page):
            .locator('[data-testid="stMetricValue"]')).to_have_text(ui.money(anthropic),
                                                                    timeout=30_000)
     assert "provider=anthropic" in page.url
+    # the sidebar's summary of the filters names the provider
+    expect(sidebar.get_by_text("All models")).to_contain_text("anthropic")
     # the link reproduces the view
     fresh = served["browser"].new_page()
     fresh.goto(page.url)
