@@ -3,11 +3,16 @@ ingest from generated logs (issue #5). The browser tests are in test_dashboards_
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import altair
+import jsonschema
+import polars as pl
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -175,3 +180,53 @@ def test_inspector_parses_and_prices_a_pasted_response(app):
     assert metric(app, "Total") == ui.money(expected)
     app.text_area(key="inspect_text").set_value('{"id": 1, "usage": "lots"}').run()
     assert app.error and "Rejected" in [s.value for s in app.subheader]
+
+
+VEGA_LITE_SCHEMA = (Path(altair.__file__).parent / "vegalite" / "v6" / "schema"
+                    / "vega-lite-schema.json")
+
+
+def chart_data(chart) -> pl.DataFrame:
+    return pl.from_arrow(pa.ipc.open_stream(chart.proto.data.data).read_all())
+
+
+def test_every_chart_is_valid_vega_lite_and_the_trend_sums_to_the_spend(app, warehouse):
+    """The charts' specs are written by hand (dashboards/charts.py): each must be Vega-Lite,
+    or the browser draws nothing; and a chart must show the page's numbers."""
+    validator = jsonschema.Draft7Validator(json.loads(VEGA_LITE_SCHEMA.read_text()))
+    app.run()
+    drawn = 0
+    for page in PAGES:
+        app.switch_page(page).run()
+        for chart in app.get("vega_lite_chart"):
+            # (Streamlit sends the data beside the spec)
+            spec = {**json.loads(chart.proto.spec), "data": {"name": "frame"}}
+            error = jsonschema.exceptions.best_match(validator.iter_errors(spec))
+            assert error is None, (page, error.message, list(error.absolute_path))
+            assert chart_data(chart).height > 0, page
+            drawn += 1
+    assert drawn >= 10
+
+    app.switch_page("views/spend.py").run()
+    trend = chart_data(app.get("vega_lite_chart")[0])
+    last = query(warehouse, "SELECT max(day) FROM mart_daily_spend")[0][0]
+    by_day = dict(query(warehouse, "SELECT day, sum(total_cost) FROM mart_daily_spend "
+                                   "WHERE day BETWEEN ? - 29 AND ? GROUP BY day",
+                        [last, last]))
+    shown = trend.group_by("period").agg(pl.col("spend").sum())
+    assert dict(shown.iter_rows()) == pytest.approx({d: float(v) for d, v in by_day.items()})
+    # each bar spans its day
+    assert (trend["period_end"] - trend["period"]).dt.total_days().unique().to_list() == [1]
+
+
+def test_scenario_expanders_read_and_draw_their_table_only_when_open(app, warehouse):
+    app.switch_page("views/scenarios.py").run()
+    assert not [d for d in app.dataframe if "r_squared" in d.value.columns]
+    assert [e.label for e in app.expander] == ["Usage trends fitted on the history",
+                                               "Sensitivity of the Vera Rubin era scenario"]
+    app.session_state["scenario_trends"] = True
+    app.run()
+    fits = shown_table(app, ["trend_by", "trend_group", "months"])
+    assert len(fits) == query(warehouse, "SELECT count(*) FROM scenario_trend")[0][0] > 0
+    assert not [d for d in app.dataframe if "savings" in d.value.columns
+                and "hardware_factor" in d.value.columns], "the other one stays closed"

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboards import filters, queries, ui
+from dashboards import charts, filters, queries, ui
 
 st.title("Cost drivers")
 if not ui.empty_warehouse():
@@ -33,11 +33,11 @@ if not ui.empty_warehouse():
         st.subheader("Prompt length")
         st.caption("Calls per bin of prompt tokens (the project filter does not apply).")
         hist = queries.histogram(chosen, "prompt_tokens")
-        st.bar_chart(ui.chart_frame(hist), x="from_value", y="calls", x_label="prompt tokens")
+        charts.histogram(hist, value_title="prompt tokens")
     with right:
         st.subheader("Cost per call")
         hist = queries.histogram(chosen, "cost_usd")
-        st.bar_chart(ui.chart_frame(hist), x="from_value", y="calls", x_label="USD per call")
+        charts.histogram(hist, value_title="USD per call", money=True)
     # One table at a time, named in the URL: only the open tab is read and drawn.
     runaway_tab, caching_tab, percentiles_tab, spenders_tab, unpriced_tab = st.tabs(
         ["Runaway generations by model", "Caching by model", "Cost per call percentiles",

@@ -1,6 +1,7 @@
+import polars as pl
 import streamlit as st
 
-from dashboards import queries, ui
+from dashboards import charts, queries, ui
 
 st.title("Hardware generations")
 if not ui.empty_warehouse():
@@ -13,21 +14,19 @@ if not ui.empty_warehouse():
         "first_shipped", "cloud_available", "claim_factor", "claim_basis", "claim_versus",
         "claim_quote", "claim_source", "memory_gb_source", "fp4_dense_tflops_source", "notes"),
         "hardware_generations")
-    charts = ui.chart_frame(generations)
     memory, fp4 = st.columns(2)
     with memory:
         st.subheader("Memory per chip (GB)")
-        st.bar_chart(charts.filter(charts["memory_gb"].is_not_null()), x="name",
-                     y="memory_gb", color="vendor", x_label="", y_label="GB", sort=False)
+        charts.bar(generations.filter(pl.col("memory_gb").is_not_null()), "name",
+                   "memory_gb", color="vendor", value_title="GB", keep_order=True)
     with fp4:
         st.subheader("Dense FP4 throughput (TFLOPS)")
-        st.bar_chart(charts.filter(charts["fp4_dense_tflops"].is_not_null()), x="name",
-                     y="fp4_dense_tflops", x_label="", y_label="TFLOPS", sort=False)
+        charts.bar(generations.filter(pl.col("fp4_dense_tflops").is_not_null()), "name",
+                   "fp4_dense_tflops", value_title="TFLOPS", keep_order=True)
     st.subheader("Claimed improvement against the generation named")
-    claims = charts.filter(charts["claim_factor"].is_not_null())
-    st.bar_chart(claims.with_columns((claims["name"] + " vs " + claims["claim_versus"])
-                                     .alias("claim")),
-                 x="claim", y="claim_factor", horizontal=True, x_label="x (see basis)",
-                 y_label="")
+    claims = generations.filter(pl.col("claim_factor").is_not_null())
+    charts.bar(claims.with_columns((pl.col("name") + " vs " + pl.col("claim_versus"))
+                                   .alias("claim")),
+               "claim", "claim_factor", horizontal=True, value_title="x (see basis)")
     st.subheader("Sources")
     ui.table(queries.hardware_sources(), "hardware_sources")

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboards import filters, queries, ui
+from dashboards import charts, filters, queries, ui
 
 st.title("Latency and throughput")
 if not ui.empty_warehouse():
@@ -10,16 +10,14 @@ if not ui.empty_warehouse():
     grain = st.segmented_control("Over time by", ["Day", "Week", "Month"], default="Week",
                                  key="latency_grain") or "Week"
     over_time = queries.percentiles(chosen, "latency_ms", grain=grain)
-    st.line_chart(ui.chart_frame(over_time), x="period", y=["p50", "p90", "p99"],
-                  y_label="latency, ms", x_label="")
+    charts.lines(over_time, "period", ["p50", "p90", "p99"], value_title="latency, ms")
     st.subheader("Latency by provider and model")
     ui.table(queries.percentiles(chosen, "latency_ms", by_model=True), "latency_by_model")
     st.subheader("Output tokens per second by provider and model")
     throughput = queries.percentiles(chosen, "output_tokens_per_s", by_model=True)
-    st.bar_chart(ui.chart_frame(throughput).with_columns(
-        (throughput["provider"] + " " + throughput["model"]).alias("model_label")),
-        x="model_label", y="p50", horizontal=True, x_label="output tokens/s (median)",
-        y_label="")
+    charts.bar(throughput.with_columns(
+        (throughput["provider"] + " " + throughput["model"]).alias("model")),
+        "model", "p50", horizontal=True, value_title="output tokens/s (median)")
     ui.table(throughput, "throughput_by_model")
     st.subheader("Streaming share")
     ui.table(queries.streaming_share(chosen), "streaming_share")

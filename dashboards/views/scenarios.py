@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboards import queries, ui
+from dashboards import charts, queries, ui
 
 st.title("Scenarios")
 if not ui.empty_warehouse():
@@ -57,8 +57,8 @@ if not ui.empty_warehouse():
     months.metric("Savings", ui.money(baseline - scenario))
 
     with results_area:
-        st.line_chart(ui.chart_frame(monthly), x="month", y=["baseline", "scenario"],
-                      y_label="USD per month", x_label="")
+        charts.lines(monthly, "month", ["baseline", "scenario"], value_title="USD per month",
+                     money=True)
         st.subheader("Assumptions")
         generations = queries.hardware_generations()
         sources = {r["source_key"]: r for r in queries.hardware_sources().to_dicts()}
@@ -87,7 +87,14 @@ if not ui.empty_warehouse():
     ui.table(queries.projection_breakdown(values, by), f"scenario_savings_by_{by}")
     st.subheader("Monthly projection")
     ui.table(monthly, "scenario_monthly")
-    with st.expander("Usage trends fitted on the history"):
-        ui.table(queries.trend_fits(), "trend_fits")
-    with st.expander("Sensitivity of the Vera Rubin era scenario"):
-        ui.table(queries.sensitivity(), "sensitivity")
+    # Read and drawn only when opened (the open one is named in the URL).
+    trends = st.expander("Usage trends fitted on the history", key="scenario_trends",
+                         bind="query-params")
+    if trends.open:
+        with trends:
+            ui.table(queries.trend_fits(), "trend_fits")
+    sensitivity = st.expander("Sensitivity of the Vera Rubin era scenario",
+                              key="scenario_sensitivity", bind="query-params")
+    if sensitivity.open:
+        with sensitivity:
+            ui.table(queries.sensitivity(), "sensitivity")

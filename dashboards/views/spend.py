@@ -1,6 +1,6 @@
 import streamlit as st
 
-from dashboards import filters, queries, ui
+from dashboards import charts, filters, queries, ui
 
 st.title("Spend overview")
 if not ui.empty_warehouse():
@@ -21,20 +21,20 @@ if not ui.empty_warehouse():
     grain = st.segmented_control("Trend by", ["Day", "Week", "Month"], default="Day",
                                  key="spend_grain") or "Day"
     trend = queries.spend_trend(chosen, grain)
-    st.bar_chart(ui.chart_frame(trend), x="period", y="spend", color="provider",
-                 y_label="USD", x_label="")
+    charts.over_time(trend, "period", "spend", grain=grain, color="provider",
+                     value_title="USD", money=True)
 
     left, right = st.columns(2)
     with left:
         dimension = st.selectbox("Breakdown by", list(queries.DIMENSIONS),
                                  key="spend_dimension")
         breakdown = queries.spend_breakdown(chosen, dimension)
-        st.bar_chart(ui.chart_frame(breakdown.head(15)), x=dimension, y="spend",
-                     horizontal=True, y_label="", x_label="USD")
+        charts.bar(breakdown.head(15), dimension, "spend", horizontal=True,
+                   value_title="USD", money=True)
         ui.table(breakdown, f"spend_by_{queries.DIMENSIONS[dimension]}")
     with right:
         st.subheader("Token mix and cost by bucket")
         st.caption("Input, cached input, cache writes and output are priced differently.")
         mix = queries.bucket_mix(chosen)
-        st.bar_chart(ui.chart_frame(mix), x="bucket", y="cost", x_label="", y_label="USD")
+        charts.bar(mix, "bucket", "cost", value_title="USD", money=True, keep_order=True)
         ui.table(mix, "bucket_mix")
