@@ -14,10 +14,7 @@ if not ui.empty_warehouse():
     st.subheader("Latency by provider and model")
     ui.table(queries.percentiles(chosen, "latency_ms", by_model=True), "latency_by_model")
     st.subheader("Output tokens per second by provider and model")
-    throughput = queries.percentiles(chosen, "output_tokens_per_s", by_model=True)
-    charts.bar(throughput.with_columns(
-        (throughput["provider"] + " " + throughput["model"]).alias("model")),
-        "model", "p50", horizontal=True, value_title="output tokens/s (median)")
-    ui.table(throughput, "throughput_by_model")
+    ui.table(queries.percentiles(chosen, "output_tokens_per_s", by_model=True),
+             "throughput_by_model", bars=("p50",))
     st.subheader("Streaming share")
     ui.table(queries.streaming_share(chosen), "streaming_share")

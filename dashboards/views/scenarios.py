@@ -85,9 +85,12 @@ if not ui.empty_warehouse():
     st.subheader("Savings by")
     by = st.selectbox("Group", ["provider", "model_family", "project"], key="scenario_by")
     ui.table(queries.projection_breakdown(values, by), f"scenario_savings_by_{by}")
-    st.subheader("Monthly projection")
-    ui.table(monthly, "scenario_monthly")
     # Read and drawn only when opened (the open one is named in the URL).
+    monthly_table = st.expander("Monthly projection (the chart's figures)",
+                                key="scenario_monthly", bind="query-params")
+    if monthly_table.open:
+        with monthly_table:
+            ui.table(monthly, "scenario_monthly")
     trends = st.expander("Usage trends fitted on the history", key="scenario_trends",
                          bind="query-params")
     if trends.open:

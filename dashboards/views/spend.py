@@ -26,15 +26,13 @@ if not ui.empty_warehouse():
 
     left, right = st.columns(2)
     with left:
+        st.subheader("Spend by")
         dimension = st.selectbox("Breakdown by", list(queries.DIMENSIONS),
-                                 key="spend_dimension")
+                                 key="spend_dimension", label_visibility="collapsed")
         breakdown = queries.spend_breakdown(chosen, dimension)
-        charts.bar(breakdown.head(15), dimension, "spend", horizontal=True,
-                   value_title="USD", money=True)
-        ui.table(breakdown, f"spend_by_{queries.DIMENSIONS[dimension]}")
+        ui.table(breakdown, f"spend_by_{queries.DIMENSIONS[dimension]}", bars=("spend",))
     with right:
         st.subheader("Token mix and cost by bucket")
         st.caption("Input, cached input, cache writes and output are priced differently.")
         mix = queries.bucket_mix(chosen)
-        charts.bar(mix, "bucket", "cost", value_title="USD", money=True, keep_order=True)
-        ui.table(mix, "bucket_mix")
+        ui.table(mix, "bucket_mix", bars=("cost",))
