@@ -89,10 +89,15 @@ def test_spend_matches_sql_and_follows_the_filters_and_the_url(app, warehouse):
     assert metric(earlier, "Spend") == ui.money(one_day)
 
 
-def test_breakdown_tables_have_downloads_and_money(app):
+def test_breakdown_tables_have_downloads_money_and_bars(app):
     app.run()
     assert len(app.get("download_button")) >= 2
     assert metric(app, "Spend").startswith("$")
+    breakdown = next(d for d in app.dataframe if "Provider" in d.value.columns)
+    spend = json.loads(breakdown.proto.columns)["spend"]["type_config"]
+    # the spend column draws bars, from zero to the largest provider's spend
+    assert spend["type"] == "progress" and spend["format"].startswith("$")
+    assert (spend["min_value"], spend["max_value"]) == (0, float(breakdown.value["spend"].max()))
 
 
 def shown_table(at: AppTest, columns: list[str]):
