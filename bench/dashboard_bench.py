@@ -11,8 +11,8 @@ Two browsers are timed, as finance meets the app:
   compiled once, then kept by the browser.
 - returning browser: the same browser, still open, against a server started afresh (query
   caches empty, as after a restart), every page: cold = its first load on that server; warm =
-  the same URL again (TTL cache); switch = choosing the page in the sidebar from another
-  page.
+  the same URL again (TTL cache), repeated; switch = choosing the page in the sidebar from
+  another page, repeated.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from statistics import median
 
 import duckdb
 from cost_bench import built_with_current_schema  # bench/ is on the path
@@ -131,23 +132,33 @@ def first_visit(page, warehouse: Path, port: int) -> float:
         server.wait(timeout=10)
 
 
-def returning_browser(page, warehouse: Path, port: int) -> dict:
+def returning_browser(page, warehouse: Path, port: int, repeats: int) -> dict:
+    """Each page's cold load, then its warm loads and switches repeated: this VM's timings
+    vary by a third from one load to the next, so the median says what a page costs and the
+    slowest what a user may meet."""
     server = serve(warehouse, port)
     try:
-        print(f"{'page':<16}{'cold load':>10}{'warm load':>10}{'switch to':>10}  seconds")
-        worst = {"cold": 0.0, "warm": 0.0, "switch": 0.0}
+        print(f"{'':<14}{'cold':>6}{'warm load':>16}{'switch to':>16}  seconds")
+        print(f"{'page':<14}{'load':>6}{'median':>9}{'slowest':>8}{'median':>9}{'slowest':>8}")
+        loads = {"cold": [], "warm": [], "switch": []}
         for path, title in PAGES.items():
             url = f"http://localhost:{port}/{path}"
-            cold, warm = timed_load(page, url, title), timed_load(page, url, title)
-            # from the previous page, through the sidebar
-            page.goto(f"http://localhost:{port}/inspector" if path == "" else
-                      f"http://localhost:{port}/")
-            finished(page, "Inspector" if path == "" else "Spend overview")
-            switch = timed_switch(page, path, title)
-            for name, value in (("cold", cold), ("warm", warm), ("switch", switch)):
-                worst[name] = max(worst[name], value)
-            print(f"{path or 'spend':<16}{cold:>10.2f}{warm:>10.2f}{switch:>10.2f}")
-        return worst
+            cold = timed_load(page, url, title)
+            warm = [timed_load(page, url, title) for _ in range(repeats)]
+            switch = []
+            for _ in range(repeats):
+                # from another page, through the sidebar
+                other, other_title = ("inspector", "Inspector") if path == "" else \
+                    ("", "Spend overview")
+                page.goto(f"http://localhost:{port}/{other}")
+                finished(page, other_title)
+                switch.append(timed_switch(page, path, title))
+            loads["cold"].append(cold)
+            loads["warm"] += warm
+            loads["switch"] += switch
+            print(f"{path or 'spend':<14}{cold:>6.2f}{median(warm):>9.2f}{max(warm):>8.2f}"
+                  f"{median(switch):>9.2f}{max(switch):>8.2f}")
+        return loads
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -158,6 +169,8 @@ def main() -> None:
     parser.add_argument("--source", type=Path,
                         default=REPO / "bench-output" / "costing-10x.duckdb",
                         help="the 10M-call ledger bench/cost_bench.py builds and prices")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="warm loads and switches per page")
     args = parser.parse_args()
     if not args.source.exists():
         raise SystemExit(f"{args.source} is missing: run bench/cost_bench.py first")
@@ -172,10 +185,13 @@ def main() -> None:
         first = first_visit(page, warehouse, port)
         print(f"first visit (new browser, new server), Spend overview: {first:.2f} s")
         print("returning browser (still open), server restarted:")
-        worst = returning_browser(page, warehouse, port)
+        loads = returning_browser(page, warehouse, port, args.repeats)
         browser.close()
-    print(f"slowest page: cold {worst['cold']:.2f} s, warm {worst['warm']:.2f} s, "
-          f"switching pages {worst['switch']:.2f} s (target < 2 s)")
+    every = loads["cold"] + loads["warm"] + loads["switch"]
+    print(f"slowest single load: cold {max(loads['cold']):.2f} s, warm {max(loads['warm']):.2f} "
+          f"s, switching pages {max(loads['switch']):.2f} s; "
+          f"{sum(t < 2 for t in every)} of {len(every)} loads under 2 s (target: every page "
+          "under 2 s)")
 
 
 if __name__ == "__main__":

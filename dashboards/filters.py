@@ -72,7 +72,7 @@ def sidebar() -> None:
     """Summarize the filters in the sidebar and draw their widgets in a popover there; keep
     them in st.query_params (the URL), so a link reproduces the view. The pages read them with
     current(). (The browser draws a popover's widgets only when it opens: drawing a date
-    picker and three multiselects on every page load cost about 0.3 s.)"""
+    picker and three multiselects cost every page load 0.1-0.3 s.)"""
     options = queries.filter_options()
     params = st.query_params
     first, last = options["first_day"], options["last_day"]

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import ui
+from dashboards import filters, ui
 from pipelines.ingest import run_ingest
 from pipelines.sample_logs import generate
 from tests.conftest import query
@@ -238,3 +238,13 @@ def test_scenario_expanders_read_and_draw_their_table_only_when_open(app, wareho
     assert len(fits) == query(warehouse, "SELECT count(*) FROM scenario_trend")[0][0] > 0
     assert not [d for d in app.dataframe if "savings" in d.value.columns
                 and "hardware_factor" in d.value.columns], "the other one stays closed"
+
+
+def test_the_filter_summary_names_what_is_chosen_and_escapes_markdown():
+    summary = filters._summary(date(2026, 11, 1), date(2026, 11, 30), {
+        "provider": ["openai"], "model": ["my_model*v2", "gpt-4.1"],
+        "project": ["a", "b", "c", "d"]})
+    assert summary.split("  \n") == ["**01 Nov 2026 to 30 Nov 2026**", "openai",
+                                     r"my\_model\*v2, gpt\-4\.1", "4 projects"]
+    assert "All providers" in filters._summary(date(2026, 11, 1), date(2026, 11, 1), {
+        "provider": [], "model": [], "project": []})
