@@ -46,17 +46,15 @@ def _value(name: str, title: str, money: bool) -> dict:
 
 
 def bar(frame: pl.DataFrame, category: str, value: str, *, color: str | None = None,
-        horizontal: bool = False, category_title: str = "", value_title: str = "",
-        money: bool = False, keep_order: bool = False) -> None:
+        horizontal: bool = False, value_title: str = "", keep_order: bool = False) -> None:
     """Bars of value per category (stacked by color), largest first unless keep_order."""
     frame = chart_frame(frame)
-    across = {"field": category, "type": "nominal", "title": category_title or None,
+    across = {"field": category, "type": "nominal", "title": None,
               "sort": None if keep_order else "-x" if horizontal else "-y",
               "axis": {"labelLimit": 220}}
     encoding = {"y" if horizontal else "x": across,
-                "x" if horizontal else "y": _value(value, value_title, money),
-                "tooltip": _tooltip(frame, [c for c in (category, color, value) if c],
-                                    {value} if money else set())}
+                "x" if horizontal else "y": _value(value, value_title, money=False),
+                "tooltip": _tooltip(frame, [c for c in (category, color, value) if c], set())}
     if color:
         encoding["color"] = {"field": color, "type": "nominal",
                              "scale": {"scheme": "tableau20"}}  # distinct beyond 10
