@@ -160,6 +160,17 @@ def test_a_tab_draws_its_table_when_opened_and_its_link_reopens_it(served, page)
     fresh.close()
 
 
+def test_a_scenario_expander_draws_its_table_when_opened(served, page):
+    page.goto(f"{served['url']}/scenarios")
+    rendered(page)
+    tables = page.locator('[data-testid="stDataFrame"]')
+    expect(tables).to_have_count(1)  # the savings table; the expanders' are not drawn
+    page.get_by_text("Usage trends fitted on the history").click()
+    expect(tables).to_have_count(2, timeout=30_000)
+    expect(page.locator("[role=columnheader]", has_text="r_squared")).to_have_count(1)
+    assert "scenario_trends" in page.url
+
+
 def test_moving_a_scenario_control_changes_the_projection(served, page):
     page.goto(f"{served['url']}/scenarios")
     rendered(page)
