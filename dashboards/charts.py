@@ -17,6 +17,7 @@ import streamlit as st
 from dashboards.ui import chart_frame
 
 DOLLARS = "$,.2~f"
+NUMBER = ",.4~f"
 PERIOD_ENDS = {"Day": "1d", "Week": "1w", "Month": "1mo"}
 
 
@@ -33,7 +34,7 @@ def _tooltip(frame: pl.DataFrame, names: list[str], money: set[str]) -> list[dic
         if name in money:
             tip["format"] = DOLLARS
         elif tip["type"] == "quantitative":
-            tip["format"] = ",.4~f"
+            tip["format"] = NUMBER
         tips.append(tip)
     return tips
 
@@ -95,7 +96,7 @@ def lines(frame: pl.DataFrame, across: str, series: list[str], *, value_title: s
             "tooltip": [{"field": across, "type": "temporal"},
                         {"field": "series", "type": "nominal"},
                         {"field": "value", "type": "quantitative",
-                         "format": DOLLARS if money else ",.4~f"}]}}, width="stretch")
+                         "format": DOLLARS if money else NUMBER}]}}, width="stretch")
 
 
 def histogram(frame: pl.DataFrame, *, value_title: str, money: bool = False) -> None:

@@ -11,6 +11,9 @@ MONEY_WORDS = ("cost", "spend", "saved", "savings", "baseline", "scenario", "dis
                "price", "per_mtok")
 
 
+MONEY_FORMAT = "$%.4f"  # a table's money columns
+
+
 def money(value) -> str:
     if value is None:
         return "—"
@@ -43,10 +46,10 @@ def table(frame: pl.DataFrame, key: str, *, height: int | None = None,
     for name, dtype in shown.schema.items():
         if name in bars:
             config[name] = st.column_config.ProgressColumn(
-                name, format="$%.4f" if _is_money(name) else "%.0f", min_value=0,
+                name, format=MONEY_FORMAT if _is_money(name) else "%.0f", min_value=0,
                 max_value=max(shown[name].max() or 0, 1e-12))
         elif _is_money(name) and dtype.is_numeric():
-            config[name] = st.column_config.NumberColumn(name, format="$%.4f")
+            config[name] = st.column_config.NumberColumn(name, format=MONEY_FORMAT)
         elif ("share" in name or "rate" in name) and dtype.is_float():
             config[name] = st.column_config.NumberColumn(name, format="percent")
     st.dataframe(shown, column_config=config, hide_index=True, width="stretch",
