@@ -92,7 +92,9 @@ def spend_totals(filters) -> dict:
         SELECT coalesce(sum(total_cost), 0) AS spend, coalesce(sum(calls), 0) AS calls,
                coalesce(sum(input_tokens + cache_read_tokens + cache_write_tokens
                             + cache_write_1h_tokens + output_tokens), 0) AS tokens,
-               coalesce(sum(unpriced_calls), 0) AS unpriced_calls
+               coalesce(sum(unpriced_calls), 0) AS unpriced_calls,
+               coalesce(sum(usage_unknown_calls), 0) AS usage_unknown_calls,
+               coalesce(sum(estimated_cost), 0) AS at_risk
         FROM mart_daily_spend WHERE {where}""", params)
     return row.row(0, named=True)
 
@@ -162,7 +164,8 @@ def drivers(filters) -> dict:
                coalesce(sum(batch_list_discount), 0) AS batch_saved,
                coalesce(sum(output_tokens), 0) AS output_tokens,
                coalesce(sum(reasoning_tokens), 0) AS reasoning_tokens,
-               coalesce(sum(calls) - sum(priced_calls), 0) AS unpriced_calls
+               coalesce(sum(calls) - sum(priced_calls) - sum(usage_unknown_calls), 0)
+                   AS unpriced_calls
         FROM mart_daily_drivers WHERE {where}""", params).row(0, named=True)
 
 
@@ -277,8 +280,9 @@ def streaming_share(filters) -> pl.DataFrame:
 # --- Scenarios -------------------------------------------------------------------------------
 
 def scenario_file_values() -> list[dict]:
-    return run("SELECT scenario_id, title, doc, parameter, value, is_default, parameter_doc "
-               "FROM scenario_parameters ORDER BY scenario_id, parameter").to_dicts()
+    return run("SELECT scenario_id, title, doc, parameter, value, is_default, parameter_doc, "
+               "min_value, max_value FROM scenario_parameters ORDER BY scenario_id, parameter"
+               ).to_dicts()
 
 
 def projection(values: dict) -> pl.DataFrame:
@@ -375,6 +379,21 @@ def quarantine(limit: int = 1000) -> pl.DataFrame:
 def quarantine_reasons() -> pl.DataFrame:
     return run("SELECT reason, count(*) AS records FROM quarantine GROUP BY ALL "
                "ORDER BY records DESC")
+
+
+def unknown_usage() -> pl.DataFrame:
+    """Calls without usage in their logs, by provider and model, with the fix (a lazy tab: the
+    view reads the ledger)."""
+    return run("SELECT provider, model, api, is_stream, calls, cut_by_error, estimated_cost, "
+               "first_seen, last_seen, fix FROM unknown_usage")
+
+
+def spend_at_risk() -> dict:
+    return run("""
+        SELECT coalesce(sum(usage_unknown_calls), 0) AS calls,
+               coalesce(sum(estimated_cost), 0) AS at_risk,
+               coalesce(sum(total_cost), 0) AS spend
+        FROM mart_daily_spend""").row(0, named=True)
 
 
 def freshness() -> dict:

@@ -14,6 +14,12 @@ MONEY_WORDS = ("cost", "spend", "saved", "savings", "baseline", "scenario", "dis
 MONEY_FORMAT = "$%.4f"  # a table's money columns
 
 
+AT_RISK_HELP = ("{calls:,} calls ran without usage in their logs (e.g. streams without "
+                "stream_options.include_usage): their cost is unknown, never $0, and not in Spend. "
+                "This estimate is the same model's mean cost per call around them; its measured "
+                "error is in docs/pricing.md. Data quality lists them with the fix.")
+
+
 def money(value) -> str:
     if value is None:
         return "—"

@@ -134,8 +134,29 @@ def print_ingest_summary(settings: config.Settings, metadata: dict, seconds: flo
           f"\n  calls loaded: {metadata['calls_loaded']:,}   duplicates: "
           f"{metadata['duplicates']:,}   quarantined: {metadata['quarantined']:,}\n"
           f"  ledger rows: {metadata['rows']:,}   seconds: {seconds:.1f}")
+    print_unknown_costs(settings)
     if metadata["quarantined"]:
         print_quarantine_examples(settings, metadata["run_id"])
+
+
+def print_unknown_costs(settings: config.Settings) -> None:
+    """Calls whose cost the warehouse cannot know: never counted as $0, so say so."""
+    from pipelines.warehouse import connect_reader
+
+    conn = connect_reader(settings.warehouse)
+    try:
+        unpriced, usage_unknown, at_risk = conn.execute(
+            "SELECT coalesce(sum(unpriced_calls), 0), coalesce(sum(usage_unknown_calls), 0), "
+            "coalesce(sum(estimated_cost), 0) FROM mart_daily_spend").fetchone()
+    finally:
+        conn.close()
+    if usage_unknown:
+        print(f"  usage not logged: {usage_unknown:,} calls, cost unknown (spend at risk, "
+              f"estimated: ${at_risk:,.2f}); the fix: tokenworks sql \"SELECT * FROM "
+              f"analytics.unknown_usage\"")
+    if unpriced:
+        print(f"  unpriced models: {unpriced:,} calls, cost unknown: tokenworks sql "
+              f"\"SELECT * FROM analytics.models WHERE NOT is_priced\"")
 
 
 def print_quarantine_examples(settings: config.Settings, run_id: str, limit: int = 5) -> None:
@@ -211,10 +232,10 @@ def cmd_export(args) -> int:
         else:
             summary = export.export_focus(settings.warehouse, out, start, end)
             print(f"exported {summary.rows:,} FOCUS 1.2 charge rows to {summary.path}")
-            if summary.unpriced_calls:
-                print(f"  {summary.unpriced_calls:,} unpriced calls are not in it: their cost is "
-                      "unknown (tokenworks sql \"SELECT * FROM analytics.models WHERE NOT "
-                      "is_priced\")")
+            if summary.unknown_cost_calls:
+                print(f"  {summary.unknown_cost_calls:,} calls whose cost is unknown are not "
+                      "in it (tokenworks sql \"SELECT cost_status, count(*) FROM "
+                      "analytics.requests WHERE NOT is_priced GROUP BY ALL\")")
     except WarehouseMissing as exc:
         return _fail(str(exc))
     except ValueError as exc:
@@ -229,8 +250,10 @@ DEMO_QUERIES = {
     "Spend by provider (USD, at the price in force each day)": """
         SELECT provider, sum(calls) AS calls, round(sum(total_cost), 2) AS total_cost,
                round(sum(cache_read_cost), 2) AS cache_read_cost,
-               round(sum(output_cost), 2) AS output_cost, sum(unpriced_calls) AS unpriced_calls
-        FROM mart_daily_spend GROUP BY provider ORDER BY total_cost DESC""",
+               round(sum(output_cost), 2) AS output_cost, sum(unpriced_calls) AS unpriced_calls,
+               sum(usage_unknown_calls) AS usage_unknown_calls,
+               round(sum(estimated_cost), 2) AS spend_at_risk_estimated
+        FROM mart_daily_spend GROUP BY provider ORDER BY total_cost DESC NULLS LAST""",
     "Calls and tokens by provider": """
         SELECT provider, count(*) AS calls, count(*) FILTER (status = 'error') AS errors,
                sum(input_tokens + cache_read_tokens + cache_write_tokens

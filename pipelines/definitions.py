@@ -30,6 +30,7 @@ from dagster import (
     Definitions,
     InitResourceContext,
     MaterializeResult,
+    MetadataValue,
     RunRequest,
     RunsFilter,
     ScheduleDefinition,
@@ -254,6 +255,28 @@ def every_call_priced(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
                   "examples": str(rows[:10])})
 
 
+@asset_check(asset=fct_costs, description="Every call's log holds its usage. Calls without it "
+                                          "have an unknown cost (never $0): listed by provider "
+                                          "and model with their estimated spend at risk and the "
+                                          "fix at the source (unknown_usage).")
+def usage_logged(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
+    if not tokenworks.workspace.has_work:
+        return AssetCheckResult(passed=True, metadata={"note": "nothing new this run"})
+    rows = tokenworks.workspace.connect().execute(
+        "SELECT provider, model, calls, estimated_cost, fix FROM unknown_usage").fetchall()
+    listing = "\n".join(
+        ["| provider | model | calls | spend at risk (estimated, USD) | fix |",
+         "|---|---|---|---|---|",
+         *(f"| {p} | {m} | {n:,} | {'' if e is None else f'{e:.4f}'} | {fix} |"
+           for p, m, n, e, fix in rows[:50])])
+    return AssetCheckResult(
+        passed=not rows, severity=AssetCheckSeverity.WARN,
+        metadata={"calls_without_usage": sum(r[2] for r in rows),
+                  "spend_at_risk_estimated_usd": str(sum(r[3] or 0 for r in rows)),
+                  "models": MetadataValue.md(listing),
+                  "examples": str([r[:3] for r in rows[:10]])})
+
+
 @asset(group_name=PRICING, deps=[fct_costs], kinds={"duckdb"},
        description="Daily spend by provider, model, project, user, API key and status, with "
                    "tokens and cost per bucket.")
@@ -389,7 +412,7 @@ def build_definitions(settings: config.Settings | None = None, *, show_progress:
     settings = settings or _settings()
     return Definitions(
         assets=INGEST_ASSETS,
-        asset_checks=[*fct_checks, every_call_priced],
+        asset_checks=[*fct_checks, every_call_priced, usage_logged],
         jobs=[ingest_job],
         schedules=[nightly_ingest],
         sensors=[landing_sensor],

@@ -19,7 +19,7 @@ class ExportSummary:
     rows: int
     files: int
     path: Path
-    unpriced_calls: int = 0
+    unknown_cost_calls: int = 0  # unpriced models and calls without usage: not exported
 
 
 def _quoted(path: Path) -> str:
@@ -52,8 +52,8 @@ def export_ledger(warehouse: Path, out: Path) -> ExportSummary:
 def export_focus(warehouse: Path, out: Path, start: date | None = None,
                  end: date | None = None) -> ExportSummary:
     """The FOCUS 1.2 export of priced calls between start and end (inclusive; default all) to a
-    .csv or .parquet file. Unpriced calls have no cost to report: they are counted, not
-    exported (list them with analytics.models or unpriced_models)."""
+    .csv or .parquet file. Calls whose cost is unknown (an unpriced model, or no usage in the
+    log) have no cost to report: they are counted, not exported (analytics.requests.cost_status)."""
     fmt = {".csv": "csv, HEADER true", ".parquet": "parquet, COMPRESSION zstd"}.get(out.suffix)
     if fmt is None:
         raise ValueError(f"{out}: the FOCUS export is written as .csv or .parquet")
@@ -65,9 +65,9 @@ def export_focus(warehouse: Path, out: Path, start: date | None = None,
         out.parent.mkdir(parents=True, exist_ok=True)
         conn.execute(f"COPY ({query}) TO '{_quoted(out)}' (FORMAT {fmt})", params)
         rows = conn.execute(f"SELECT count(*) FROM ({query})", params).fetchone()[0]
-        unpriced = conn.execute(
+        unknown_cost = conn.execute(
             "SELECT count(*) FROM analytics.requests WHERE NOT is_priced "
             "AND event_day BETWEEN $start AND $end", params).fetchone()[0]
     finally:
         conn.close()
-    return ExportSummary(rows, 1, out, unpriced)
+    return ExportSummary(rows, 1, out, unknown_cost)

@@ -597,8 +597,15 @@ def parse_stream(call: dict, chunks) -> None:
     raise Rejected(f"unknown stream shape (first event keys: {', '.join(sorted(first)[:8])})")
 
 
+# What a call without logged usage does not know: NULL in the ledger, never 0.
+UNKNOWN_WITHOUT_USAGE = (*BUCKETS, "reasoning_tokens", "web_search_requests",
+                         "provider_total_tokens")
+
+
 def _no_usage(call: dict, raw_finish=None, errored: bool = False) -> None:
     call["status"] = "no_usage"
+    for column in UNKNOWN_WITHOUT_USAGE:
+        call[column] = None
     if errored:
         call["finish_reason"], call["finish_reason_raw"] = "error", raw_finish
     elif raw_finish is not None:
@@ -802,12 +809,11 @@ def parse_record(record, file_mtime: datetime | None = None) -> dict:
     if call["request_id"] is not None and not isinstance(call["request_id"], str):
         call["request_id"] = str(call["request_id"])
     # Same provider id = same call. Without an id, the whole record is the identity: a
-    # re-shipped line repeats its envelope (timestamp included) byte for byte.
-    if call["request_id"]:
-        call["dedup_key"] = f"{call['provider']}:{call['request_id']}"
-    else:
-        call["request_id"] = "h:" + _content_hash(record)
-        call["dedup_key"] = f"{call['provider']}:{call['request_id']}"
+    # re-shipped line repeats its envelope (timestamp included) byte for byte. request_id stays
+    # the provider's own id or NULL: analysts join it with the providers' logs.
+    call["request_id"] = call["request_id"] or None
+    identity = call["request_id"] or "h:" + _content_hash(record)
+    call["dedup_key"] = f"{call['provider']}:{identity}"
     return call
 
 

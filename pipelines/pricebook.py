@@ -259,8 +259,30 @@ def cost_calls(conn, version: str, run_id: str | None = None) -> bool:
     run_sql(conn, read_sql("costs/fct_costs.sql"), {"pricebook_version": version, "full": full})
     conn.execute("INSERT INTO affected_days SELECT DISTINCT event_day FROM fct_costs "
                  "WHERE call_id IN (SELECT call_id FROM cost_scope)")
+    for step in ESTIMATE_STEPS:
+        run_sql(conn, read_sql(step), {"full": full})
     conn.execute("CREATE OR REPLACE TEMP TABLE cost_run AS SELECT ? AS repriced_all", [full])
     return full
+
+
+# Spend at risk: which calls without usage to (re-)estimate, the reference calls around them,
+# the estimates. The backtest measures the same estimate on calls whose cost is known.
+ESTIMATE_STEPS = ("costs/estimate_calls.sql", "costs/estimate_windows.sql",
+                  "costs/fct_cost_estimates.sql")
+BACKTEST_STEPS = ("costs/estimate_backtest_calls.sql", "costs/estimate_windows.sql")
+
+
+def estimate_backtest(conn) -> list[dict]:
+    """The estimate's relative error on the calls whose cost is known (leave one out): one row
+    per grain (call; day, provider and model) and method, with the median and 90th
+    percentile."""
+    from pipelines.warehouse import read_sql, run_sql
+
+    for step in BACKTEST_STEPS:
+        run_sql(conn, read_sql(step))
+    cursor = conn.execute(read_sql("costs/estimate_backtest.sql"))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def build_marts(conn) -> int:
@@ -291,9 +313,11 @@ def price_all(conn, overrides=None, run_id: str | None = None) -> dict:
     matched, unmatched = match_models(conn, version, overrides)
     full = cost_calls(conn, version, run_id)
     build_marts(conn)
-    priced, unpriced = conn.execute(
-        "SELECT count(*) FILTER (is_priced), count(*) FILTER (NOT is_priced) FROM fct_costs"
-    ).fetchone()
+    priced, unpriced, usage_unknown = conn.execute(
+        "SELECT count(*) FILTER (cost_status = 'priced'), "
+        "count(*) FILTER (cost_status = 'unpriced_model'), "
+        "count(*) FILTER (cost_status = 'usage_unknown') FROM fct_costs").fetchone()
     return {"pricebook_version": version, "price_rows": price_rows,
             "models_matched_now": matched, "models_unmatched": unmatched,
-            "calls_priced": priced, "calls_unpriced": unpriced, "repriced_all": full}
+            "calls_priced": priced, "calls_unpriced": unpriced,
+            "calls_usage_unknown": usage_unknown, "repriced_all": full}

@@ -183,9 +183,12 @@ def build_base(conn, scenario_file: ScenarioFile) -> int:
     rows = []
     for scenario in scenario_file.scenarios:
         for name, value in scenario_file.resolved(scenario).items():
+            parameter = scenario_file.parameters[name]
             rows.append((scenario.scenario_id, scenario.title, scenario.doc, name, str(value),
-                         name not in scenario.values, scenario_file.parameters[name].doc))
-    conn.executemany("INSERT INTO scenario_parameters VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                         name not in scenario.values, parameter.doc,
+                         None if parameter.low is None else float(parameter.low),
+                         None if parameter.high is None else float(parameter.high)))
+    conn.executemany("INSERT INTO scenario_parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     run_sql(conn, read_sql("scenarios/scenario_base.sql"))
     return conn.execute("SELECT count(*) FROM scenario_base").fetchone()[0]
 

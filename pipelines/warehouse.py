@@ -69,7 +69,8 @@ RUN_REMOVED_KEYS = ("CREATE TABLE IF NOT EXISTS run_removed_keys "
                     "(run_id VARCHAR, dedup_key VARCHAR, call_id BIGINT);")
 
 # Made from the ledger and the price book alone, so they can always be made again.
-DERIVED_TABLES = ("fct_costs", "mart_daily_spend", "mart_daily_drivers", "mart_daily_distribution")
+DERIVED_TABLES = ("fct_costs", "fct_cost_estimates", "mart_daily_spend", "mart_daily_drivers",
+                  "mart_daily_distribution")
 
 
 def schema_digest() -> str:
@@ -98,7 +99,8 @@ def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(path.read_text())
     # Relations that re-expose columns document them once, where they are defined.
     _inherit_column_comments(conn, "stg_calls", ["fct_requests"])
-    _inherit_column_comments(conn, "fct_request_costs", ["fct_requests", "fct_costs"])
+    _inherit_column_comments(conn, "fct_request_costs",
+                             ["fct_requests", "fct_costs", "fct_cost_estimates"])
     for view, sources in ANALYTICS_COMMENT_SOURCES.items():
         _inherit_column_comments(conn, f"analytics.{view}", sources)
     conn.execute("DELETE FROM warehouse_meta WHERE key = 'schema'")
@@ -111,7 +113,8 @@ def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
 
 # The analysts' views (sql/schema/090_analytics.sql) and the tables their columns come from.
 ANALYTICS_COMMENT_SOURCES = {
-    "requests": ["fct_requests", "fct_costs"], "daily_spend": ["mart_daily_spend"],
+    "requests": ["fct_requests", "fct_costs", "fct_cost_estimates"],
+    "daily_spend": ["mart_daily_spend"], "unknown_usage": ["unknown_usage"],
     "models": ["dim_model"], "prices": ["dim_price"], "hardware": ["dim_hardware_generation"],
     "scenarios": ["scenario_projection"], "scenario_parameters": ["scenario_parameters"],
     "quarantine": ["quarantine"], "ingestion_runs": ["ingest_runs"],

@@ -7,6 +7,8 @@ import orjson
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "responses"
+# Streams whose usage was never logged (issue #13), written from the providers' formats.
+NO_USAGE_STREAMS = Path(__file__).parent / "fixtures" / "streams_without_usage"
 
 
 def fixture_records(name: str) -> list:
@@ -45,6 +47,10 @@ def warehouse_state(warehouse: Path) -> dict:
         "costs": query(warehouse, "SELECT f.dedup_key, c.* EXCLUDE (call_id) FROM fct_costs c "
                                   "LEFT JOIN fct_requests f USING (call_id) "
                                   "ORDER BY f.dedup_key"),
+        "estimates": query(warehouse, "SELECT f.dedup_key, e.* EXCLUDE (call_id) "
+                                      "FROM fct_cost_estimates e "
+                                      "LEFT JOIN fct_requests f USING (call_id) "
+                                      "ORDER BY f.dedup_key"),
         "daily_spend": query(warehouse, "SELECT * FROM mart_daily_spend ORDER BY ALL"),
     }
 
@@ -55,7 +61,7 @@ def fixture_landing(tmp_path) -> Path:
     landing = tmp_path / "landing"
     bare = landing / "bare"
     bare.mkdir(parents=True)
-    for path in sorted(FIXTURES.iterdir()):
+    for path in sorted([*FIXTURES.iterdir(), *NO_USAGE_STREAMS.iterdir()]):
         if path.name != "SOURCES.md":
             (bare / path.name).write_bytes(path.read_bytes())
     lines = []

@@ -44,7 +44,8 @@ def test_the_analytics_views_keep_their_shape():
     expected = json.loads(CONTRACT.read_text())
     actual = contract(conn)
     assert set(actual) == {"requests", "daily_spend", "models", "prices", "hardware",
-                           "scenarios", "scenario_parameters", "quarantine", "ingestion_runs"}
+                           "scenarios", "scenario_parameters", "quarantine", "ingestion_runs",
+                           "unknown_usage"}
     assert {view: list(columns.items()) for view, columns in actual.items()} == {
         view: list(columns.items()) for view, columns in expected.items()}, (
         "an analytics view changed shape: if deliberate, regenerate the contract with "
@@ -56,7 +57,7 @@ def test_every_analytics_view_documents_its_grain_and_columns():
     apply_schema(conn)
     views = conn.execute("SELECT view_name, comment FROM duckdb_views() "
                          "WHERE schema_name = 'analytics'").fetchall()
-    assert len(views) == 9 and all("Grain" in (comment or "") for _, comment in views)
+    assert len(views) == 10 and all("Grain" in (comment or "") for _, comment in views)
     assert conn.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'analytics' "
                         "AND coalesce(comment, '') = ''").fetchone()[0] == 0
     doc = (REPO / "docs" / "warehouse.md").read_text()
@@ -217,7 +218,7 @@ def test_focus_export_adds_up_to_the_ledger(warehouse, tmp_path, suffix):
     tags = conn.execute(f"SELECT Tags FROM {reader}('{out}') LIMIT 1").fetchone()[0]
     assert set(json.loads(tags)) <= {"project", "user", "api_key", "model"}
     if expected[3]:
-        assert f"{expected[3]:,} unpriced calls are not in it" in done.stdout
+        assert f"{expected[3]:,} calls whose cost is unknown are not in it" in done.stdout
 
 
 # --- the analyst guide ----------------------------------------------------------------------

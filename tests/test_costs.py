@@ -105,13 +105,16 @@ def test_provider_reported_cost_is_kept_beside_the_computed_one(priced):
 
 def test_daily_mart_adds_up_to_the_calls(priced):
     mart = priced.execute("SELECT sum(calls), sum(output_tokens), sum(total_cost), "
-                          "sum(cache_read_cost), sum(unpriced_calls) FROM mart_daily_spend"
+                          "sum(cache_read_cost), sum(unpriced_calls), "
+                          "sum(usage_unknown_calls), sum(estimated_cost) FROM mart_daily_spend"
                           ).fetchone()
     calls = priced.execute(
         "SELECT count(*), sum(output_tokens), sum(total_cost), sum(cache_read_cost), "
-        "count(*) FILTER (NOT is_priced) FROM fct_request_costs JOIN fct_requests "
-        "USING (dedup_key)").fetchone()
+        "count(*) FILTER (cost_status = 'unpriced_model'), "
+        "count(*) FILTER (cost_status = 'usage_unknown'), sum(estimated_cost) "
+        "FROM fct_request_costs JOIN fct_requests USING (dedup_key)").fetchone()
     assert mart == calls
+    assert calls[5] > 0 and calls[6] > 0  # the generated logs hold streams without usage
     grain = priced.execute(
         "SELECT count(*) FROM (SELECT day, provider, model, project, user_id, api_key_id, "
         "status FROM mart_daily_spend GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]

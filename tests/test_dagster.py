@@ -84,7 +84,17 @@ def test_whole_graph_materializes_with_checks_and_metadata(fixture_landing, tmp_
     unpriced = query(settings.warehouse, "SELECT count(*) FROM unpriced_models")[0][0]
     assert unpriced > 0  # the fixtures hold models newer than the price book
     assert checks == {"records_reconcile": True, "exactly_once": True,
-                      "buckets_match_total": True, "every_call_priced": False}
+                      "buckets_match_total": True, "every_call_priced": False,
+                      "usage_logged": False}  # the fixtures hold streams without usage
+    warned = next(e.event_specific_data for e in result.all_events
+                  if e.event_type_value == "ASSET_CHECK_EVALUATION"
+                  and e.event_specific_data.check_name == "usage_logged")
+    assert warned.severity.value == "WARN"
+    assert warned.metadata["calls_without_usage"].value == query(
+        settings.warehouse, "SELECT count(*) FROM fct_requests WHERE status = 'no_usage'")[0][0]
+    listing = warned.metadata["models"].value
+    assert "| azure | gpt-4o-2024-11-20 |" in listing and "| groq |" in listing
+    assert 'stream_options: {"include_usage": true}' in listing
     assert materialized["fct_costs"]["rows"].value == materialized["fct_requests"]["rows"].value
     assert materialized["dim_hardware_generation"]["rows"].value == query(
         settings.warehouse, "SELECT count(*) FROM dim_hardware_generation")[0][0] >= 14

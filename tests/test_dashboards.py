@@ -68,6 +68,15 @@ def test_spend_matches_sql_and_follows_the_filters_and_the_url(app, warehouse):
                              "WHERE day BETWEEN ? AND ?", [start, last])[0][0]
     assert metric(app, "Spend") == ui.money(total)
     assert app.query_params["start"] == start.isoformat()
+    # Beside it, never in it: the estimate for the calls whose usage was not logged.
+    at_risk, unknown = query(warehouse, """
+        SELECT sum(e.estimated_cost), count(*) FROM fct_request_costs e
+        WHERE e.cost_status = 'usage_unknown'
+          AND e.event_day BETWEEN ? AND ?""", [start, last])[0]
+    assert unknown > 0 and at_risk > 0
+    assert metric(app, "Spend at risk (estimated)") == ui.money(at_risk)
+    at_risk_help = next(m.help for m in app.metric if m.label == "Spend at risk (estimated)")
+    assert at_risk_help.startswith(f"{unknown:,} calls ran without usage")
 
     # A filter is a URL parameter: the same link gives the same view. (The browser tests change
     # filters with the mouse; AppTest drops the entry script's sidebar on reruns of a
@@ -129,6 +138,42 @@ def test_unpriced_models_and_duplicates_match_the_ledger(app, warehouse):
     assert dict(zip(duplicates.dedup_key, duplicates.occurrences, strict=True)) == {
         key: occurrences[key] for key in duplicates.dedup_key}
     assert len(duplicates) == min(len(occurrences), 200)
+
+
+def test_calls_without_usage_are_counted_estimated_and_listed_with_their_fix(app, warehouse):
+    app.run()
+    app.switch_page("views/data_quality.py").run()
+    calls, at_risk, spend = query(warehouse, """
+        SELECT count(*) FILTER (cost_status = 'usage_unknown'), sum(estimated_cost),
+               sum(total_cost) FROM fct_request_costs""")[0]
+    assert metric(app, "Calls without usage") == f"{calls:,}"
+    assert metric(app, "Spend at risk (estimated)") == ui.money(at_risk)
+    assert next(m.delta for m in app.metric if m.label == "Spend at risk (estimated)") == (
+        f"beside {ui.money(spend)} of known spend")
+    app.session_state["quality_tab"] = "Usage not logged"
+    app.run()
+    listed = shown_table(app, ["provider", "model", "api", "is_stream", "calls"])
+    expected = query(warehouse, "SELECT provider, model, calls, estimated_cost, fix "
+                                "FROM unknown_usage")
+    assert [(r.provider, r.model, r.calls) for r in listed.itertuples()] == [
+        r[:3] for r in expected]
+    assert sum(listed.calls) == calls
+    assert any('"include_usage": true' in fix for *_, fix in expected)
+
+
+def test_scenario_controls_take_their_bounds_from_the_scenarios_file(app):
+    from pipelines import scenarios
+
+    parameters = scenarios.load().parameters
+    app.switch_page("views/scenarios.py").run()
+    controls = {s.key.removesuffix("_vera_rubin"): s for s in app.slider}
+    assert len(controls) == 9
+    for key, name in {"factor": "hardware_factor", "lag": "pass_through_lag_months",
+                      "ramp": "adoption_ramp_months", "prompts": "prompt_reduction",
+                      "share": "pass_through_share"}.items():
+        assert (controls[key].min, controls[key].max) == (float(parameters[name].low),
+                                                          float(parameters[name].high)), name
+    assert controls["factor"].max == 100 and controls["lag"].max == 60
 
 
 def test_scenario_controls_move_the_projection(app, warehouse):

@@ -37,10 +37,11 @@ def test_a_bad_entry_names_its_line_and_field(tmp_path, text, line, message):
     assert message in str(caught.value)
 
 
-def priced(wh, request_id):
+def priced(wh, key):
+    """The costs of the call with this provider id or dedup_key."""
     return query(wh, "SELECT c.is_priced, c.total_cost, c.list_cost, c.discount_percent, "
                      "c.input_cost, c.output_cost FROM fct_costs c JOIN fct_requests f "
-                     "USING (call_id) WHERE f.request_id = ?", [request_id])[0]
+                     "USING (call_id) WHERE ? IN (f.request_id, f.dedup_key)", [key])[0]
 
 
 def test_custom_models_corrections_and_discounts(fixture_landing, tmp_path):
@@ -49,7 +50,7 @@ def test_custom_models_corrections_and_discounts(fixture_landing, tmp_path):
     # the fixture envelopes name a model "m" that no price book knows
     provider = query(wh, "SELECT min(provider) FROM unpriced_models WHERE model = 'm'")[0][0]
     custom_id, inp, read, out = query(
-        wh, "SELECT request_id, input_tokens, cache_read_tokens, output_tokens "
+        wh, "SELECT dedup_key, input_tokens, cache_read_tokens, output_tokens "
             "FROM fct_requests WHERE model = 'm' AND status = 'ok' AND provider = ?",
         [provider])[0]
     assert priced(wh, custom_id)[:2] == (False, None)

@@ -126,5 +126,6 @@ def test_provider_ids_are_kept_where_the_body_has_one():
         if "request_id" in expected:
             assert call["request_id"] == expected["request_id"]
             assert call["dedup_key"] == f"{call['provider']}:{expected['request_id']}"
-        if name.startswith("bedrock_converse"):  # no id in a Converse body: content hash
-            assert call["request_id"].startswith("h:")
+        if name.startswith("bedrock_converse"):  # no id in a Converse body: a content hash
+            assert call["request_id"] is None  # keys the call, never posing as the provider's
+            assert call["dedup_key"].startswith("aws:h:")

@@ -233,10 +233,10 @@ def test_trend_fit_recovers_a_known_growth(tmp_path):
                0 AS cache_write_1h_tokens, 0 AS output_tokens, 0 AS reasoning_tokens,
                0 AS web_search_requests
         FROM range(DATE '2026-01-01', DATE '2026-05-01', INTERVAL 1 DAY) t(d)""")
-    conn.execute("INSERT INTO fct_costs VALUES (1, DATE '2026-01-01', NULL, false, NULL, "
-                 "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, false, 'v'), (2, "
-                 "DATE '2026-04-30', NULL, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-                 "NULL, NULL, 0, false, 'v')")
+    conn.execute("INSERT INTO fct_costs BY NAME SELECT call_id, day AS event_day, "
+                 "'unpriced_model' AS cost_status, false AS is_priced, 0 AS discount_percent, "
+                 "false AS batch_discount_applied, 'v' AS pricebook_version "
+                 "FROM (VALUES (1, DATE '2026-01-01'), (2, DATE '2026-04-30')) t(call_id, day)")
     scenarios.build_base(conn, scenarios.load())
     months, growth, r2, fit = conn.execute(
         "SELECT months, monthly_growth, r_squared, fit FROM scenario_trend "

@@ -16,9 +16,16 @@ if not ui.empty_warehouse():
                     delta_color="off")
     calls.metric("Calls in the ledger", f"{fresh['calls']:,}")
     duplicates.metric("Duplicates removed", f"{fresh['duplicates']:,}")
-    st.metric("Quarantined records", f"{fresh['quarantined']:,}",
-              help="Never dropped: each is listed in the Quarantine tab with its file, line "
-                   "and reason.")
+    quarantined, without_usage, at_risk = st.columns(3)
+    quarantined.metric("Quarantined records", f"{fresh['quarantined']:,}",
+                       help="Never dropped: each is listed in the Quarantine tab with its file, "
+                            "line and reason.")
+    risk = queries.spend_at_risk()
+    without_usage.metric("Calls without usage", f"{risk['calls']:,}",
+                         help="Their tokens and cost are unknown: see the Usage not logged tab.")
+    at_risk.metric("Spend at risk (estimated)", ui.money(risk["at_risk"]),
+                   f"beside {ui.money(risk['spend'])} of known spend", delta_color="off",
+                   help=ui.AT_RISK_HELP.format(calls=risk["calls"]))
 
     reconciliation = queries.reconciliation()
     failing = reconciliation.filter(~reconciliation["reconciles"])
@@ -28,9 +35,9 @@ if not ui.empty_warehouse():
         st.success(f"All {len(reconciliation):,} files reconcile: records read = calls staged "
                    "+ records quarantined.")
     # One table at a time, named in the URL: only the open tab is read and drawn.
-    runs, quarantine, duplicated, files = st.tabs(
-        ["Ingestion runs", "Quarantine", "Calls logged more than once", "Files"],
-        key="quality_tab", bind="query-params")
+    runs, quarantine, no_usage, duplicated, files = st.tabs(
+        ["Ingestion runs", "Quarantine", "Usage not logged", "Calls logged more than once",
+         "Files"], key="quality_tab", bind="query-params")
     with runs:
         if runs.open:
             ui.table(queries.ingest_runs(), "ingest_runs")
@@ -40,6 +47,11 @@ if not ui.empty_warehouse():
                        "and line.")
             ui.table(queries.quarantine_reasons(), "quarantine_reasons")
             ui.table(queries.quarantine(), "quarantine")
+    with no_usage:
+        if no_usage.open:
+            st.caption("Calls that ran but whose log holds no usage: their cost is unknown, "
+                       "estimated here and never added to spend. Fix it where they are logged.")
+            ui.table(queries.unknown_usage(), "unknown_usage", bars=("estimated_cost",))
     with duplicated:
         if duplicated.open:
             ui.table(queries.duplicates(), "duplicates")

@@ -69,6 +69,9 @@ if text:
                 st.metric("Total", ui.money(result.costs["total_cost"]))
                 st.caption(f"Priced as {result.costs['price_model']} with "
                            f"{result.costs['pricebook_version']}")
+            elif result.costs and result.costs["cost_status"] == "usage_unknown":
+                st.warning("The log holds no usage for this call: its tokens and cost are "
+                           "unknown, never $0. It counts as spend at risk (estimated).")
             else:
                 st.warning("The model matches nothing in the price book: unpriced, never $0.")
 elif stored is not None:

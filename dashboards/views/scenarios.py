@@ -1,14 +1,16 @@
 import streamlit as st
 
 from dashboards import charts, queries, ui
+from pipelines.scenarios import WHOLE_NUMBERS
 
 st.title("Scenarios")
 if not ui.empty_warehouse():
-    presets = {}
+    presets, bounds = {}, {}
     for row in queries.scenario_file_values():
         presets.setdefault(row["scenario_id"], {"title": row["title"], "doc": row["doc"],
                                                 "values": {}})
         presets[row["scenario_id"]]["values"][row["parameter"]] = row["value"]
+        bounds[row["parameter"]] = (row["min_value"], row["max_value"])
     preset_id = st.selectbox("Start from", list(presets), index=list(presets).index(
         "vera_rubin") if "vera_rubin" in presets else 0,
         format_func=lambda key: presets[key]["title"], key="scenario_preset")
@@ -16,31 +18,29 @@ if not ui.empty_warehouse():
     st.caption(presets[preset_id]["doc"] + " Projections run from the last actual month; the "
                "sidebar filters do not apply here.")
 
-    def number(name: str) -> float:
-        return float(preset.get(name, 0))
+    def slider(label: str, name: str, key: str, step: float = 0.05):
+        """A control over the bounds the scenarios file allows (scenario_parameters), so the
+        dashboard and the file never disagree on what a value may be."""
+        low, high = bounds[name]
+        value = float(preset.get(name, low))
+        if name in WHOLE_NUMBERS:
+            return st.slider(label, int(low), int(high), int(value), key=f"{key}_{preset_id}")
+        return st.slider(label, low, high, value, step, key=f"{key}_{preset_id}")
 
     controls, results = st.columns([1, 2], gap="large")
     with controls:
         st.subheader("Hardware pass-through")
-        factor = st.slider("Hardware factor (x lower cost per token)", 1.0, 40.0,
-                           number("hardware_factor"), 0.5, key=f"factor_{preset_id}")
-        share = st.slider("Pass-through share", 0.0, 1.0, number("pass_through_share"), 0.05,
-                          key=f"share_{preset_id}")
-        lag = st.slider("Lag after availability (months)", 0, 36,
-                        int(number("pass_through_lag_months")), key=f"lag_{preset_id}")
-        ramp = st.slider("Adoption ramp (months)", 0, 36, int(number("adoption_ramp_months")),
-                         key=f"ramp_{preset_id}")
+        factor = slider("Hardware factor (x lower cost per token)", "hardware_factor",
+                        "factor", 0.5)
+        share = slider("Pass-through share", "pass_through_share", "share")
+        lag = slider("Lag after availability (months)", "pass_through_lag_months", "lag")
+        ramp = slider("Adoption ramp (months)", "adoption_ramp_months", "ramp")
         st.subheader("Optimization levers")
-        route = st.slider("Routing share to smaller models", 0.0, 1.0, number("route_share"),
-                          0.05, key=f"route_{preset_id}")
-        cache = st.slider("Cache-hit rate", 0.0, 1.0, number("cache_hit_rate"), 0.05,
-                          key=f"cache_{preset_id}")
-        batch = st.slider("Batch share", 0.0, 1.0, number("batch_share"), 0.05,
-                          key=f"batch_{preset_id}")
-        prompts = st.slider("Shorter prompts", 0.0, 0.9, number("prompt_reduction"), 0.05,
-                            key=f"prompts_{preset_id}")
-        cap = st.slider("Runaway output avoided", 0.0, 1.0, number("output_cap_reduction"), 0.05,
-                        key=f"cap_{preset_id}")
+        route = slider("Routing share to smaller models", "route_share", "route")
+        cache = slider("Cache-hit rate", "cache_hit_rate", "cache")
+        batch = slider("Batch share", "batch_share", "batch")
+        prompts = slider("Shorter prompts", "prompt_reduction", "prompts")
+        cap = slider("Runaway output avoided", "output_cap_reduction", "cap")
     values = {"hardware_factor": factor, "pass_through_share": share,
               "pass_through_lag_months": lag, "adoption_ramp_months": ramp,
               "route_share": route, "cache_hit_rate": cache, "batch_share": batch,

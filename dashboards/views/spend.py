@@ -8,9 +8,11 @@ if not ui.empty_warehouse():
     now, before = queries.spend_totals(chosen), queries.spend_totals(chosen.previous())
     st.caption(f"{chosen.start} to {chosen.end}, against {chosen.previous().start} to "
                f"{chosen.previous().end}")
-    spend, calls, tokens, unpriced = st.columns(4)
+    spend, at_risk, calls, tokens, unpriced = st.columns(5)
     spend.metric("Spend", ui.money(now["spend"]), ui.change(now["spend"], before["spend"]),
                  delta_color="inverse")
+    at_risk.metric("Spend at risk (estimated)", ui.money(now["at_risk"]),
+                   help=ui.AT_RISK_HELP.format(calls=now["usage_unknown_calls"]))
     calls.metric("Calls", f"{now['calls']:,}", ui.change(now["calls"], before["calls"]),
                  delta_color="off")
     tokens.metric("Tokens", f"{now['tokens']:,}", ui.change(now["tokens"], before["tokens"]),

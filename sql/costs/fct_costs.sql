@@ -43,8 +43,9 @@ calls AS NOT MATERIALIZED (
            f.cache_write_tokens, f.cache_write_1h_tokens, f.output_tokens, f.reasoning_tokens,
            f.web_search_requests, f.project, f.event_at::DATE AS event_day,
            m.price_provider, m.price_model,
-           f.input_tokens + f.cache_read_tokens + f.cache_write_tokens
-               + f.cache_write_1h_tokens AS total_input,
+           -- a call without usage (NULL tokens) is banded as 0: its costs stay NULL anyway
+           coalesce(f.input_tokens + f.cache_read_tokens + f.cache_write_tokens
+                    + f.cache_write_1h_tokens, 0) AS total_input,
            CASE WHEN t.lowest IS NULL OR total_input <= t.lowest THEN 0
                 ELSE list_last(list_filter(t.starts, lambda s: s < total_input)) END
                AS band_start,
@@ -199,10 +200,13 @@ key_rates AS (
                          THEN 0.5 ELSE 1 END::DECIMAL(2, 1) AS batch_factor
           FROM bucket_rates)
 ),
--- Per call: tokens x rate, in units. An unpriced call has no key rates, so its costs are NULL,
--- never $0.
+-- Per call: tokens x rate, in units. An unpriced call has no key rates and a call without
+-- usage has no tokens, so their costs are NULL, never $0.
 list_costs AS (
     SELECT c.call_id, c.event_day, c.price_model, c.discount_key,
+           CASE WHEN c.status = 'no_usage' THEN 'usage_unknown'
+                WHEN c.price_model IS NULL THEN 'unpriced_model'
+                ELSE 'priced' END AS cost_status,
            coalesce(r.batch_discount_applied, false) AS batch_discount_applied,
            c.input_tokens * r.input_rate AS input_list,
            c.cache_read_tokens * r.cache_read_rate AS cache_read_list,
@@ -211,9 +215,9 @@ list_costs AS (
            (c.output_tokens - c.reasoning_tokens) * r.output_rate
                + c.reasoning_tokens * r.reasoning_rate AS output_list,
            c.web_search_requests * r.web_search_rate AS web_search_list,
-           -- the per-request fee is billed for successful calls only
-           CASE WHEN c.status = 'ok' OR r.request_rate IS NULL THEN r.request_rate
-                ELSE 0 END AS request_list
+           -- the per-request fee is billed for successful calls only; unknown without usage
+           CASE c.status WHEN 'ok' THEN r.request_rate WHEN 'error' THEN r.request_rate * 0
+           END AS request_list
     FROM calls c
     LEFT JOIN key_rates r USING (price_key_id)
 ),
@@ -261,7 +265,7 @@ rounded AS (
            discounted(request_list, keep_ppm) AS request_units
     FROM discounted
 )
-SELECT call_id, event_day, price_model, price_model IS NOT NULL AS is_priced,
+SELECT call_id, event_day, price_model, cost_status, cost_status = 'priced' AS is_priced,
        usd(input_units) AS input_cost, usd(cache_read_units) AS cache_read_cost,
        usd(cache_write_units) AS cache_write_cost,
        usd(cache_write_1h_units) AS cache_write_1h_cost, usd(output_units) AS output_cost,

@@ -2,7 +2,7 @@
 DELETE FROM mart_daily_drivers WHERE $full OR day IN (SELECT day FROM affected_days);
 INSERT INTO mart_daily_drivers BY NAME
 WITH calls AS (
-    SELECT f.*, c.is_priced, c.total_cost AS cost, c.input_cost AS input_cost_c,
+    SELECT f.*, c.is_priced, c.cost_status, c.total_cost AS cost, c.input_cost AS input_cost_c,
            c.cache_read_cost AS cache_read_cost_c, c.batch_discount_applied, c.event_day,
            f.request_hash IS NOT NULL AND row_number() OVER (
                PARTITION BY c.event_day, f.request_hash ORDER BY f.event_at, f.dedup_key) > 1
@@ -12,7 +12,9 @@ WITH calls AS (
     WHERE $full OR c.event_day IN (SELECT day FROM affected_days)
 )
 SELECT event_day AS day, provider, model, project, count(*) AS calls,
-       count(*) FILTER (is_priced) AS priced_calls, coalesce(sum(cost), 0) AS total_cost,
+       count(*) FILTER (is_priced) AS priced_calls,
+       count(*) FILTER (cost_status = 'usage_unknown') AS usage_unknown_calls,
+       coalesce(sum(cost), 0) AS total_cost,
        count(*) FILTER (finish_reason = 'length') AS runaway_calls,
        coalesce(sum(cost) FILTER (finish_reason = 'length'), 0) AS runaway_cost,
        coalesce(sum(output_tokens) FILTER (finish_reason = 'length'), 0) AS runaway_output_tokens,

@@ -3,23 +3,40 @@
 DELETE FROM mart_daily_spend WHERE $full OR day IN (SELECT day FROM affected_days);
 INSERT INTO mart_daily_spend BY NAME
 SELECT f.event_at::DATE AS day, f.provider, f.model, f.project, f.user_id, f.api_key_id,
-       f.status, count(*) AS calls, count(*) FILTER (NOT c.is_priced) AS unpriced_calls,
+       f.status, count(*) AS calls,
+       count(*) FILTER (c.cost_status = 'unpriced_model') AS unpriced_calls,
+       count(*) FILTER (c.cost_status = 'usage_unknown') AS usage_unknown_calls,
        sum(f.input_tokens) AS input_tokens, sum(f.cache_read_tokens) AS cache_read_tokens,
        sum(f.cache_write_tokens) AS cache_write_tokens,
        sum(f.cache_write_1h_tokens) AS cache_write_1h_tokens,
        sum(f.output_tokens) AS output_tokens, sum(f.reasoning_tokens) AS reasoning_tokens,
        sum(f.web_search_requests) AS web_search_requests,
-       coalesce(sum(c.input_cost), 0) AS input_cost,
-       coalesce(sum(c.cache_read_cost), 0) AS cache_read_cost,
-       coalesce(sum(c.cache_write_cost), 0) AS cache_write_cost,
-       coalesce(sum(c.cache_write_1h_cost), 0) AS cache_write_1h_cost,
-       coalesce(sum(c.output_cost), 0) AS output_cost,
-       coalesce(sum(c.web_search_cost), 0) AS web_search_cost,
-       coalesce(sum(c.request_cost), 0) AS request_cost,
-       coalesce(sum(c.total_cost), 0) AS total_cost
+       -- sums of the known costs: NULL where no call of the row has one, never a made-up 0
+       sum(c.input_cost) AS input_cost, sum(c.cache_read_cost) AS cache_read_cost,
+       sum(c.cache_write_cost) AS cache_write_cost,
+       sum(c.cache_write_1h_cost) AS cache_write_1h_cost, sum(c.output_cost) AS output_cost,
+       sum(c.web_search_cost) AS web_search_cost, sum(c.request_cost) AS request_cost,
+       sum(c.total_cost) AS total_cost
 FROM fct_requests f
 JOIN fct_costs c USING (call_id)
 WHERE $full OR c.event_day IN (SELECT day FROM affected_days)
 GROUP BY ALL
 -- in day order, so the dashboards' date filters skip whole row groups
 ORDER BY day;
+-- Spend at risk on every day whose estimates were made again (fct_cost_estimates.sql): only
+-- no_usage rows have any.
+UPDATE mart_daily_spend SET estimated_cost = e.estimated_cost
+FROM (
+    SELECT e.event_day AS day, f.provider, f.model, f.project, f.user_id, f.api_key_id,
+           sum(e.estimated_cost) AS estimated_cost
+    FROM fct_cost_estimates e
+    JOIN fct_requests f USING (call_id)
+    WHERE e.event_day IN (SELECT day FROM estimate_days)
+    GROUP BY ALL
+) e
+WHERE mart_daily_spend.status = 'no_usage' AND mart_daily_spend.day = e.day
+  AND mart_daily_spend.provider IS NOT DISTINCT FROM e.provider
+  AND mart_daily_spend.model IS NOT DISTINCT FROM e.model
+  AND mart_daily_spend.project IS NOT DISTINCT FROM e.project
+  AND mart_daily_spend.user_id IS NOT DISTINCT FROM e.user_id
+  AND mart_daily_spend.api_key_id IS NOT DISTINCT FROM e.api_key_id;

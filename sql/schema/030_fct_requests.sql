@@ -9,9 +9,9 @@ SELECT request_id, dedup_key, call_id, provider, api, model, event_at, event_at_
        source_file, source_line
 FROM stg_calls
 WHERE is_canonical;
-COMMENT ON VIEW fct_requests IS 'The ledger. Grain: one row per API call, counted once however often it was logged (key: provider + the provider''s response id, else a content hash of the record). When a call was logged several times, the row comes from the best occurrence: status ok before error before no_usage, an envelope before a bare body, then the first by source_file and source_line.';
-COMMENT ON COLUMN fct_requests.request_id IS 'The provider''s own id as it appears in the body (chatcmpl-…, msg_…, resp_…, Gemini responseId, Anthropic error request_id); only where the body has none: h: + a content hash of the record.';
-COMMENT ON COLUMN fct_requests.dedup_key IS 'provider:request_id, the exactly-once key.';
+COMMENT ON VIEW fct_requests IS 'The ledger. Grain: one row per API call, counted once however often it was logged (dedup_key: provider + the provider''s id, else a content hash of the record). When a call was logged several times, the row comes from the best occurrence: status ok before error before no_usage, an envelope before a bare body, then the first by source_file and source_line.';
+COMMENT ON COLUMN fct_requests.request_id IS 'The provider''s own id for the call, as the body gives it (chatcmpl-…, msg_…, resp_…, Gemini responseId, Anthropic error request_id) or, for bodies without one, the envelope''s response_id / request_id; NULL when the log holds no provider id (Bedrock Converse and embeddings bodies, most error bodies). Never made up: join it with the providers'' own logs.';
+COMMENT ON COLUMN fct_requests.dedup_key IS 'The exactly-once key: provider:request_id, or provider:h: + a content hash of the whole record (envelope included) when the call has no provider id. Unique in the ledger.';
 COMMENT ON COLUMN fct_requests.call_id IS 'Integer id of the call, one per dedup_key: assigned when the key is first staged and kept while the call stays in the warehouse (a rewritten file does not change it). The compact key fct_costs is joined on. Numbered in arrival order, so a rebuilt warehouse may number calls differently: join on it, do not keep it outside.';
 COMMENT ON COLUMN fct_requests.provider IS 'Provider id as the genai-prices package spells it: openai, azure, anthropic, google, aws, mistral, deepseek, groq, together, openrouter, cohere, or the envelope''s own name for others.';
 COMMENT ON COLUMN fct_requests.api IS 'API family: chat_completions, responses, embeddings, messages, invoke_model, generate_content, converse, cohere_chat; error for error bodies; batch for an OpenAI batch error line that has no body. Batch output lines keep their API and set is_batch.';
@@ -21,7 +21,7 @@ COMMENT ON COLUMN fct_requests.event_at_source IS 'Where event_at came from: env
 COMMENT ON COLUMN fct_requests.project IS 'Envelope project, NULL for bare bodies.';
 COMMENT ON COLUMN fct_requests.user_id IS 'Envelope user, NULL for bare bodies.';
 COMMENT ON COLUMN fct_requests.api_key_id IS 'Envelope api_key_id, NULL for bare bodies.';
-COMMENT ON COLUMN fct_requests.status IS 'ok (usage reported), error (an error body: no tokens billed), no_usage (the call ran but the log holds no usage, e.g. a stream without include_usage or cut off by an error: a gap, not zero spend).';
+COMMENT ON COLUMN fct_requests.status IS 'ok (usage reported), error (an error body: nothing processed, 0 tokens), no_usage (the call ran but the log holds no usage, e.g. a stream without stream_options.include_usage or cut off mid-stream: every token column is NULL, unknown, and its cost is unknown; see fct_request_costs.cost_status and estimated_cost).';
 COMMENT ON COLUMN fct_requests.finish_reason IS 'Normalized: stop, length, tool_calls, content_filter, error, other.';
 COMMENT ON COLUMN fct_requests.finish_reason_raw IS 'The provider''s own finish/stop reason.';
 COMMENT ON COLUMN fct_requests.is_batch IS 'Came from a batch API output file (billed at the batch price).';
@@ -29,13 +29,13 @@ COMMENT ON COLUMN fct_requests.is_stream IS 'Streamed: logged as a stream, or th
 COMMENT ON COLUMN fct_requests.service_tier IS 'Service tier the provider reported (default, flex, priority, standard, batch, …).';
 COMMENT ON COLUMN fct_requests.max_tokens IS 'Output cap from the logged request (max_tokens, max_completion_tokens, max_output_tokens, maxOutputTokens, maxTokens).';
 COMMENT ON COLUMN fct_requests.request_hash IS 'Hash of the logged request body without volatile fields (stream, user, metadata, …): equal hashes are exact repeats. The prompt itself is never stored.';
-COMMENT ON COLUMN fct_requests.input_tokens IS 'Prompt tokens billed at the base input rate: cache reads and writes excluded.';
-COMMENT ON COLUMN fct_requests.cache_read_tokens IS 'Prompt tokens served from a prompt cache.';
-COMMENT ON COLUMN fct_requests.cache_write_tokens IS 'Prompt tokens written to a cache with the standard lifetime (Anthropic: 5 minutes).';
-COMMENT ON COLUMN fct_requests.cache_write_1h_tokens IS 'Prompt tokens written to a cache with a 1-hour lifetime.';
-COMMENT ON COLUMN fct_requests.output_tokens IS 'Every generated token billed at the output rate, reasoning included.';
-COMMENT ON COLUMN fct_requests.reasoning_tokens IS 'The reasoning/thinking part of output_tokens (a subset, informational).';
-COMMENT ON COLUMN fct_requests.web_search_requests IS 'Billed web searches (Anthropic server_tool_use; Responses API web_search_call items).';
+COMMENT ON COLUMN fct_requests.input_tokens IS 'Prompt tokens billed at the base input rate: cache reads and writes excluded. NULL when status = no_usage (unknown, not 0).';
+COMMENT ON COLUMN fct_requests.cache_read_tokens IS 'Prompt tokens served from a prompt cache. NULL when status = no_usage (unknown, not 0).';
+COMMENT ON COLUMN fct_requests.cache_write_tokens IS 'Prompt tokens written to a cache with the standard lifetime (Anthropic: 5 minutes). NULL when status = no_usage (unknown, not 0).';
+COMMENT ON COLUMN fct_requests.cache_write_1h_tokens IS 'Prompt tokens written to a cache with a 1-hour lifetime. NULL when status = no_usage (unknown, not 0).';
+COMMENT ON COLUMN fct_requests.output_tokens IS 'Every generated token billed at the output rate, reasoning included. NULL when status = no_usage (unknown, not 0).';
+COMMENT ON COLUMN fct_requests.reasoning_tokens IS 'The reasoning/thinking part of output_tokens (a subset, informational). NULL when status = no_usage (unknown, not 0).';
+COMMENT ON COLUMN fct_requests.web_search_requests IS 'Billed web searches (Anthropic server_tool_use; Responses API web_search_call items). NULL when status = no_usage (unknown, not 0).';
 COMMENT ON COLUMN fct_requests.provider_total_tokens IS 'The provider''s own total where it reports one; always equals the sum of the five billed buckets.';
 COMMENT ON COLUMN fct_requests.provider_reported_cost IS 'Cost the provider reported in the response (OpenRouter usage.cost, USD), exact decimal; NULL elsewhere.';
 COMMENT ON COLUMN fct_requests.latency_ms IS 'Envelope latency_ms, else the body''s own (Bedrock metrics.latencyMs).';

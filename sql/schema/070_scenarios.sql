@@ -25,8 +25,13 @@ CREATE TABLE IF NOT EXISTS scenario_parameters (
     parameter   VARCHAR NOT NULL,
     value       VARCHAR NOT NULL,
     is_default  BOOLEAN NOT NULL,
-    parameter_doc VARCHAR
+    parameter_doc VARCHAR,
+    min_value   DOUBLE,
+    max_value   DOUBLE
 );
+-- Warehouses made before the bounds were recorded.
+ALTER TABLE scenario_parameters ADD COLUMN IF NOT EXISTS min_value DOUBLE;
+ALTER TABLE scenario_parameters ADD COLUMN IF NOT EXISTS max_value DOUBLE;
 COMMENT ON TABLE scenario_parameters IS 'Every parameter of every scenario with the value it used. Grain: one row per scenario and parameter.';
 COMMENT ON COLUMN scenario_parameters.scenario_id IS 'Scenario id from scenarios/scenarios.yaml.';
 COMMENT ON COLUMN scenario_parameters.title IS 'Scenario title.';
@@ -35,6 +40,8 @@ COMMENT ON COLUMN scenario_parameters.parameter IS 'Parameter name.';
 COMMENT ON COLUMN scenario_parameters.value IS 'Value the scenario used (as text).';
 COMMENT ON COLUMN scenario_parameters.is_default IS 'The scenario left the default (the baseline''s value).';
 COMMENT ON COLUMN scenario_parameters.parameter_doc IS 'What the parameter means.';
+COMMENT ON COLUMN scenario_parameters.min_value IS 'Lowest value the scenarios file allows (its min); NULL for a text parameter. The dashboard''s controls take their bounds from here.';
+COMMENT ON COLUMN scenario_parameters.max_value IS 'Highest value the scenarios file allows (its max); NULL for a text parameter.';
 
 CREATE TABLE IF NOT EXISTS scenario_trend (
     trend_by       VARCHAR NOT NULL,

@@ -7,6 +7,7 @@ CREATE TABLE IF NOT EXISTS mart_daily_drivers (
     project              VARCHAR,
     calls                BIGINT,
     priced_calls         BIGINT,
+    usage_unknown_calls  BIGINT,
     total_cost           DECIMAL(38, 13),
     runaway_calls        BIGINT,
     runaway_cost         DECIMAL(38, 13),
@@ -32,8 +33,9 @@ COMMENT ON COLUMN mart_daily_drivers.provider IS 'Provider as in fct_requests.';
 COMMENT ON COLUMN mart_daily_drivers.model IS 'Model string as logged.';
 COMMENT ON COLUMN mart_daily_drivers.project IS 'Project (NULL for bare bodies).';
 COMMENT ON COLUMN mart_daily_drivers.calls IS 'Calls.';
-COMMENT ON COLUMN mart_daily_drivers.priced_calls IS 'Calls with a price (is_priced).';
-COMMENT ON COLUMN mart_daily_drivers.total_cost IS 'Their cost.';
+COMMENT ON COLUMN mart_daily_drivers.priced_calls IS 'Calls with a known cost (is_priced).';
+COMMENT ON COLUMN mart_daily_drivers.usage_unknown_calls IS 'Calls whose log holds no usage (cost_status usage_unknown); calls - priced_calls - usage_unknown_calls have an unpriced model.';
+COMMENT ON COLUMN mart_daily_drivers.total_cost IS 'Their known cost (calls whose cost is unknown add nothing).';
 COMMENT ON COLUMN mart_daily_drivers.runaway_calls IS 'Calls stopped at their output cap (finish_reason = length).';
 COMMENT ON COLUMN mart_daily_drivers.runaway_cost IS 'Total cost of those calls.';
 COMMENT ON COLUMN mart_daily_drivers.runaway_output_tokens IS 'Output tokens of those calls.';
