@@ -34,6 +34,7 @@ lint: setup
 bench: setup browser   ## benchmark figures (not a test)
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/cost_bench.py
+	$(BIN)/python bench/estimate_bench.py
 	$(BIN)/python bench/dashboard_bench.py
 
 dev: setup             ## Dagster UI with the asset graph, sensor and schedule

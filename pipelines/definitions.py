@@ -255,10 +255,21 @@ def every_call_priced(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
                   "examples": str(rows[:10])})
 
 
-@asset_check(asset=fct_costs, description="Every call's log holds its usage. Calls without it "
-                                          "have an unknown cost (never $0): listed by provider "
-                                          "and model with their estimated spend at risk and the "
-                                          "fix at the source (unknown_usage).")
+@asset(group_name=PRICING, deps=[fct_costs], kinds={"duckdb"},
+       description="Daily spend by provider, model, project, user, API key and status, with "
+                   "tokens and cost per bucket; the drivers and distribution marts; the "
+                   "estimated cost of calls without usage (fct_cost_estimates).")
+def mart_daily_spend(tokenworks: TokenworksWarehouse) -> MaterializeResult:
+    if not tokenworks.workspace.has_work:
+        return _nothing_to_do()
+    rows, seconds = _timed(pricebook.build_marts, tokenworks.workspace.connect())
+    return MaterializeResult(metadata={"rows": rows, "seconds": seconds})
+
+
+@asset_check(asset=mart_daily_spend,
+             description="Every call's log holds its usage. Calls without it have an unknown "
+                         "cost (never $0): listed by provider and model with their estimated "
+                         "spend at risk and the fix at the source (unknown_usage).")
 def usage_logged(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
     if not tokenworks.workspace.has_work:
         return AssetCheckResult(passed=True, metadata={"note": "nothing new this run"})
@@ -275,16 +286,6 @@ def usage_logged(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
                   "spend_at_risk_estimated_usd": str(sum(r[3] or 0 for r in rows)),
                   "models": MetadataValue.md(listing),
                   "examples": str([r[:3] for r in rows[:10]])})
-
-
-@asset(group_name=PRICING, deps=[fct_costs], kinds={"duckdb"},
-       description="Daily spend by provider, model, project, user, API key and status, with "
-                   "tokens and cost per bucket.")
-def mart_daily_spend(tokenworks: TokenworksWarehouse) -> MaterializeResult:
-    if not tokenworks.workspace.has_work:
-        return _nothing_to_do()
-    rows, seconds = _timed(pricebook.build_marts, tokenworks.workspace.connect())
-    return MaterializeResult(metadata={"rows": rows, "seconds": seconds})
 
 
 SCENARIOS = "scenarios"

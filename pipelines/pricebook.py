@@ -259,16 +259,15 @@ def cost_calls(conn, version: str, run_id: str | None = None) -> bool:
     run_sql(conn, read_sql("costs/fct_costs.sql"), {"pricebook_version": version, "full": full})
     conn.execute("INSERT INTO affected_days SELECT DISTINCT event_day FROM fct_costs "
                  "WHERE call_id IN (SELECT call_id FROM cost_scope)")
-    for step in ESTIMATE_STEPS:
-        run_sql(conn, read_sql(step), {"full": full})
     conn.execute("CREATE OR REPLACE TEMP TABLE cost_run AS SELECT ? AS repriced_all", [full])
     return full
 
 
-# Spend at risk: which calls without usage to (re-)estimate, the reference calls around them,
-# the estimates. The backtest measures the same estimate on calls whose cost is known.
+# Spend at risk, after the marts: which calls without usage to (re-)estimate, the reference
+# calls around them (from the drivers mart), the estimates, their sums in the spend mart. The
+# backtest measures the same estimate on calls whose cost is known.
 ESTIMATE_STEPS = ("costs/estimate_calls.sql", "costs/estimate_windows.sql",
-                  "costs/fct_cost_estimates.sql")
+                  "costs/fct_cost_estimates.sql", "costs/mart_daily_spend_at_risk.sql")
 BACKTEST_STEPS = ("costs/estimate_backtest_calls.sql", "costs/estimate_windows.sql")
 
 
@@ -286,13 +285,15 @@ def estimate_backtest(conn) -> list[dict]:
 
 
 def build_marts(conn) -> int:
-    """Rebuild the marts for what cost_calls just changed (all of it after a full re-pricing);
-    returns mart_daily_spend's rows."""
+    """Rebuild the marts for what cost_calls just changed (all of it after a full re-pricing),
+    then the estimates of the calls without usage; returns mart_daily_spend's rows."""
     from pipelines.warehouse import read_sql, run_sql
 
     full = conn.execute("SELECT repriced_all FROM cost_run").fetchone()[0]
     for mart in ("mart_daily_spend", "mart_daily_drivers", "mart_daily_distribution"):
         run_sql(conn, read_sql(f"costs/{mart}.sql"), {"full": full})
+    for step in ESTIMATE_STEPS:
+        run_sql(conn, read_sql(step), {"full": full})
     return conn.execute("SELECT count(*) FROM mart_daily_spend").fetchone()[0]
 
 

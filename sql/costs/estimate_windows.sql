@@ -2,18 +2,17 @@
 -- measuring that estimate (estimate_backtest.sql): for each cell of the temp table
 -- estimate_cells (provider, model, project, event_day), the successful, priced, non-batch calls
 -- of the same provider and model in the 30 days ending on event_day, and their exact cost:
--- those of the same project, and those of every project.
+-- those of the same project, and those of every project. Read from the drivers mart, which
+-- counts them per day (reference_calls, reference_cost), so no run scans the ledger for it.
 CREATE OR REPLACE TEMP TABLE estimate_reference AS
-SELECT f.provider, f.model, f.project, c.event_day AS day, count(*) AS calls,
-       sum(c.total_cost) AS cost
-FROM fct_requests f
-JOIN fct_costs c USING (call_id)
+SELECT d.provider, d.model, d.project, d.day, d.reference_calls AS calls,
+       d.reference_cost AS cost
+FROM mart_daily_drivers d
 SEMI JOIN (SELECT DISTINCT provider, model FROM estimate_cells) m
-    ON m.provider = f.provider AND m.model = f.model
-WHERE c.is_priced AND f.status = 'ok' AND NOT f.is_batch
-  AND c.event_day BETWEEN (SELECT min(event_day) - 29 FROM estimate_cells)
-                      AND (SELECT max(event_day) FROM estimate_cells)
-GROUP BY ALL;
+    ON m.provider = d.provider AND m.model = d.model
+WHERE d.reference_calls > 0
+  AND d.day BETWEEN (SELECT min(event_day) - 29 FROM estimate_cells)
+                AND (SELECT max(event_day) FROM estimate_cells);
 
 CREATE OR REPLACE TEMP TABLE estimate_windows AS
 WITH by_project AS (

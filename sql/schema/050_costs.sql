@@ -1,11 +1,11 @@
 -- Costs per call and the marts over them; filled by sql/costs/*.sql (pipelines/pricebook.py).
--- The two strings are forced to dictionary compression: they hold few distinct values, and
+-- The strings are forced to dictionary compression: they hold few distinct values, and
 -- DuckDB's analysis of the alternatives costs a third of a full re-pricing.
 CREATE TABLE IF NOT EXISTS fct_costs (
     call_id                BIGINT NOT NULL,
     event_day              DATE,
     price_model            VARCHAR USING COMPRESSION dictionary,
-    cost_status            VARCHAR NOT NULL,
+    cost_status            VARCHAR NOT NULL USING COMPRESSION dictionary,
     is_priced              BOOLEAN NOT NULL,
     input_cost             DECIMAL(18, 13),
     cache_read_cost        DECIMAL(18, 13),

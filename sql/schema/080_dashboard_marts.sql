@@ -18,6 +18,8 @@ CREATE TABLE IF NOT EXISTS mart_daily_drivers (
     cache_read_cost      DECIMAL(38, 13),
     repeat_calls         BIGINT,
     repeat_cost          DECIMAL(38, 13),
+    reference_calls      BIGINT,
+    reference_cost       DECIMAL(38, 13),
     batch_calls          BIGINT,
     batch_cost           DECIMAL(38, 13),
     batch_list_discount  DECIMAL(38, 13),
@@ -45,6 +47,8 @@ COMMENT ON COLUMN mart_daily_drivers.input_cost IS 'Cost of the base-rate input 
 COMMENT ON COLUMN mart_daily_drivers.cache_read_cost IS 'Cost of the cache reads.';
 COMMENT ON COLUMN mart_daily_drivers.repeat_calls IS 'Exact repeats: calls whose request_hash was already sent earlier the same UTC day (what a response cache kept for a day would have answered).';
 COMMENT ON COLUMN mart_daily_drivers.repeat_cost IS 'Cost of those repeats: what that cache would have saved.';
+COMMENT ON COLUMN mart_daily_drivers.reference_calls IS 'Successful, priced, non-batch calls: what the cost of a call without usage is estimated from (fct_cost_estimates).';
+COMMENT ON COLUMN mart_daily_drivers.reference_cost IS 'Their exact cost.';
 COMMENT ON COLUMN mart_daily_drivers.batch_calls IS 'Calls through a batch API.';
 COMMENT ON COLUMN mart_daily_drivers.batch_cost IS 'Their cost.';
 COMMENT ON COLUMN mart_daily_drivers.batch_list_discount IS 'What batching saved where the 50% batch rule priced the call (batch_discount_applied): equal to its cost. Calls priced from a batch price of the price book are not counted here.';
