@@ -25,6 +25,7 @@ if not ui.empty_warehouse():
                          help="Their tokens and cost are unknown: see the Usage not logged tab.")
     at_risk.metric("Spend at risk (estimated)", ui.money(risk["at_risk"]),
                    f"beside {ui.money(risk['spend'])} of known spend", delta_color="off",
+                   delta_arrow="off",
                    help=ui.AT_RISK_HELP.format(calls=risk["calls"]))
 
     reconciliation = queries.reconciliation()
