@@ -32,8 +32,9 @@ from cost_bench import built_with_current_schema  # bench/ is on the path
 from playwright.sync_api import sync_playwright
 
 from dashboards.drawn import PageFailed, wait_until_drawn
-from pipelines import pricebook, scenarios
-from pipelines.warehouse import apply_schema
+from pipelines import scenarios
+from pipelines.marts.build import build_marts
+from pipelines.warehouse.sql import apply_schema
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = {"": "Spend overview", "cost-drivers": "Cost drivers",
@@ -55,7 +56,7 @@ def prepare(source: Path, target: Path) -> None:
     started = time.perf_counter()
     conn.execute("CREATE OR REPLACE TEMP TABLE cost_run AS SELECT true AS repriced_all")
     conn.execute("CREATE OR REPLACE TEMP TABLE affected_days (day DATE)")
-    pricebook.build_marts(conn)
+    build_marts(conn)
     marts = time.perf_counter() - started
     started = time.perf_counter()
     scenarios.build_all(conn)

@@ -16,7 +16,8 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from pipelines import config, scenarios
+from pipelines import config
+from pipelines.scenarios import projection as scenarios
 
 TTL_SECONDS = 300
 

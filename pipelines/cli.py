@@ -14,32 +14,6 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-class ProgressLine:
-    """One self-overwriting status line on a terminal (files, MB, calls/s)."""
-
-    def __init__(self, stream=sys.stderr, every: float = 0.5):
-        self.stream = stream
-        self.every = every
-        self.last = 0.0
-
-    def __call__(self, stats, total_bytes: int, total_files: int) -> None:
-        now = time.monotonic()
-        if now - self.last < self.every:
-            return
-        self.last = now
-        rate = stats.records / stats.seconds if stats.seconds else 0
-        self.stream.write(
-            f"\r  files {stats.files:,}/{total_files:,}  "
-            f"{stats.disk_bytes / 1e6:,.1f}/{total_bytes / 1e6:,.1f} MB  "
-            f"{rate:,.0f} calls/s  quarantined {stats.quarantined:,}   ")
-        self.stream.flush()
-
-    def done(self) -> None:
-        if self.last:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
 def _fail(message: str, code: int = EXIT_FAILED) -> int:
     print(f"tokenworks: {message}", file=sys.stderr)
     return code
@@ -141,7 +115,7 @@ def print_ingest_summary(settings: config.Settings, metadata: dict, seconds: flo
 
 def print_unknown_costs(settings: config.Settings) -> None:
     """Calls whose cost the warehouse cannot know: never counted as $0, so say so."""
-    from pipelines.warehouse import connect_reader
+    from pipelines.warehouse.store import connect_reader
 
     conn = connect_reader(settings.warehouse)
     try:
@@ -160,7 +134,7 @@ def print_unknown_costs(settings: config.Settings) -> None:
 
 
 def print_quarantine_examples(settings: config.Settings, run_id: str, limit: int = 5) -> None:
-    from pipelines.warehouse import connect_reader
+    from pipelines.warehouse.store import connect_reader
 
     conn = connect_reader(settings.warehouse)
     try:
@@ -180,8 +154,8 @@ def print_quarantine_examples(settings: config.Settings, run_id: str, limit: int
 
 
 def cmd_sql(args) -> int:
-    from pipelines import sqlshell
-    from pipelines.warehouse import WarehouseMissing, connect_reader
+    from pipelines.analysts import sqlshell
+    from pipelines.warehouse.store import WarehouseMissing, connect_reader
 
     settings = config.resolve(None, args.warehouse)
     try:
@@ -217,8 +191,8 @@ def cmd_sql(args) -> int:
 def cmd_export(args) -> int:
     from datetime import date
 
-    from pipelines import export
-    from pipelines.warehouse import WarehouseMissing
+    from pipelines.analysts import export
+    from pipelines.warehouse.store import WarehouseMissing
 
     settings = config.resolve(None, args.warehouse)
     out = Path(args.out)
@@ -272,7 +246,7 @@ DEMO_QUERIES = {
 
 
 def cmd_demo(args) -> int:
-    from pipelines.landing import discover
+    from pipelines.landing.files import discover
 
     settings = config.resolve(args.landing, args.warehouse)
     settings.landing.mkdir(parents=True, exist_ok=True)
@@ -287,7 +261,7 @@ def cmd_demo(args) -> int:
                                          warehouse=settings.warehouse))
     if code:
         return code
-    from pipelines.warehouse import connect_reader
+    from pipelines.warehouse.store import connect_reader
 
     conn = connect_reader(settings.warehouse)
     try:

@@ -6,9 +6,9 @@ import shutil
 
 import duckdb
 import pytest
-
-from pipelines import checks
 from pipelines.ingest import RUN_TABLES, run_ingest
+
+from pipelines.ledger import checks
 from tests.conftest import FIXTURES
 
 CORRUPTIONS = {

@@ -17,7 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import filters, ui
-from pipelines.ingest import run_ingest
+from pipelines.jobs import run_ingest
 from pipelines.sample_logs import generate
 from tests.conftest import query
 
@@ -162,7 +162,7 @@ def test_calls_without_usage_are_counted_estimated_and_listed_with_their_fix(app
 
 
 def test_scenario_controls_take_their_bounds_from_the_scenarios_file(app):
-    from pipelines import scenarios
+    from pipelines.scenarios import projection as scenarios
 
     parameters = scenarios.load().parameters
     app.switch_page("views/scenarios.py").run()

@@ -10,7 +10,7 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.ingest import run_ingest
+from pipelines.jobs import run_ingest
 from tests.conftest import query, synthetic_lines, warehouse_state
 
 

@@ -13,10 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines import hardware, scenarios
-from pipelines.ingest import run_ingest
+from pipelines.jobs import run_ingest
 from pipelines.sample_logs import generate
-from pipelines.warehouse import apply_schema
+from pipelines.scenarios import hardware
+from pipelines.scenarios import projection as scenarios
+from pipelines.warehouse.sql import apply_schema
 from tests.conftest import query
 
 REPO = Path(__file__).resolve().parent.parent

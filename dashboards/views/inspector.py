@@ -4,7 +4,8 @@ import polars as pl
 import streamlit as st
 
 from dashboards import queries, ui
-from pipelines import config, inspector
+from pipelines import config
+from pipelines.analysts import inspector
 
 st.title("Inspector")
 st.caption("A raw response through the pipeline's own parser and costing SQL, with the "

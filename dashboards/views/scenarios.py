@@ -1,7 +1,7 @@
 import streamlit as st
 
 from dashboards import charts, queries, ui
-from pipelines.scenarios import WHOLE_NUMBERS
+from pipelines.scenarios.projection import WHOLE_NUMBERS
 
 st.title("Scenarios")
 if not ui.empty_warehouse():

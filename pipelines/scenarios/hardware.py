@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.yamlfile import SeedFileError, Where, is_null, read_sections
+from pipelines.config.yamlfile import SeedFileError, Where, is_null, read_sections
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "hardware_generations.yaml"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pipelines.warehouse import read_sql
+from pipelines.warehouse.sql import read_sql
 
 CHECKS = {
     "records_reconcile": "Every file: records = loaded + duplicates + quarantined, and the "

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from pipelines.warehouse import read_sql, run_sql
-from pipelines.yamlfile import SeedFileError, Where, is_null, read_sections
+from pipelines.config.yamlfile import SeedFileError, Where, is_null, read_sections
+from pipelines.warehouse.sql import read_sql, run_sql
 
 SCENARIOS_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "scenarios.yaml"
 HARDWARE_PARAMETERS = ("hardware_factor", "pass_through_share", "pass_through_lag_months",
@@ -256,7 +256,7 @@ def build_sensitivity(conn, scenario_file: ScenarioFile) -> int:
 
 def build_all(conn, scenario_file: ScenarioFile | None = None, hardware_seed=None) -> dict:
     """Hardware table, base, every scenario's projection and the sensitivity grid."""
-    from pipelines import hardware
+    from pipelines.scenarios import hardware
 
     scenario_file = scenario_file or load()
     seed = hardware_seed or hardware.load()

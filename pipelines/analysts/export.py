@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipelines.warehouse import connect_reader, read_sql
+from pipelines.warehouse.sql import read_sql
+from pipelines.warehouse.store import connect_reader
 
 
 @dataclass

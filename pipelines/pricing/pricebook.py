@@ -1,7 +1,7 @@
 """The price book: the genai-prices package's data, exported as rows the warehouse can join.
 
-Nothing here prices a call; SQL does (sql/costs/). This module only turns the package's objects
-into two kinds of rows:
+Nothing here prices a call; SQL does (sql/pricing/, run by costs.py). This module only turns the
+package's objects into two kinds of rows:
 
 - price rows (`dim_price`): one per model, price set, price key and tier. A price set is either
   a *standard* set, chosen by date or time of day (the package tries them last to first and
@@ -237,66 +237,6 @@ def match_models(conn, version: str, overrides=None) -> tuple[int, int]:
     return len(matches), unmatched
 
 
-COST_SCOPE = """
-CREATE OR REPLACE TEMP TABLE cost_scope AS
-    SELECT call_id FROM stg_calls WHERE run_id = $run_id
-    UNION SELECT call_id FROM run_removed_keys WHERE run_id = $run_id;
-CREATE OR REPLACE TEMP TABLE affected_days AS
-    SELECT DISTINCT event_day AS day FROM fct_costs
-    WHERE call_id IN (SELECT call_id FROM cost_scope);
-"""
-
-
-def cost_calls(conn, version: str, run_id: str | None = None) -> bool:
-    """Cost the calls run `run_id` touched, or every call when the price book changed since the
-    costs were made (or no run is named). Returns whether everything was re-priced."""
-    from pipelines.warehouse import RUN_REMOVED_KEYS, read_sql, run_sql
-
-    previous = conn.execute("SELECT DISTINCT pricebook_version FROM fct_costs").fetchall()
-    full = run_id is None or previous != [(version,)]
-    conn.execute(RUN_REMOVED_KEYS)
-    run_sql(conn, COST_SCOPE, {"run_id": run_id or ""})
-    run_sql(conn, read_sql("costs/fct_costs.sql"), {"pricebook_version": version, "full": full})
-    conn.execute("INSERT INTO affected_days SELECT DISTINCT event_day FROM fct_costs "
-                 "WHERE call_id IN (SELECT call_id FROM cost_scope)")
-    conn.execute("CREATE OR REPLACE TEMP TABLE cost_run AS SELECT ? AS repriced_all", [full])
-    return full
-
-
-# Spend at risk, after the marts: which calls without usage to (re-)estimate, the reference
-# calls around them (from the drivers mart), the estimates, their sums in the spend mart. The
-# backtest measures the same estimate on calls whose cost is known.
-ESTIMATE_STEPS = ("costs/estimate_calls.sql", "costs/estimate_windows.sql",
-                  "costs/fct_cost_estimates.sql", "costs/mart_daily_spend_at_risk.sql")
-BACKTEST_STEPS = ("costs/estimate_backtest_calls.sql", "costs/estimate_windows.sql")
-
-
-def estimate_backtest(conn) -> list[dict]:
-    """The estimate's relative error on the calls whose cost is known (leave one out): one row
-    per grain (call; day, provider and model) and method, with the median and 90th
-    percentile."""
-    from pipelines.warehouse import read_sql, run_sql
-
-    for step in BACKTEST_STEPS:
-        run_sql(conn, read_sql(step))
-    cursor = conn.execute(read_sql("costs/estimate_backtest.sql"))
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def build_marts(conn) -> int:
-    """Rebuild the marts for what cost_calls just changed (all of it after a full re-pricing),
-    then the estimates of the calls without usage; returns mart_daily_spend's rows."""
-    from pipelines.warehouse import read_sql, run_sql
-
-    full = conn.execute("SELECT repriced_all FROM cost_run").fetchone()[0]
-    for mart in ("mart_daily_spend", "mart_daily_drivers", "mart_daily_distribution"):
-        run_sql(conn, read_sql(f"costs/{mart}.sql"), {"full": full})
-    for step in ESTIMATE_STEPS:
-        run_sql(conn, read_sql(step), {"full": full})
-    return conn.execute("SELECT count(*) FROM mart_daily_spend").fetchone()[0]
-
-
 def published_version(conn) -> str | None:
     """The price-book version the published warehouse was priced with, if any."""
     try:
@@ -304,21 +244,3 @@ def published_version(conn) -> str | None:
     except Exception:  # an older warehouse without the table
         return None
     return row[0] if row else None
-
-
-def price_all(conn, overrides=None, run_id: str | None = None) -> dict:
-    """Load the price book, match new model strings, cost the run's calls (all of them when
-    the price book changed), update the marts."""
-    version = pricebook_version(overrides)
-    price_rows = load_prices(conn, version, overrides)
-    matched, unmatched = match_models(conn, version, overrides)
-    full = cost_calls(conn, version, run_id)
-    build_marts(conn)
-    priced, unpriced, usage_unknown = conn.execute(
-        "SELECT count(*) FILTER (cost_status = 'priced'), "
-        "count(*) FILTER (cost_status = 'unpriced_model'), "
-        "count(*) FILTER (cost_status = 'usage_unknown') FROM fct_costs").fetchone()
-    return {"pricebook_version": version, "price_rows": price_rows,
-            "models_matched_now": matched, "models_unmatched": unmatched,
-            "calls_priced": priced, "calls_unpriced": unpriced,
-            "calls_usage_unknown": usage_unknown, "repriced_all": full}

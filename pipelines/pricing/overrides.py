@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.pricebook import PRICE_KEYS
-from pipelines.yamlfile import SeedFileError, Where
+from pipelines.config.yamlfile import SeedFileError, Where
+from pipelines.pricing.pricebook import PRICE_KEYS
 
 
 class OverridesError(SeedFileError):

@@ -15,7 +15,6 @@ open, even read-only. So nobody ever writes the published file in place:
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import shutil
 import time
@@ -25,7 +24,8 @@ from pathlib import Path
 
 import duckdb
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+from pipelines.warehouse.sql import apply_schema
+
 WRITER_MEMORY = "768MB"  # DuckDB's share of an ingest's memory; it spills beyond
 
 
@@ -39,107 +39,6 @@ class WarehouseMissing(FileNotFoundError):
 
 class ConcurrentPublish(RuntimeError):
     pass
-
-
-def read_sql(name: str) -> str:
-    return (SQL_DIR / name).read_text()
-
-
-def run_sql(conn: duckdb.DuckDBPyConnection, text: str, params: dict | None = None) -> None:
-    """Run a script of statements (each ending a line with ';'), binding to each statement the
-    named parameters ($name) it uses: DuckDB binds parameters to one statement at a time."""
-    statement: list[str] = []
-    for line in text.splitlines():
-        statement.append(line)
-        if line.rstrip().endswith(";") and not line.lstrip().startswith("--"):
-            _run_statement(conn, "\n".join(statement), params or {})
-            statement = []
-    if "\n".join(statement).strip():
-        _run_statement(conn, "\n".join(statement), params or {})
-
-
-def _run_statement(conn, sql: str, params: dict) -> None:
-    used = {name: value for name, value in params.items() if f"${name}" in sql}
-    conn.execute(sql, used or None)
-
-
-# The calls a run took out of staging (a rewritten file's rows): the run re-chooses and
-# re-prices them. Written by ingest, read by the costing; a run table, never published.
-RUN_REMOVED_KEYS = ("CREATE TABLE IF NOT EXISTS run_removed_keys "
-                    "(run_id VARCHAR, dedup_key VARCHAR, call_id BIGINT);")
-
-# Made from the ledger and the price book alone, so they can always be made again.
-DERIVED_TABLES = ("fct_costs", "fct_cost_estimates", "mart_daily_spend", "mart_daily_drivers",
-                  "mart_daily_distribution")
-
-
-def schema_digest() -> str:
-    """Hash of the sql/schema files: a warehouse records the one it was made with."""
-    files = sorted((SQL_DIR / "schema").glob("*.sql"))
-    return hashlib.blake2b(b"".join(p.read_bytes() for p in files), digest_size=8).hexdigest()
-
-
-def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create what is missing; every schema file is idempotent (CREATE … IF NOT EXISTS / OR
-    REPLACE), applied in file-name order. Skipped when this exact schema was applied already:
-    rewriting every comment of a large catalog on each run costs more than the run's new data."""
-    files = sorted((SQL_DIR / "schema").glob("*.sql"))
-    digest = schema_digest()
-    conn.execute("CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR, value VARCHAR)")
-    applied = conn.execute("SELECT value FROM warehouse_meta WHERE key = 'schema'").fetchone()
-    if applied and applied[0] == digest:
-        return
-    # Other schema files may have changed a derived table's shape: those are dropped and made
-    # again whole by this run (cost_calls re-prices everything when fct_costs holds no row of
-    # the current price book, and the marts follow).
-    if applied:
-        for table in DERIVED_TABLES:
-            conn.execute(f"DROP TABLE IF EXISTS {table}")
-    for path in files:
-        conn.execute(path.read_text())
-    # Relations that re-expose columns document them once, where they are defined.
-    _inherit_column_comments(conn, "stg_calls", ["fct_requests"])
-    _inherit_column_comments(conn, "fct_request_costs",
-                             ["fct_requests", "fct_costs", "fct_cost_estimates"])
-    for view, sources in ANALYTICS_COMMENT_SOURCES.items():
-        _inherit_column_comments(conn, f"analytics.{view}", sources)
-    conn.execute("DELETE FROM warehouse_meta WHERE key = 'schema'")
-    conn.execute("INSERT INTO warehouse_meta VALUES ('schema', ?)", [digest])
-    conn.execute("COMMENT ON TABLE warehouse_meta IS 'Bookkeeping. Grain: one row per key; "
-                 "schema = hash of the sql/schema files last applied.'")
-    conn.execute("COMMENT ON COLUMN warehouse_meta.key IS 'What the row records.'")
-    conn.execute("COMMENT ON COLUMN warehouse_meta.value IS 'Its value.'")
-
-
-# The analysts' views (sql/schema/090_analytics.sql) and the tables their columns come from.
-ANALYTICS_COMMENT_SOURCES = {
-    "requests": ["fct_requests", "fct_costs", "fct_cost_estimates"],
-    "daily_spend": ["mart_daily_spend"], "unknown_usage": ["unknown_usage"],
-    "models": ["dim_model"], "prices": ["dim_price"], "hardware": ["dim_hardware_generation"],
-    "scenarios": ["scenario_projection"], "scenario_parameters": ["scenario_parameters"],
-    "quarantine": ["quarantine"], "ingestion_runs": ["ingest_runs"],
-}
-
-
-def _inherit_column_comments(conn: duckdb.DuckDBPyConnection, target: str,
-                             sources: list[str]) -> None:
-    """Give the view `target` ("name" or "schema.name") the comment of the same-named column of
-    the first source table (schema main) that documents it. A view outside main keeps the
-    comments it has of its own."""
-    schema, _, name = target.rpartition(".")
-    schema = schema or "main"
-    inherited: dict[str, str] = {}
-    for source in sources:
-        for column, comment in conn.execute(
-                "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' "
-                "AND table_name = ? AND coalesce(comment, '') <> ''", [source]).fetchall():
-            inherited.setdefault(column, comment)
-    for column, own in conn.execute(
-            "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = ? "
-            "AND table_name = ?", [schema, name]).fetchall():
-        if column in inherited and (schema == "main" or not own):
-            quoted = inherited[column].replace("'", "''")
-            conn.execute(f"COMMENT ON COLUMN {target}.{column} IS '{quoted}'")
 
 
 def connect_reader(path: Path, retries: int = 20) -> duckdb.DuckDBPyConnection:

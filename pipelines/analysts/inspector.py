@@ -17,11 +17,11 @@ from pathlib import Path
 import duckdb
 import orjson
 
-from pipelines import landing as lf
-from pipelines import overrides as overrides_file
-from pipelines import pricebook
+from pipelines.landing import files as lf
 from pipelines.parsing import BUCKETS, CALL_COLUMNS, Rejected, parse_record, parse_stream_document
-from pipelines.warehouse import apply_schema
+from pipelines.pricing import costs, pricebook
+from pipelines.pricing import overrides as overrides_file
+from pipelines.warehouse.sql import apply_schema
 
 COST_COLUMNS = ("input_cost", "cache_read_cost", "cache_write_cost", "cache_write_1h_cost",
                 "output_cost", "web_search_cost", "request_cost")
@@ -92,7 +92,7 @@ def price_call(call: dict, warehouse: Path, price_overrides: Path | None = None)
                      f"({', '.join('?' * len(row))})", list(row.values()))
         overrides = overrides_file.load(price_overrides) if price_overrides else None
         pricebook.match_models(conn, version, overrides)
-        pricebook.cost_calls(conn, version)
+        costs.cost_calls(conn, version)
         cursor = conn.execute("SELECT * FROM fct_costs")
         names = [d[0] for d in cursor.description]
         return dict(zip(names, cursor.fetchone(), strict=True))
