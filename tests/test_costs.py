@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from pipelines import pricebook
 from pipelines.ingest import run_ingest
-from pipelines.sample_logs import generate
+from pipelines.samples import generate
 from pipelines.warehouse import apply_schema
 from tests.conftest import FIXTURES
 
