@@ -28,7 +28,7 @@ import duckdb
 import psutil
 
 from pipelines.jobs import run_ingest
-from pipelines.sample_logs import generate
+from pipelines.samples import generate
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -23,7 +23,7 @@ def _fail(message: str, code: int = EXIT_FAILED) -> int:
 
 
 def cmd_generate(args) -> int:
-    from pipelines.sample_logs import generate
+    from pipelines.samples import generate
 
     out = Path(args.out)
     started = time.perf_counter()

@@ -18,7 +18,7 @@ import pytest
 
 from pipelines.analysts.catalog_docs import contract
 from pipelines.jobs import run_ingest
-from pipelines.sample_logs import generate
+from pipelines.samples import generate
 from pipelines.warehouse.sql import apply_schema
 from tests.conftest import query
 from tests.test_cli import tokenworks

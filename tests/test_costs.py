@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from pipelines.jobs import run_ingest
 from pipelines.pricing import costs, pricebook
-from pipelines.sample_logs import generate
+from pipelines.samples import generate
 from pipelines.warehouse.sql import apply_schema
 from tests.conftest import FIXTURES
 

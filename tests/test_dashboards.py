@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import filters, ui
 from pipelines.jobs import run_ingest
-from pipelines.sample_logs import generate
+from pipelines.samples import generate
 from tests.conftest import query
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboards" / "app.py")

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from dashboards import ui
 from dashboards.drawn import wait_until_drawn
 from pipelines.jobs import run_ingest
-from pipelines.sample_logs import generate
+from pipelines.samples import generate
 from tests.conftest import query
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ every planted duplicate counted as one, every malformed record quarantined."""
 from __future__ import annotations
 
 from pipelines.jobs import run_ingest
-from pipelines.sample_logs import generate
+from pipelines.samples import generate
 from tests.conftest import query
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from pipelines.sample_logs import MALFORMED_KINDS, ROUTES, TRAITS, generate
+from pipelines.samples import MALFORMED_KINDS, ROUTES, TRAITS, generate
 
 REQUESTS, DAYS = 3000, 30
 END = datetime.date(2026, 11, 27)

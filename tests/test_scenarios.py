@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.jobs import run_ingest
-from pipelines.sample_logs import generate
+from pipelines.samples import generate
 from pipelines.scenarios import hardware
 from pipelines.scenarios import projection as scenarios
 from pipelines.warehouse.sql import apply_schema
