@@ -32,8 +32,8 @@ from cost_bench import built_with_current_schema  # bench/ is on the path
 from playwright.sync_api import sync_playwright
 
 from dashboards.drawn import PageFailed, wait_until_drawn
-from pipelines import scenarios
 from pipelines.marts.build import build_marts
+from pipelines.scenarios import projection as scenarios
 from pipelines.warehouse.sql import apply_schema
 
 REPO = Path(__file__).resolve().parent.parent

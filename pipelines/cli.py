@@ -37,66 +37,27 @@ def cmd_generate(args) -> int:
 # ------------------------------------------------------------------------------ ingest
 
 
-def run_ingest_job(settings: config.Settings, show_progress: bool):
-    """Materialize the ingestion assets in-process; returns (success, metadata, messages)."""
-    from dagster import DagsterInstance
-
-    from pipelines.definitions import build_definitions
-
-    defs = build_definitions(settings, show_progress=show_progress)
-    job = defs.resolve_job_def("ingest")
-    if os.environ.get("DAGSTER_HOME"):
-        instance = DagsterInstance.get()
-    else:
-        instance = DagsterInstance.ephemeral()
-    result = job.execute_in_process(
-        instance=instance, raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
-    metadata = {}
-    for event in result.get_asset_materialization_events():
-        if event.asset_key.to_user_string() == "published_warehouse":
-            metadata = {k: v.value for k, v in event.materialization.metadata.items()}
-    problems: list[str] = []
-    for event in result.all_events:
-        error = getattr(event.event_specific_data, "error", None)
-        if event.is_failure or event.event_type_value == "RESOURCE_INIT_FAILURE":
-            message = _root_cause(error) if error else event.message
-            if message and message not in problems:
-                problems.append(message)
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if not evaluation.passed:
-                problems.append(f"check {evaluation.check_name} failed: "
-                                f"{evaluation.metadata.get('examples').value}")
-    return result.success, metadata, problems
-
-
-def _root_cause(error) -> str:
-    """The innermost error of a Dagster error chain: the one that says what went wrong."""
-    while error.cause is not None:
-        error = error.cause
-    return error.message.strip()
-
-
 def cmd_ingest(args) -> int:
     settings = config.resolve(args.landing, args.warehouse)
     if not settings.landing.is_dir():
         return _fail(f"landing folder {settings.landing} does not exist: create it and put logs "
                      "in it, or run `tokenworks generate --out` it, or set TOKENWORKS_LANDING")
     started = time.perf_counter()
-    success, metadata, problems = run_ingest_job(settings, show_progress=sys.stderr.isatty())
+    from pipelines.jobs import run_job
+
+    outcome = run_job(settings, show_progress=sys.stderr.isatty())
     seconds = time.perf_counter() - started
-    if not success:
-        for problem in problems:
+    if not outcome.success:
+        for problem in outcome.problems:
             print(f"  {problem}", file=sys.stderr)
         return _fail("ingest failed; the published warehouse is unchanged. Fix the cause above "
                      "and run it again: it resumes from what was published.")
-    print_ingest_summary(settings, metadata, seconds)
+    print_ingest_summary(settings, outcome.summary, seconds)
     return 0
 
 
 def print_ingest_summary(settings: config.Settings, metadata: dict, seconds: float) -> None:
-    if not metadata.get("published"):
+    if not metadata.get("changed"):
         print(f"nothing new in {settings.landing}: warehouse {settings.warehouse} unchanged "
               f"({seconds:.1f} s)")
         return

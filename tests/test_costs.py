@@ -135,11 +135,11 @@ def test_unmatched_models_are_never_priced_at_zero(priced):
 
 @pytest.fixture(scope="module")
 def money_macros():
-    """The money macros of sql/costs/fct_costs.sql, defined as the costing defines them."""
+    """The money macros of sql/pricing/fct_costs.sql, defined as the costing defines them."""
     from pipelines.warehouse.sql import read_sql
 
     conn = duckdb.connect()
-    text = read_sql("costs/fct_costs.sql")
+    text = read_sql("pricing/fct_costs.sql")
     for statement in text.split(";"):
         body = "\n".join(line for line in statement.splitlines()
                          if not line.lstrip().startswith("--")).strip()

@@ -162,9 +162,10 @@ def test_calls_without_usage_are_counted_estimated_and_listed_with_their_fix(app
 
 
 def test_scenario_controls_take_their_bounds_from_the_scenarios_file(app):
+    from pipelines import config
     from pipelines.scenarios import projection as scenarios
 
-    parameters = scenarios.load().parameters
+    parameters = scenarios.load(config.DEFAULT_SCENARIOS).parameters
     app.switch_page("views/scenarios.py").run()
     controls = {s.key.removesuffix("_vera_rubin"): s for s in app.slider}
     assert len(controls) == 9

@@ -8,7 +8,12 @@ import duckdb
 import pytest
 
 from pipelines.jobs import run_ingest
-from pipelines.warehouse.store import ConcurrentPublish, Warehouse, WarehouseMissing, connect_reader
+from pipelines.warehouse.store import (
+    ConcurrentPublish,
+    Warehouse,
+    WarehouseMissing,
+    connect_reader,
+)
 from tests.conftest import query
 
 

@@ -62,7 +62,7 @@ def export_focus(warehouse: Path, out: Path, start: date | None = None,
     conn = connect_reader(warehouse)
     conn.execute("SET enable_progress_bar = false")
     try:
-        query = read_sql("exports/focus.sql")
+        query = read_sql("analysts/focus.sql")
         out.parent.mkdir(parents=True, exist_ok=True)
         conn.execute(f"COPY ({query}) TO '{_quoted(out)}' (FORMAT {fmt})", params)
         rows = conn.execute(f"SELECT count(*) FROM ({query})", params).fetchone()[0]

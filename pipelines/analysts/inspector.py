@@ -3,7 +3,7 @@ own costing SQL, never a second implementation.
 
 A pasted record is parsed by pipelines.parsing, staged into a private in-memory warehouse that
 carries the published price book (dim_price, price_discounts), matched by the same rules and
-costed by the same sql/costs/fct_costs.sql. A logged call or quarantined record is re-read from
+costed by the same sql/pricing/fct_costs.sql. A logged call or quarantined record is re-read from
 its landing file by file and line.
 """
 

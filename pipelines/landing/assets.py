@@ -1,34 +1,55 @@
-"""The landing domain's assets: the run's plan (the landing folder against the manifest) and the
-sensor that starts a run when the folder changes."""
+"""The landing domain's sensor: it starts the ingest when the landing folder has new, appended
+or rewritten files. (Reading them is staging's job: pipelines/ledger/assets.py.)"""
 
-import time
+import hashlib
 from pathlib import Path
 
 from dagster import (
-    AssetExecutionContext,
-    MaterializeResult,
-    asset,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    JobDefinition,
+    RunRequest,
+    RunsFilter,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
 )
 
-from pipelines import jobs
-from pipelines.landing.plan import plan_run, save_plan
-from pipelines.warehouse.resource import INGESTION, TokenworksWarehouse
+from pipelines.landing.plan import plan_run, read_manifest
+from pipelines.warehouse.resource import TokenworksWarehouse
+from pipelines.warehouse.store import Warehouse
 
 
-@asset(group_name=INGESTION, kinds={"python", "duckdb"},
-       description="Raw layer: the landing folder's inventory against the manifest "
-                   "(landing_files): which files are new, appended, rewritten or unchanged.")
-def landing_files(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
-                  ) -> MaterializeResult:
-    started = time.perf_counter()
-    manifest, built_from = jobs.published_state(tokenworks.published())
-    plan = plan_run(Path(tokenworks.landing), manifest)
-    if plan.has_work or jobs.needs_rebuild(built_from, tokenworks.overrides()):
-        save_plan(tokenworks.workspace.connect(), plan, context.run.run_id)
-    counts = plan.counts()
-    return MaterializeResult(metadata={
-        "files": plan.seen, "files_new": counts["new"], "files_appended": counts["append"],
-        "files_rewritten": counts["rewrite"], "files_unchanged": plan.unchanged,
-        "files_ignored": len(plan.ignored), "mb_to_read": round(plan.bytes_to_read / 1e6, 3),
-        "seconds": round(time.perf_counter() - started, 3),
-    })
+def landing_sensor_for(job: JobDefinition) -> SensorDefinition:
+    @sensor(name="landing_sensor", job=job, minimum_interval_seconds=60,
+            default_status=DefaultSensorStatus.RUNNING,
+            description="Starts an ingest when the landing folder has new, appended or "
+                        "rewritten files; waits while one is already running.")
+    def landing_sensor(context: SensorEvaluationContext, tokenworks: TokenworksWarehouse):
+        active = context.instance.get_runs(
+            filters=RunsFilter(job_name=job.name, statuses=[
+                DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED,
+                DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]), limit=1)
+        if active:
+            return SkipReason(f"ingest run {active[0].run_id} is still going")
+        warehouse = Warehouse(Path(tokenworks.warehouse))
+        manifest = {}
+        if warehouse.path.exists():
+            conn = warehouse.reader()
+            try:
+                manifest = read_manifest(conn)
+            finally:
+                conn.close()
+        plan = plan_run(tokenworks.landing_path, manifest)
+        if not plan.has_work:
+            return SkipReason(f"nothing new in {tokenworks.landing} ({plan.seen} files)")
+        # The same landing state gives the same key, so it is never requested twice.
+        identity = "\n".join(f"{p.file.path}:{p.file.size}:{p.file.mtime_ns}"
+                             for p in plan.files)
+        counts = plan.counts()
+        return RunRequest(run_key=hashlib.sha1(identity.encode()).hexdigest(),
+                          tags={"tokenworks/files": str(len(plan.files)),
+                                **{f"tokenworks/{k}": str(v) for k, v in counts.items()}})
+
+    return landing_sensor

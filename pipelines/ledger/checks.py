@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pipelines.warehouse.sql import read_sql
+from pipelines.warehouse.sql import read_sql, run_sql
 
 CHECKS = {
     "records_reconcile": "Every file: records = loaded + duplicates + quarantined, and the "
@@ -34,7 +34,8 @@ class CheckOutcome:
 def run_check(conn: duckdb.DuckDBPyConnection, name: str, run_id: str) -> CheckOutcome:
     """Checks cover what run `run_id` read or changed: everything else was checked by the run
     that last changed it."""
-    cursor = conn.execute(read_sql(f"checks/{name}.sql"), {"run_id": run_id})
+    run_sql(conn, read_sql("warehouse/run_tables.sql"))
+    cursor = conn.execute(read_sql(f"ledger/checks/{name}.sql"), {"run_id": run_id})
     columns = [d[0] for d in cursor.description]
     rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchmany(20)]
     return CheckOutcome(name, not rows, rows)

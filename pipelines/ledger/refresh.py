@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import duckdb
 
+from pipelines.warehouse import state
 from pipelines.warehouse.sql import read_sql, run_sql
+
+
+def keys_to_refresh(conn: duckdb.DuckDBPyConnection, run_id: str) -> bool:
+    """Whether run `run_id` staged or removed occurrences, or keys lack a call id (a warehouse
+    made before call ids)."""
+    staged = conn.execute("SELECT count(*) FROM stg_calls WHERE run_id = ? OR call_id IS NULL",
+                          [run_id]).fetchone()[0]
+    return staged > 0 or state.run_changed(conn, "run_removed_keys", run_id)
 
 
 def refresh_fct(conn: duckdb.DuckDBPyConnection, run_id: str) -> int:

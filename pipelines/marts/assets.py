@@ -1,29 +1,106 @@
 """The marts domain's assets: the daily marts the dashboards and analysts read, the spend-at-risk
-estimates, and the check that warns of calls whose usage was never logged."""
+estimates of the calls whose usage was never logged (they read their reference from the drivers
+mart, and the spend mart sums them), and the check that warns of those calls.
+
+Each is rebuilt whole when the costs were last made whole by another run than the one it was
+last built from (`<asset>.from` against `fct_costs.full` in warehouse_meta), else for the days
+whose costs this run changed (run_changed_days), else left as it is."""
 
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetSpec,
     MaterializeResult,
     MetadataValue,
     asset,
     asset_check,
+    multi_asset,
 )
 
-from pipelines.marts.build import build_marts
+from pipelines.marts.build import build_marts, build_spend
+from pipelines.pricing import costs
 from pipelines.pricing.assets import fct_costs
-from pipelines.warehouse.resource import MARTS, TokenworksWarehouse, _nothing_to_do, _timed
+from pipelines.warehouse import state
+from pipelines.warehouse.resource import MARTS, TokenworksWarehouse, nothing_to_do, timed
 
 
-@asset(group_name=MARTS, deps=[fct_costs], kinds={"duckdb"},
+def _scope(tokenworks: TokenworksWarehouse, asset_name: str, run_id: str) -> bool | None:
+    """True: rebuild whole; False: the days this run changed; None: nothing to do."""
+    reader = tokenworks.reader()
+    if state.get(reader, f"{asset_name}.from") != _costs_full(reader):
+        return True
+    if state.run_changed(reader, "run_changed_days", run_id):
+        return False
+    return None
+
+
+def _costs_full(conn) -> str:
+    """The run that last costed every call ("none": never recorded, as in a warehouse costed
+    outside a run)."""
+    return state.get(conn, "fct_costs.full") or "none"
+
+
+def _built(tokenworks: TokenworksWarehouse, asset_name: str, full: bool) -> None:
+    conn = tokenworks.writer()
+    if full:
+        state.put(conn, f"{asset_name}.from", _costs_full(conn))
+
+
+@multi_asset(
+    specs=[
+        AssetSpec("mart_daily_drivers", group_name=MARTS, deps=[fct_costs], kinds={"duckdb"},
+                  description="What drives the spend per day, provider, model and project: "
+                              "runaway generations, caching, repeats, batch, reasoning, "
+                              "streaming, and the reference the spend-at-risk estimate reads."),
+        AssetSpec("mart_daily_distribution", group_name=MARTS, deps=[fct_costs],
+                  kinds={"duckdb"},
+                  description="Histograms per day for distributions and percentiles."),
+    ],
+)
+def daily_marts(context: AssetExecutionContext, tokenworks: TokenworksWarehouse):
+    full = _scope(tokenworks, "daily_marts", context.run.run_id)
+    if full is None:
+        for key in ("mart_daily_drivers", "mart_daily_distribution"):
+            yield MaterializeResult(asset_key=key, metadata={"note": "no cost changed"})
+        return
+    rows, seconds = timed(build_marts, tokenworks.writer(), context.run.run_id, full)
+    _built(tokenworks, "daily_marts", full)
+    yield MaterializeResult(asset_key="mart_daily_drivers", metadata={
+        "rows": rows, "rebuilt_whole": full, "seconds": seconds})
+    distribution = tokenworks.writer().execute(
+        "SELECT count(*) FROM mart_daily_distribution").fetchone()[0]
+    yield MaterializeResult(asset_key="mart_daily_distribution", metadata={
+        "rows": distribution, "rebuilt_whole": full})
+
+
+@asset(group_name=MARTS, deps=[fct_costs, "mart_daily_drivers"], kinds={"duckdb"},
+       description="The estimated cost of each call whose usage was never logged: spend at "
+                   "risk, never part of total_cost (docs/pricing.md).")
+def fct_cost_estimates(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
+                       ) -> MaterializeResult:
+    full = _scope(tokenworks, "fct_cost_estimates", context.run.run_id)
+    if full is None:
+        return nothing_to_do("no cost changed")
+    estimated, seconds = timed(costs.estimate_unknown_usage, tokenworks.writer(),
+                               context.run.run_id, full)
+    _built(tokenworks, "fct_cost_estimates", full)
+    return MaterializeResult(metadata={"calls_estimated": estimated, "rebuilt_whole": full,
+                                       "seconds": seconds})
+
+
+@asset(group_name=MARTS, deps=[fct_costs, fct_cost_estimates], kinds={"duckdb"},
        description="Daily spend by provider, model, project, user, API key and status, with "
-                   "tokens and cost per bucket; the drivers and distribution marts; the "
-                   "estimated cost of calls without usage (fct_cost_estimates).")
-def mart_daily_spend(tokenworks: TokenworksWarehouse) -> MaterializeResult:
-    if not tokenworks.workspace.has_work:
-        return _nothing_to_do()
-    rows, seconds = _timed(build_marts, tokenworks.workspace.connect())
-    return MaterializeResult(metadata={"rows": rows, "seconds": seconds})
+                   "tokens and cost per bucket, and the spend at risk of calls without usage.")
+def mart_daily_spend(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
+                     ) -> MaterializeResult:
+    full = _scope(tokenworks, "mart_daily_spend", context.run.run_id)
+    if full is None:
+        return nothing_to_do("no cost changed")
+    rows, seconds = timed(build_spend, tokenworks.writer(), context.run.run_id, full)
+    _built(tokenworks, "mart_daily_spend", full)
+    state.put(tokenworks.writer(), "mart_daily_spend.built", context.run.run_id)
+    return MaterializeResult(metadata={"rows": rows, "rebuilt_whole": full, "seconds": seconds})
 
 
 @asset_check(asset=mart_daily_spend,
@@ -31,9 +108,7 @@ def mart_daily_spend(tokenworks: TokenworksWarehouse) -> MaterializeResult:
                          "cost (never $0): listed by provider and model with their estimated "
                          "spend at risk and the fix at the source (unknown_usage).")
 def usage_logged(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
-    if not tokenworks.workspace.has_work:
-        return AssetCheckResult(passed=True, metadata={"note": "nothing new this run"})
-    rows = tokenworks.workspace.connect().execute(
+    rows = tokenworks.reader().execute(
         "SELECT provider, model, calls, estimated_cost, fix FROM unknown_usage").fetchall()
     listing = "\n".join(
         ["| provider | model | calls | spend at risk (estimated, USD) | fix |",

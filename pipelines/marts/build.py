@@ -1,18 +1,24 @@
-"""The marts the dashboards and analysts read: daily spend, drivers and distributions, rebuilt
-for the days a run changed (every day after a full re-pricing); then the spend-at-risk
-estimates, which read their reference from the drivers mart."""
+"""The marts the dashboards and analysts read, rebuilt for the days a run's costing changed
+(run_changed_days), or whole after a full re-pricing."""
 
 from __future__ import annotations
 
-from pipelines.pricing import costs
 from pipelines.warehouse.sql import read_sql, run_sql
 
 
-def build_marts(conn) -> int:
-    """Rebuild the marts for what cost_calls just changed (all of it after a full re-pricing),
-    then the estimates of the calls without usage; returns mart_daily_spend's rows."""
-    full = conn.execute("SELECT repriced_all FROM cost_run").fetchone()[0]
-    for mart in ("mart_daily_spend", "mart_daily_drivers", "mart_daily_distribution"):
-        run_sql(conn, read_sql(f"marts/{mart}.sql"), {"full": full})
-    costs.estimate_unknown_usage(conn, full)
+def build_marts(conn, run_id: str, full: bool) -> int:
+    """mart_daily_drivers and mart_daily_distribution; returns the drivers mart's rows."""
+    run_sql(conn, read_sql("warehouse/run_tables.sql"))
+    for mart in ("mart_daily_drivers", "mart_daily_distribution"):
+        run_sql(conn, read_sql(f"marts/{mart}.sql"), {"run_id": run_id, "full": full})
+    return conn.execute("SELECT count(*) FROM mart_daily_drivers").fetchone()[0]
+
+
+def build_spend(conn, run_id: str, full: bool) -> int:
+    """mart_daily_spend, then the spend at risk of the days whose estimates were made again;
+    returns its rows."""
+    run_sql(conn, read_sql("warehouse/run_tables.sql"))
+    run_sql(conn, read_sql("marts/mart_daily_spend.sql"), {"run_id": run_id, "full": full})
+    run_sql(conn, read_sql("pricing/estimate_days.sql"), {"run_id": run_id, "full": full})
+    run_sql(conn, read_sql("marts/mart_daily_spend_at_risk.sql"))
     return conn.execute("SELECT count(*) FROM mart_daily_spend").fetchone()[0]

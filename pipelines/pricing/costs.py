@@ -4,36 +4,50 @@ after the marts it reads its reference from)."""
 
 from __future__ import annotations
 
+from pipelines.warehouse import state
 from pipelines.warehouse.sql import read_sql, run_sql
 
 
-def cost_calls(conn, version: str, run_id: str | None = None) -> bool:
-    """Cost the calls run `run_id` touched, or every call when the price book changed since the
-    costs were made (or no run is named). Returns whether everything was re-priced."""
-    previous = conn.execute("SELECT DISTINCT pricebook_version FROM fct_costs").fetchall()
-    full = run_id is None or previous != [(version,)]
+def costs_current(conn, version: str) -> bool:
+    """Every cost row was made with this price-book version (or there are no calls at all)."""
+    versions = conn.execute("SELECT DISTINCT pricebook_version FROM fct_costs").fetchall()
+    if not versions:
+        return conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0] == 0
+    return versions == [(version,)]
+
+
+def calls_changed(conn, run_id: str) -> bool:
+    """Whether run `run_id` staged or removed calls (whose costs are then to be made)."""
+    staged = conn.execute("SELECT count(*) FROM stg_calls WHERE run_id = ?",
+                          [run_id]).fetchone()[0]
+    return staged > 0 or state.run_changed(conn, "run_removed_keys", run_id)
+
+
+def cost_calls(conn, version: str, run_id: str = "", full: bool = True) -> None:
+    """Cost every call (full), or the calls run `run_id` added, changed or removed; the days
+    whose costs changed go to run_changed_days for the marts and estimates of the same run."""
     run_sql(conn, read_sql("warehouse/run_tables.sql"))
-    run_sql(conn, read_sql("pricing/cost_scope.sql"), {"run_id": run_id or ""})
+    run_sql(conn, read_sql("pricing/cost_scope.sql"), {"run_id": run_id})
     run_sql(conn, read_sql("pricing/fct_costs.sql"), {"pricebook_version": version, "full": full})
-    conn.execute("INSERT INTO affected_days SELECT DISTINCT event_day FROM fct_costs "
-                 "WHERE call_id IN (SELECT call_id FROM cost_scope)")
-    conn.execute("CREATE OR REPLACE TEMP TABLE cost_run AS SELECT ? AS repriced_all", [full])
-    return full
+    conn.execute("INSERT INTO run_changed_days SELECT DISTINCT ?, event_day FROM fct_costs "
+                 "WHERE call_id IN (SELECT call_id FROM cost_scope)", [run_id])
 
 
-# Spend at risk, after the marts: which calls without usage to (re-)estimate, the reference
-# calls around them (from the drivers mart), the estimates, their sums in the spend mart. The
+# Spend at risk, after the drivers mart: the days to redo, which calls without usage to
+# (re-)estimate, the reference calls around them (from the drivers mart), the estimates. The
 # backtest measures the same estimate on calls whose cost is known.
-ESTIMATE_STEPS = ("pricing/estimate_calls.sql", "pricing/estimate_windows.sql",
-                  "pricing/fct_cost_estimates.sql", "marts/mart_daily_spend_at_risk.sql")
+ESTIMATE_STEPS = ("pricing/estimate_days.sql", "pricing/estimate_calls.sql",
+                  "pricing/estimate_windows.sql", "pricing/fct_cost_estimates.sql")
 BACKTEST_STEPS = ("pricing/estimate_backtest_calls.sql", "pricing/estimate_windows.sql")
 
 
-def estimate_unknown_usage(conn, full: bool) -> None:
-    """Re-estimate the calls without usage whose 30-day window this run changed, and their sums
-    in mart_daily_spend (after the marts)."""
+def estimate_unknown_usage(conn, run_id: str, full: bool) -> int:
+    """Re-estimate the calls without usage whose 30-day window run `run_id` changed (every one
+    when full); returns how many were estimated."""
+    run_sql(conn, read_sql("warehouse/run_tables.sql"))
     for step in ESTIMATE_STEPS:
-        run_sql(conn, read_sql(step), {"full": full})
+        run_sql(conn, read_sql(step), {"run_id": run_id, "full": full})
+    return conn.execute("SELECT count(*) FROM estimate_calls").fetchone()[0]
 
 
 def estimate_backtest(conn) -> list[dict]:

@@ -70,7 +70,7 @@ def _constraint(constraint) -> tuple[str, date | None, time | None, time | None]
 
 def _utc_time(value: time) -> time:
     # The package compares times of day in UTC; naive means UTC.
-    return types._utc_timetz(value).replace(tzinfo=None)  # noqa: SLF001
+    return types._utc_timetz(value).replace(tzinfo=None)
 
 
 def _price_rows(provider_id: str, model_id: str, kind: str, ordinal: int, constraint,
@@ -217,6 +217,17 @@ def load_prices(conn, version: str, overrides=None) -> int:
                      [ordinal, d.provider, d.model, d.project, str(d.percent), d.valid_from,
                       d.until, version])
     return len(rows)
+
+
+def models_to_match(conn, version: str) -> bool:
+    """Whether a model string of the ledger has no match of this price-book version."""
+    stale = conn.execute("SELECT count(*) FROM dim_model WHERE pricebook_version <> ?",
+                         [version]).fetchone()[0]
+    new = conn.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT f.provider, f.model FROM fct_requests f "
+        "ANTI JOIN dim_model m ON m.provider = f.provider AND m.model = f.model "
+        "WHERE f.provider IS NOT NULL AND f.model IS NOT NULL)").fetchone()[0]
+    return stale + new > 0
 
 
 def match_models(conn, version: str, overrides=None) -> tuple[int, int]:

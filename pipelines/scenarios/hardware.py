@@ -17,8 +17,6 @@ import yaml
 
 from pipelines.config.yamlfile import SeedFileError, Where, is_null, read_sections
 
-SEED = Path(__file__).resolve().parent.parent / "seeds" / "hardware_generations.yaml"
-
 # figure -> (lowest, highest) plausible value; the unit is in the name
 FIGURES = {
     "memory_gb": (Decimal(1), Decimal(100_000)),
@@ -59,13 +57,12 @@ class HardwareSeed:
         return next(g for g in self.generations if g.generation_id == generation_id)
 
 
-def load(path: Path = SEED) -> HardwareSeed:
+def load(path: Path) -> HardwareSeed:
     where, top = read_sections(path, HardwareSeedError, {"sources", "generations"})
     sources = _sources(where, top["sources"])
     used: set[str] = set()
-    generations = []
-    for entry in where.sequence(top["generations"], "generations"):
-        generations.append(_generation(where, entry, sources, used))
+    generations = [_generation(where, entry, sources, used)
+                   for entry in where.sequence(top["generations"], "generations")]
     ids = [g.generation_id for g in generations]
     for entry, generation in zip(top["generations"].value, generations, strict=True):
         fields = where.mapping(entry, "generations")

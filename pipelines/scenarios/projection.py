@@ -2,7 +2,7 @@
 
 The file names documented parameters with defaults (the baseline) and scenarios that set some of
 them; loading validates every value against its bounds and names the line and field at fault.
-The projection itself is one SQL table macro, project_scenario (sql/schema/070_scenarios.sql),
+The projection itself is one SQL table macro, project_scenario (sql/scenarios/070_scenarios.sql),
 so the assets, the Scenarios dashboard and analysts all compute it the same way.
 """
 
@@ -16,7 +16,6 @@ from pathlib import Path
 from pipelines.config.yamlfile import SeedFileError, Where, is_null, read_sections
 from pipelines.warehouse.sql import read_sql, run_sql
 
-SCENARIOS_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "scenarios.yaml"
 HARDWARE_PARAMETERS = ("hardware_factor", "pass_through_share", "pass_through_lag_months",
                        "adoption_ramp_months")
 WHOLE_NUMBERS = {"horizon_months", "pass_through_lag_months", "adoption_ramp_months"}
@@ -64,7 +63,7 @@ class ScenarioFile:
         return next(s for s in self.scenarios if s.scenario_id == scenario_id)
 
 
-def load(path: Path = SCENARIOS_FILE) -> ScenarioFile:
+def load(path: Path) -> ScenarioFile:
     where, top = read_sections(path, ScenarioFileError, {
         "parameters", "routes", "batch_discounts", "scenarios", "sensitivity"})
     parameters = _parameters(where, top["parameters"])
@@ -252,29 +251,3 @@ def build_sensitivity(conn, scenario_file: ScenarioFile) -> int:
          "factors": axes["hardware_factor"], "shares": axes["pass_through_share"],
          "lags": axes["pass_through_lag_months"], "ramps": axes["adoption_ramp_months"]})
     return conn.execute("SELECT count(*) FROM scenario_sensitivity").fetchone()[0]
-
-
-def build_all(conn, scenario_file: ScenarioFile | None = None, hardware_seed=None) -> dict:
-    """Hardware table, base, every scenario's projection and the sensitivity grid."""
-    from pipelines.scenarios import hardware
-
-    scenario_file = scenario_file or load()
-    seed = hardware_seed or hardware.load()
-    generations = hardware.load_into(conn, seed)
-    cells = build_base(conn, scenario_file)
-    rows = build_projections(conn, scenario_file)
-    grid = build_sensitivity(conn, scenario_file)
-    record_inputs(conn, scenario_file, seed)
-    return {"hardware_generations": generations, "base_cells": cells, "projection_rows": rows,
-            "sensitivity_rows": grid, "scenarios": len(scenario_file.scenarios)}
-
-
-def record_inputs(conn, scenario_file: ScenarioFile, seed) -> None:
-    conn.execute("DELETE FROM warehouse_meta WHERE key = 'projection_inputs'")
-    conn.execute("INSERT INTO warehouse_meta VALUES ('projection_inputs', ?)",
-                 [projection_inputs(scenario_file, seed)])
-
-
-def projection_inputs(scenario_file: ScenarioFile, seed) -> str:
-    """What the projections were built from, besides the ledger: a change re-runs them."""
-    return f"scenarios {scenario_file.fingerprint} + hardware {seed.fingerprint}"

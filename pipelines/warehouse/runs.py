@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from pipelines.warehouse.sql import read_sql, run_sql
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -37,16 +39,22 @@ class RunSummary:
         return dict(self.__dict__)
 
 
-def finish_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> RunSummary:
+def finish_run(conn: duckdb.DuckDBPyConnection, run_id: str,
+               files_seen: int = 0) -> RunSummary:
+    """Record the run in ingest_runs and drop its scratch tables. A run that read no file (it
+    only rebuilt derived tables) has no plan: `files_seen` is then what its landing folder
+    holds, all of it unchanged."""
+    run_sql(conn, read_sql("warehouse/run_tables.sql"))
+    fct_after = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
     row = conn.execute("SELECT started_at, files_seen, files_unchanged, fct_rows_before "
                        "FROM run_state WHERE run_id = ?", [run_id]).fetchone()
-    started_at, seen, unchanged, fct_before = row
+    started_at, seen, unchanged, fct_before = row or (utcnow(), files_seen, files_seen,
+                                                      fct_after)
     agg = conn.execute(
         "SELECT count(*) FILTER (action = 'new'), count(*) FILTER (action = 'append'), "
         "count(*) FILTER (action = 'rewrite'), coalesce(sum(bytes_read), 0), "
         "coalesce(sum(records), 0), coalesce(sum(staged), 0), coalesce(sum(quarantined), 0) "
         "FROM run_plan WHERE run_id = ?", [run_id]).fetchone()
-    fct_after = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
     finished_at = utcnow()
     loaded = fct_after - fct_before
     summary = RunSummary(run_id, seen, agg[0], agg[1], agg[2], unchanged, agg[3], agg[4],
@@ -56,6 +64,6 @@ def finish_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> RunSummary:
     conn.execute("INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  [run_id, started_at, finished_at, seen, agg[0], agg[1], agg[2], unchanged,
                   agg[3], agg[4], loaded, summary.duplicates, agg[6], summary.seconds])
-    conn.execute("DROP TABLE IF EXISTS run_plan; DROP TABLE IF EXISTS run_state; "
-                 "DROP TABLE IF EXISTS run_removed_keys")
+    for table in ("run_plan", "run_state", "run_removed_keys", "run_changed_days"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
     return summary

@@ -70,6 +70,16 @@ def schema_digest() -> str:
                            digest_size=8).hexdigest()
 
 
+def schema_current(conn: duckdb.DuckDBPyConnection) -> bool:
+    """The warehouse was made with these schema files."""
+    try:
+        row = conn.execute("SELECT max(value) FROM warehouse_meta WHERE key = 'schema'"
+                           ).fetchone()
+    except duckdb.CatalogException:
+        return False
+    return row is not None and row[0] == schema_digest()
+
+
 def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create what is missing; every schema file is idempotent (CREATE … IF NOT EXISTS / OR
     REPLACE), applied in the order of their numbers. Skipped when this exact schema was applied
@@ -90,6 +100,7 @@ def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(path.read_text())
     # Relations that re-expose columns document them once, where they are defined.
     _inherit_column_comments(conn, "stg_calls", ["fct_requests"])
+    _inherit_column_comments(conn, "quality_files", ["landing_files"])
     _inherit_column_comments(conn, "fct_request_costs",
                              ["fct_requests", "fct_costs", "fct_cost_estimates"])
     for view, sources in ANALYTICS_COMMENT_SOURCES.items():

@@ -1,5 +1,5 @@
 -- Marts the dashboards read (dashboards/queries.py), rebuilt with mart_daily_spend for the days a
--- run touched (sql/costs/mart_daily_*.sql): pages never scan the ledger.
+-- run touched (sql/marts/mart_daily_*.sql): pages never scan the ledger.
 CREATE TABLE IF NOT EXISTS mart_daily_drivers (
     day                  DATE,
     provider             VARCHAR,

@@ -1,5 +1,5 @@
 -- Histograms per day (grain: COMMENT ON TABLE), rebuilt like mart_daily_spend.
-DELETE FROM mart_daily_distribution WHERE $full OR day IN (SELECT day FROM affected_days);
+DELETE FROM mart_daily_distribution WHERE $full OR day IN (SELECT day FROM run_changed_days WHERE run_id = $run_id);
 INSERT INTO mart_daily_distribution BY NAME
 WITH calls AS (
     SELECT c.event_day AS day, f.provider, f.model, f.status, f.latency_ms, f.output_tokens,
@@ -8,7 +8,7 @@ WITH calls AS (
            c.total_cost
     FROM fct_requests f
     JOIN fct_costs c USING (call_id)
-    WHERE $full OR c.event_day IN (SELECT day FROM affected_days)
+    WHERE $full OR c.event_day IN (SELECT day FROM run_changed_days WHERE run_id = $run_id)
 ),
 metrics AS (
     SELECT day, provider, model, metric, value

@@ -1,5 +1,5 @@
 -- Spend drivers per day (grain: COMMENT ON TABLE), rebuilt like mart_daily_spend.
-DELETE FROM mart_daily_drivers WHERE $full OR day IN (SELECT day FROM affected_days);
+DELETE FROM mart_daily_drivers WHERE $full OR day IN (SELECT day FROM run_changed_days WHERE run_id = $run_id);
 INSERT INTO mart_daily_drivers BY NAME
 WITH calls AS (
     SELECT f.*, c.is_priced, c.cost_status, c.total_cost AS cost, c.input_cost AS input_cost_c,
@@ -9,7 +9,7 @@ WITH calls AS (
                AS is_repeat
     FROM fct_requests f
     JOIN fct_costs c USING (call_id)
-    WHERE $full OR c.event_day IN (SELECT day FROM affected_days)
+    WHERE $full OR c.event_day IN (SELECT day FROM run_changed_days WHERE run_id = $run_id)
 )
 SELECT event_day AS day, provider, model, project, count(*) AS calls,
        count(*) FILTER (is_priced) AS priced_calls,

@@ -1,6 +1,6 @@
 -- Daily spend by provider, model, project, user, key and status (grain: COMMENT ON TABLE).
--- Rebuilt whole after a full re-pricing, else only for the days in affected_days.
-DELETE FROM mart_daily_spend WHERE $full OR day IN (SELECT day FROM affected_days);
+-- Rebuilt whole after a full re-pricing, else only for the days run $run_id changed.
+DELETE FROM mart_daily_spend WHERE $full OR day IN (SELECT day FROM run_changed_days WHERE run_id = $run_id);
 INSERT INTO mart_daily_spend BY NAME
 SELECT f.event_at::DATE AS day, f.provider, f.model, f.project, f.user_id, f.api_key_id,
        f.status, count(*) AS calls,
@@ -19,7 +19,7 @@ SELECT f.event_at::DATE AS day, f.provider, f.model, f.project, f.user_id, f.api
        sum(c.total_cost) AS total_cost
 FROM fct_requests f
 JOIN fct_costs c USING (call_id)
-WHERE $full OR c.event_day IN (SELECT day FROM affected_days)
+WHERE $full OR c.event_day IN (SELECT day FROM run_changed_days WHERE run_id = $run_id)
 GROUP BY ALL
 -- in day order, so the dashboards' date filters skip whole row groups
 ORDER BY day;

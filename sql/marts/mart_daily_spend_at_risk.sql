@@ -1,5 +1,5 @@
--- mart_daily_spend.estimated_cost: the spend at risk of every day whose estimates were just
--- made again (fct_cost_estimates.sql); only no_usage rows have any.
+-- mart_daily_spend.estimated_cost: the spend at risk of every day whose estimates were made
+-- again (estimate_days.sql, fct_cost_estimates.sql); only no_usage rows have any.
 UPDATE mart_daily_spend SET estimated_cost = e.estimated_cost
 FROM (
     SELECT e.event_day AS day, f.provider, f.model, f.project, f.user_id, f.api_key_id,

@@ -1,15 +1,11 @@
--- The calls to estimate (cost_status usage_unknown), for estimate_windows.sql and then
--- fct_cost_estimates.sql. A call's estimate depends on the 30 days up to its day, so the calls
--- re-estimated are those of the 30 days from every day this run changed (every day after a full
--- re-pricing): re-running gives what one clean run gives.
-CREATE OR REPLACE TEMP TABLE estimate_days AS
-SELECT DISTINCT a.day + r.i::INTEGER AS day FROM affected_days a, range(30) r(i)
-UNION
-SELECT DISTINCT event_day FROM fct_costs WHERE $full;
+-- The calls to estimate (cost_status usage_unknown) on the days of estimate_days.sql, for
+-- estimate_windows.sql and then fct_cost_estimates.sql; the estimates they replace go, and so
+-- do those of the calls run $run_id changed or removed.
 
 DELETE FROM fct_cost_estimates
 WHERE $full OR event_day IN (SELECT day FROM estimate_days)
-   OR call_id IN (SELECT call_id FROM cost_scope);
+   OR call_id IN (SELECT call_id FROM stg_calls WHERE run_id = $run_id
+                  UNION SELECT call_id FROM run_removed_keys WHERE run_id = $run_id);
 
 CREATE OR REPLACE TEMP TABLE estimate_calls AS
 SELECT f.call_id, c.event_day, f.provider, f.model, f.project
