@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 from genai_prices import Usage, calc_price
 
-from pipelines.marts.build import build_marts
+from pipelines.marts.build import build_marts, build_spend
 from pipelines.pricing import costs, pricebook
 from pipelines.warehouse.sql import apply_schema, schema_digest
 
@@ -121,7 +121,9 @@ def main() -> None:
     print(f"SQL costing: {calls:,} calls in {sql_seconds:.1f} s "
           f"({sql_seconds / calls * 1e6:.2f} µs per call; target: all 10M in < 15 s)")
     started = time.perf_counter()
-    build_marts(conn)  # after a full re-pricing: every day, and every estimate
+    build_marts(conn, "", True)  # after a full re-pricing: every day, and every estimate
+    costs.estimate_unknown_usage(conn, "", True)
+    build_spend(conn, "", True)
     print(f"  marts and spend-at-risk estimates, all days: {time.perf_counter() - started:.1f} s")
     print(f"  with negotiated discounts: {with_discounts(conn, version):.1f} s")
     seconds, sample = calc_price_per_row(conn, 10_000)

@@ -76,13 +76,14 @@ def print_ingest_summary(settings: config.Settings, metadata: dict, seconds: flo
 
 def print_unknown_costs(settings: config.Settings) -> None:
     """Calls whose cost the warehouse cannot know: never counted as $0, so say so."""
+    from pipelines.warehouse.sql import one
     from pipelines.warehouse.store import connect_reader
 
     conn = connect_reader(settings.warehouse)
     try:
-        unpriced, usage_unknown, at_risk = conn.execute(
-            "SELECT coalesce(sum(unpriced_calls), 0), coalesce(sum(usage_unknown_calls), 0), "
-            "coalesce(sum(estimated_cost), 0) FROM mart_daily_spend").fetchone()
+        unpriced, usage_unknown, at_risk = one(
+            conn, "SELECT coalesce(sum(unpriced_calls), 0), coalesce(sum(usage_unknown_calls), 0), "
+            "coalesce(sum(estimated_cost), 0) FROM mart_daily_spend")
     finally:
         conn.close()
     if usage_unknown:

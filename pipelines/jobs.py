@@ -50,8 +50,9 @@ def run_job(settings: config.Settings, *, selection: list[str] | None = None,
         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
     summary: dict = {}
     for event in result.get_asset_materialization_events():
-        if event.asset_key.to_user_string() == "ingest_runs":
-            summary = {k: v.value for k, v in event.materialization.metadata.items()}
+        materialization = event.materialization
+        if materialization.asset_key.to_user_string() == "ingest_runs":
+            summary = {k: v.value for k, v in materialization.metadata.items()}
     return JobResult(result.success and not _teardown_failed(result),
                      summary, _problems(result))
 

@@ -60,7 +60,7 @@ if text:
         if result.rejected:
             st.subheader("Rejected")
             st.error(result.rejected)
-        else:
+        elif result.call is not None:  # the parser either made a call or rejected the record
             st.subheader("Ledger row")
             st.code(json.dumps({k: v for k, v in result.call.items() if v is not None},
                                indent=2, default=str), language="json")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipelines.warehouse.sql import read_sql
+from pipelines.warehouse.sql import read_sql, scalar
 from pipelines.warehouse.store import connect_reader
 
 
@@ -41,7 +41,7 @@ def export_ledger(warehouse: Path, out: Path) -> ExportSummary:
             f"COPY (SELECT *, strftime(event_day, '%Y-%m') AS month FROM analytics.requests "
             f"ORDER BY event_at, dedup_key) TO '{_quoted(staging)}' "
             f"(FORMAT parquet, PARTITION_BY (month), COMPRESSION zstd)")
-        rows = conn.execute("SELECT count(*) FROM analytics.requests").fetchone()[0]
+        rows = scalar(conn, "SELECT count(*) FROM analytics.requests")
     finally:
         conn.close()
     if out.exists():
@@ -65,10 +65,10 @@ def export_focus(warehouse: Path, out: Path, start: date | None = None,
         query = read_sql("analysts/focus.sql")
         out.parent.mkdir(parents=True, exist_ok=True)
         conn.execute(f"COPY ({query}) TO '{_quoted(out)}' (FORMAT {fmt})", params)
-        rows = conn.execute(f"SELECT count(*) FROM ({query})", params).fetchone()[0]
-        unknown_cost = conn.execute(
-            "SELECT count(*) FROM analytics.requests WHERE NOT is_priced "
-            "AND event_day BETWEEN $start AND $end", params).fetchone()[0]
+        rows = scalar(conn, f"SELECT count(*) FROM ({query})", params)
+        unknown_cost = scalar(
+            conn, "SELECT count(*) FROM analytics.requests WHERE NOT is_priced "
+            "AND event_day BETWEEN $start AND $end", params)
     finally:
         conn.close()
     return ExportSummary(rows, 1, out, unknown_cost)

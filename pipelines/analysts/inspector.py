@@ -21,7 +21,7 @@ from pipelines.landing import files as lf
 from pipelines.parsing import BUCKETS, CALL_COLUMNS, Rejected, parse_record, parse_stream_document
 from pipelines.pricing import costs, pricebook
 from pipelines.pricing import overrides as overrides_file
-from pipelines.warehouse.sql import apply_schema
+from pipelines.warehouse.sql import apply_schema, scalar
 
 COST_COLUMNS = ("input_cost", "cache_read_cost", "cache_write_cost", "cache_write_1h_cost",
                 "output_cost", "web_search_cost", "request_cost")
@@ -43,10 +43,13 @@ class Inspection:
         """Each bucket: its tokens and its cost, then the total."""
         if not self.costs:
             return []
+        call = self.call
+        if call is None:
+            raise ValueError("an inspection has costs only for a call the parser made")
         lines = [{"bucket": column.removesuffix("_cost"),
-                  "tokens": self.call.get(TOKEN_FOR_COST[column]) if TOKEN_FOR_COST[column]
+                  "tokens": call.get(TOKEN_FOR_COST[column]) if TOKEN_FOR_COST[column]
                   else None, "cost_usd": self.costs[column]} for column in COST_COLUMNS]
-        lines.append({"bucket": "total", "tokens": sum(self.call[b] for b in BUCKETS),
+        lines.append({"bucket": "total", "tokens": sum(call[b] for b in BUCKETS),
                       "cost_usd": self.costs["total_cost"]})
         return lines
 
@@ -82,7 +85,7 @@ def price_call(call: dict, warehouse: Path, price_overrides: Path | None = None)
         conn.execute(f"ATTACH '{quoted}' AS published (READ_ONLY)")
         conn.execute("INSERT INTO dim_price SELECT * FROM published.dim_price")
         conn.execute("INSERT INTO price_discounts SELECT * FROM published.price_discounts")
-        version = conn.execute("SELECT max(pricebook_version) FROM dim_price").fetchone()[0]
+        version = scalar(conn, "SELECT max(pricebook_version) FROM dim_price")
         conn.execute("DETACH published")
         row = {name: call.get(name) for name in CALL_COLUMNS}
         row.update(call_id=1, source_file="(inspector)", source_line=1, run_id="inspector",
@@ -95,7 +98,10 @@ def price_call(call: dict, warehouse: Path, price_overrides: Path | None = None)
         costs.cost_calls(conn, version)
         cursor = conn.execute("SELECT * FROM fct_costs")
         names = [d[0] for d in cursor.description]
-        return dict(zip(names, cursor.fetchone(), strict=True))
+        costed = cursor.fetchone()
+        if costed is None:
+            raise LookupError("the pipeline's costing made no fct_costs row for the call")
+        return dict(zip(names, costed, strict=True))
     finally:
         conn.close()
 

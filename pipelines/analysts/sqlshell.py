@@ -13,6 +13,7 @@ import re
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from types import ModuleType
 
 import duckdb
 import orjson
@@ -28,7 +29,7 @@ class QueryError(Exception):
 def parse_params(pairs: list[str]) -> dict:
     """name=value pairs for $name placeholders: whole numbers become integers, other numbers
     exact decimals, anything else text (DuckDB casts text to a date or time where compared)."""
-    params = {}
+    params: dict[str, int | Decimal | str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
@@ -96,10 +97,7 @@ def statements(text: str) -> list[str]:
 def shell(conn, params: dict, fmt: str, history: Path = HISTORY) -> int:
     """Read statements ending in ';' until .quit or end of input; history is kept in
     ~/.tokenworks_history (arrow keys recall it on a terminal)."""
-    try:
-        import readline
-    except ImportError:  # not on every platform
-        readline = None
+    readline = _readline()
     if readline is not None:
         with contextlib.suppress(OSError):
             readline.read_history_file(history)
@@ -135,6 +133,14 @@ def shell(conn, params: dict, fmt: str, history: Path = HISTORY) -> int:
                 failures += 1
                 print(f"error: {exc}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _readline() -> ModuleType | None:
+    try:
+        import readline
+    except ImportError:  # not on every platform
+        return None
+    return readline
 
 
 def _remember(readline, history: Path, sql: str) -> None:

@@ -83,6 +83,25 @@ class Where:
             raise self.error(node, name, "must be a non-empty text")
         return str(node.value).strip()
 
+    def required_text(self, fields, name) -> str:
+        """A text the file must give: null is refused as a missing field is."""
+        text = self.text(fields, name)
+        if text is None:
+            raise self._required(fields, name)
+        return text
+
+    def required_day(self, fields, name) -> date:
+        """A date the file must give: null is refused as a missing field is."""
+        day = self.day(fields, name)
+        if day is None:
+            raise self._required(fields, name)
+        return day
+
+    def _required(self, fields, name) -> ValueError:
+        node = fields.get(name)
+        return self.error(node if node is not None else self.node_of(fields), name,
+                          "is required")
+
     def day(self, fields, name) -> date | None:
         node = fields.get(name)
         if is_null(node):
@@ -96,8 +115,7 @@ class Where:
     def number(self, fields, name, low: Decimal, high: Decimal | None) -> Decimal:
         node = fields.get(name)
         if is_null(node):
-            raise self.error(node if node is not None else self.node_of(fields), name,
-                             "is required")
+            raise self._required(fields, name)
         try:
             value = Decimal(str(node.value))
         except InvalidOperation:

@@ -3,11 +3,11 @@ or rewritten files. (Reading them is staging's job: pipelines/ledger/assets.py.)
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagster import (
     DagsterRunStatus,
     DefaultSensorStatus,
-    JobDefinition,
     RunRequest,
     RunsFilter,
     SensorDefinition,
@@ -20,8 +20,14 @@ from pipelines.landing.plan import plan_run, read_manifest
 from pipelines.warehouse.resource import TokenworksWarehouse
 from pipelines.warehouse.store import Warehouse
 
+if TYPE_CHECKING:
+    # What define_asset_job returns; dagster does not export the class at its top level.
+    from dagster._core.definitions.unresolved_asset_job_definition import (
+        UnresolvedAssetJobDefinition,
+    )
 
-def landing_sensor_for(job: JobDefinition) -> SensorDefinition:
+
+def landing_sensor_for(job: "UnresolvedAssetJobDefinition") -> SensorDefinition:
     @sensor(name="landing_sensor", job=job, minimum_interval_seconds=60,
             default_status=DefaultSensorStatus.RUNNING,
             description="Starts an ingest when the landing folder has new, appended or "

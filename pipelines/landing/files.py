@@ -82,7 +82,7 @@ def fingerprint(path: Path, upto: int) -> tuple[str, str]:
             hashlib.blake2b(tail, digest_size=12).hexdigest())
 
 
-def _excerpt(data: bytes) -> bytes:
+def _excerpt(data: bytes | bytearray) -> bytes:
     return bytes(data[:EXCERPT_BYTES])
 
 

@@ -12,7 +12,7 @@ import polars as pl
 
 from pipelines.landing import files as lf
 from pipelines.warehouse.runs import utcnow
-from pipelines.warehouse.sql import append_frame, read_sql, run_sql
+from pipelines.warehouse.sql import append_frame, read_sql, run_sql, scalar
 
 PLAN_FRAME_SCHEMA = {
     "run_id": pl.String, "path": pl.String, "action": pl.String, "format": pl.String,
@@ -99,7 +99,7 @@ def save_plan(conn: duckdb.DuckDBPyConnection, plan: Plan, run_id: str) -> None:
          for p in plan.files],
         schema=PLAN_FRAME_SCHEMA, orient="row")
     append_frame(conn, "run_plan", rows)
-    fct_rows = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
+    fct_rows = scalar(conn, "SELECT count(*) FROM fct_requests")
     conn.execute("INSERT INTO run_state VALUES (?, ?, ?, ?, ?)",
                  [run_id, utcnow(), plan.seen, plan.unchanged, fct_rows])
 

@@ -23,6 +23,7 @@ from pipelines.ledger.reading import CHUNK_BYTES
 from pipelines.ledger.refresh import keys_to_refresh, refresh_fct
 from pipelines.ledger.staging import stage
 from pipelines.warehouse.resource import INGESTION, TokenworksWarehouse
+from pipelines.warehouse.sql import scalar
 
 
 @multi_asset(
@@ -80,7 +81,7 @@ def fct_requests(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
     touched = 0
     if keys_to_refresh(tokenworks.reader(), context.run.run_id):
         touched = refresh_fct(tokenworks.writer(), context.run.run_id)
-    rows = tokenworks.reader().execute("SELECT count(*) FROM fct_requests").fetchone()[0]
+    rows = scalar(tokenworks.reader(), "SELECT count(*) FROM fct_requests")
     return MaterializeResult(metadata={
         "keys_refreshed": touched, "rows": rows,
         "seconds": round(time.perf_counter() - started, 3)})

@@ -22,7 +22,7 @@ CHUNK_BYTES = 32 * 1024 * 1024
 GROUP_BYTES = 8 * 1024 * 1024  # small files per worker round trip
 IN_FLIGHT_PER_WORKER = 2
 
-STG_FRAME_SCHEMA = {
+STG_FRAME_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     **dict.fromkeys(CALL_COLUMNS, pl.String),
     "event_at": pl.Datetime("us"),
     **dict.fromkeys(("is_batch", "is_stream", "has_envelope"), pl.Boolean),

@@ -5,14 +5,14 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.warehouse import state
-from pipelines.warehouse.sql import read_sql, run_sql
+from pipelines.warehouse.sql import read_sql, run_sql, scalar
 
 
 def keys_to_refresh(conn: duckdb.DuckDBPyConnection, run_id: str) -> bool:
     """Whether run `run_id` staged or removed occurrences, or keys lack a call id (a warehouse
     made before call ids)."""
-    staged = conn.execute("SELECT count(*) FROM stg_calls WHERE run_id = ? OR call_id IS NULL",
-                          [run_id]).fetchone()[0]
+    staged = scalar(conn, "SELECT count(*) FROM stg_calls WHERE run_id = ? OR call_id IS NULL",
+                    [run_id])
     return staged > 0 or state.run_changed(conn, "run_removed_keys", run_id)
 
 
@@ -30,7 +30,7 @@ def refresh_fct(conn: duckdb.DuckDBPyConnection, run_id: str) -> int:
             "UNION ALL SELECT dedup_key, call_id FROM run_removed_keys WHERE run_id = ?",
             [run_id, run_id])
         conn.execute(read_sql("ledger/fct_requests_refresh.sql"))
-        touched = conn.execute("SELECT count(*) FROM touched_ids").fetchone()[0]
+        touched = scalar(conn, "SELECT count(*) FROM touched_ids")
         conn.execute("DROP TABLE touched_keys")
         conn.execute("DROP TABLE touched_ids")
         conn.execute("COMMIT")

@@ -104,7 +104,7 @@ def _forget_rewritten(conn, run_id: str, rewritten: list[PlannedFile]) -> None:
     conn.execute("DELETE FROM quarantine WHERE list_contains(?, source_file)", [paths])
 
 
-MANIFEST_FRAME_SCHEMA = {
+MANIFEST_FRAME_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "path": pl.String, "format": pl.String, "gzipped": pl.Boolean, "size_bytes": _INT,
     "mtime_ns": _INT, "bytes_consumed": _INT, "lines_consumed": _INT, "records": _INT,
     "staged": _INT, "quarantined": _INT, "head_hash": pl.String, "tail_hash": pl.String,
@@ -174,7 +174,8 @@ class _StageWriter:
                 self.problems, schema=QUARANTINE_FRAME_SCHEMA, orient="row"))
         if self.files:
             files = pl.DataFrame(self.files)
-            manifest = files.select(list(MANIFEST_FRAME_SCHEMA)).cast(MANIFEST_FRAME_SCHEMA)
+            manifest = files.select(list(MANIFEST_FRAME_SCHEMA)).cast(
+                pl.Schema(MANIFEST_FRAME_SCHEMA))
             conn.register("stage_files", files)
             conn.register("stage_manifest", manifest)
             try:

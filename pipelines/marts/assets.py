@@ -23,6 +23,7 @@ from pipelines.pricing import costs
 from pipelines.pricing.assets import fct_costs
 from pipelines.warehouse import state
 from pipelines.warehouse.resource import MARTS, TokenworksWarehouse, nothing_to_do, timed
+from pipelines.warehouse.sql import scalar
 
 
 def _scope(tokenworks: TokenworksWarehouse, asset_name: str, run_id: str) -> bool | None:
@@ -68,8 +69,7 @@ def daily_marts(context: AssetExecutionContext, tokenworks: TokenworksWarehouse)
     _built(tokenworks, "daily_marts", full)
     yield MaterializeResult(asset_key="mart_daily_drivers", metadata={
         "rows": rows, "rebuilt_whole": full, "seconds": seconds})
-    distribution = tokenworks.writer().execute(
-        "SELECT count(*) FROM mart_daily_distribution").fetchone()[0]
+    distribution = scalar(tokenworks.writer(), "SELECT count(*) FROM mart_daily_distribution")
     yield MaterializeResult(asset_key="mart_daily_distribution", metadata={
         "rows": distribution, "rebuilt_whole": full})
 

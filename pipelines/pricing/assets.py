@@ -16,6 +16,7 @@ from pipelines.ledger.assets import fct_requests
 from pipelines.pricing import costs, pricebook
 from pipelines.warehouse import state
 from pipelines.warehouse.resource import PRICING, TokenworksWarehouse, nothing_to_do, timed
+from pipelines.warehouse.sql import one, scalar
 
 
 @multi_asset(
@@ -54,7 +55,7 @@ def dim_model(tokenworks: TokenworksWarehouse) -> MaterializeResult:
         return nothing_to_do("every model string is matched")
     conn = tokenworks.writer()
     (matched, unmatched), seconds = timed(pricebook.match_models, conn, version, overrides)
-    rows = conn.execute("SELECT count(*) FROM dim_model").fetchone()[0]
+    rows = scalar(conn, "SELECT count(*) FROM dim_model")
     return MaterializeResult(metadata={"rows": rows, "matched_now": matched,
                                        "unmatched": unmatched, "seconds": seconds})
 
@@ -75,8 +76,8 @@ def fct_costs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
     _, seconds = timed(costs.cost_calls, conn, version, run_id, full)
     if full:
         state.put(conn, "fct_costs.full", run_id)
-    rows, unpriced = conn.execute(
-        "SELECT count(*), count(*) FILTER (NOT is_priced) FROM fct_costs").fetchone()
+    rows, unpriced = one(
+        conn, "SELECT count(*), count(*) FILTER (NOT is_priced) FROM fct_costs")
     return MaterializeResult(metadata={"rows": rows, "unpriced_calls": unpriced,
                                        "repriced_all": full, "seconds": seconds})
 

@@ -122,11 +122,11 @@ class _Where(Where):
 def _discount(where: _Where, entry, fields) -> Discount:
     where.check_fields(entry, fields, {"provider", "percent", "from"},
                        {"model", "project", "until", "name", "note"})
-    valid_from, until = where.day(fields, "from"), where.day(fields, "until")
+    valid_from, until = where.required_day(fields, "from"), where.day(fields, "until")
     if until is not None and until < valid_from:
         raise where.error(fields["until"], "until", "must not be before 'from'")
     return Discount(where.number(fields, "percent", Decimal(0), Decimal(100)), valid_from, until,
-                    where.text(fields, "provider"), where.text(fields, "model"),
+                    where.required_text(fields, "provider"), where.text(fields, "model"),
                     where.text(fields, "project"))
 
 
@@ -134,13 +134,17 @@ def _custom_model(where: _Where, entry, fields) -> CustomModel:
     where.check_fields(entry, fields, {"provider", "prices"},
                        {"model", "model_starts_with", "name", "note"})
     model, prefix = where.text(fields, "model"), where.text(fields, "model_starts_with")
-    if (model is None) == (prefix is None):
+    if model is not None and prefix is None:
+        name, match = model, "exact"
+    elif prefix is not None and model is None:
+        name, match = prefix, "starts_with"
+    else:
         raise where.error(entry, "model", "give exactly one of 'model' or 'model_starts_with'")
-    return CustomModel(where.text(fields, "provider"), model or prefix,
-                       "exact" if model else "starts_with", where.prices(fields, "prices"))
+    return CustomModel(where.required_text(fields, "provider"), name, match,
+                       where.prices(fields, "prices"))
 
 
 def _correction(where: _Where, entry, fields) -> Correction:
     where.check_fields(entry, fields, {"provider", "model", "from", "prices"}, {"name", "note"})
-    return Correction(where.text(fields, "provider"), where.text(fields, "model"),
-                      where.day(fields, "from"), where.prices(fields, "prices"))
+    return Correction(where.required_text(fields, "provider"), where.required_text(fields, "model"),
+                      where.required_day(fields, "from"), where.prices(fields, "prices"))

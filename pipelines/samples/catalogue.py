@@ -278,7 +278,7 @@ class Call:
     max_tokens: int | None
     model: Model
     ms: int
-    project: str
+    project: int  # an index into PROJECTS
     prompt: int
     repeat: bool
     reports_usage: bool

@@ -9,6 +9,7 @@ from pipelines.scenarios import hardware
 from pipelines.scenarios import projection as scenarios
 from pipelines.warehouse import state
 from pipelines.warehouse.resource import SCENARIOS, TokenworksWarehouse, nothing_to_do, timed
+from pipelines.warehouse.sql import one
 
 
 def _stale(tokenworks: TokenworksWarehouse, asset_name: str, inputs: str) -> bool:
@@ -74,8 +75,7 @@ def scenario_inputs(context: AssetExecutionContext, tokenworks: TokenworksWareho
     conn = tokenworks.writer()
     rows, seconds = timed(scenarios.build_base, conn, scenario_file)
     _built(tokenworks, context, "scenario_base", inputs)
-    fits = conn.execute("SELECT count(*) FILTER (fit = 'fitted'), count(*) FROM scenario_trend"
-                        ).fetchone()
+    fits = one(conn, "SELECT count(*) FILTER (fit = 'fitted'), count(*) FROM scenario_trend")
     for key in BASE_TABLES[:-2]:
         yield MaterializeResult(asset_key=key, metadata={"scenarios_version":
                                                          scenario_file.fingerprint})

@@ -115,8 +115,9 @@ def _generation(where: Where, entry, sources, used: set[str]) -> Generation:
                 *FIGURES, *TEXT_FACTS, *DATES, "cost_per_token_claim"}
     where.check_fields(entry, fields, required, {"notes"})
     generation = Generation(
-        generation_id=where.text(fields, "id"), name=where.text(fields, "name"),
-        vendor=where.text(fields, "vendor"), architecture=where.text(fields, "architecture"),
+        generation_id=where.required_text(fields, "id"),
+        name=where.required_text(fields, "name"), vendor=where.required_text(fields, "vendor"),
+        architecture=where.required_text(fields, "architecture"),
         predecessor_id=where.text(fields, "predecessor"),
         sequence=int(where.number(fields, "sequence", Decimal(1), Decimal(100))),
         notes=where.text(fields, "notes"))

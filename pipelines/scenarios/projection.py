@@ -72,8 +72,9 @@ def load(path: Path) -> ScenarioFile:
         fields = where.mapping(node, "scenarios")
         where.check_fields(node, fields, {"id", "title", "doc", "parameters"}, set())
         values = _values(where, fields["parameters"], parameters)
-        scenarios.append(Scenario(where.text(fields, "id"), where.text(fields, "title"),
-                                  where.text(fields, "doc"), values))
+        scenarios.append(Scenario(where.required_text(fields, "id"),
+                                  where.required_text(fields, "title"),
+                                  where.required_text(fields, "doc"), values))
     ids = [s.scenario_id for s in scenarios]
     if "baseline" not in ids or scenarios[ids.index("baseline")].values:
         raise where.error(top["scenarios"], "scenarios",
@@ -84,8 +85,8 @@ def load(path: Path) -> ScenarioFile:
     for node in where.sequence(top["routes"], "routes"):
         fields = where.mapping(node, "routes")
         where.check_fields(node, fields, {"provider", "from", "to"}, set())
-        routes.append((where.text(fields, "provider"), where.text(fields, "from"),
-                       where.text(fields, "to")))
+        routes.append((where.required_text(fields, "provider"),
+                       where.required_text(fields, "from"), where.required_text(fields, "to")))
     discounts_node = top["batch_discounts"]
     discounts = {key: where.number({key: value}, key, Decimal(0), Decimal(1))
                  for key, value in where.mapping(discounts_node, "batch_discounts").items()}
@@ -112,7 +113,7 @@ def _parameters(where: Where, node) -> dict[str, Parameter]:
     for name, spec_node in where.mapping(node, "parameters").items():
         spec = where.mapping(spec_node, "parameters")
         where.check_fields(spec_node, spec, {"default", "doc"}, {"min", "max", "choices"})
-        doc = where.text(spec, "doc")
+        doc = where.required_text(spec, "doc")
         if "choices" in spec or "min" not in spec:
             choices = tuple(item.value for item in where.sequence(spec["choices"], name)
                             ) if "choices" in spec else None
@@ -137,12 +138,12 @@ def _value(where: Where, node, parameter: Parameter):
             raise where.error(node, parameter.name,
                               f"must be one of {', '.join(parameter.choices)}")
         return value
-    value = where.number({parameter.name: node}, parameter.name, parameter.low, parameter.high)
+    number = where.number({parameter.name: node}, parameter.name, parameter.low, parameter.high)
     if parameter.name in WHOLE_NUMBERS:
-        if value != value.to_integral_value():
+        if number != number.to_integral_value():
             raise where.error(node, parameter.name, "must be a whole number of months")
-        return int(value)
-    return value
+        return int(number)
+    return number
 
 
 def _values(where: Where, node, parameters: dict[str, Parameter]) -> dict[str, object]:
@@ -203,6 +204,15 @@ def build_projections(conn, scenario_file: ScenarioFile) -> int:
     return conn.execute("SELECT count(*) FROM scenario_projection").fetchone()[0]
 
 
+def _double(value: object) -> float:
+    """A parameter's value bound as a DOUBLE. Values are typed `object` because a parameter may
+    be a text; the hardware parameters are numbers (Decimal, or int for months)."""
+    if not isinstance(value, Decimal | int | float | str):
+        raise TypeError(f"float() argument must be a string or a real number, not "
+                        f"{type(value).__name__!r}")
+    return float(value)
+
+
 def build_sensitivity(conn, scenario_file: ScenarioFile) -> int:
     """Each combination of the grid, the scenario's other parameters kept. The hardware
     parameters only scale each month's price, so the scenario is projected once with prices as
@@ -213,7 +223,7 @@ def build_sensitivity(conn, scenario_file: ScenarioFile) -> int:
     arguments, params = macro_arguments(values)
     grid = scenario_file.sensitivity_grid
     defaults = scenario_file.resolved(scenario)
-    axes = {name: [float(v) for v in grid.get(name, [defaults[name]])]
+    axes = {name: [_double(v) for v in grid.get(name, [defaults[name]])]
             for name in HARDWARE_PARAMETERS}
     conn.execute("DELETE FROM scenario_sensitivity")
     conn.execute(

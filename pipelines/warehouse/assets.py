@@ -9,6 +9,7 @@ from pipelines.landing.plan import plan_run, read_manifest
 from pipelines.warehouse import state
 from pipelines.warehouse.resource import INGESTION, TokenworksWarehouse
 from pipelines.warehouse.runs import finish_run
+from pipelines.warehouse.sql import scalar
 
 
 @asset(group_name=INGESTION, kinds={"duckdb"},
@@ -25,7 +26,7 @@ def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
     seen = 0 if state.run_changed(conn, "run_state", context.run.run_id) else plan_run(
         tokenworks.landing_path, read_manifest(conn)).seen
     summary = finish_run(conn, context.run.run_id, files_seen=seen)
-    rows = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
+    rows = scalar(conn, "SELECT count(*) FROM fct_requests")
     return MaterializeResult(metadata={
         "changed": True, "path": tokenworks.warehouse, "rows": rows, **summary.as_dict(),
         "record_seconds": round(time.perf_counter() - started, 3)})

@@ -15,13 +15,21 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import ConfigurableResource, DagsterEventType, InitResourceContext, MaterializeResult
+from dagster import (
+    ConfigurableResource,
+    DagsterEventType,
+    DagsterLogManager,
+    InitResourceContext,
+    MaterializeResult,
+)
 from pydantic import PrivateAttr
 
 from pipelines import config
 from pipelines.pricing import overrides as overrides_file
 from pipelines.scenarios import hardware
 from pipelines.scenarios import projection as scenarios
+from pipelines.scenarios.hardware import HardwareSeed
+from pipelines.scenarios.projection import ScenarioFile
 from pipelines.warehouse.sql import schema_current
 from pipelines.warehouse.store import RunWorkspace, Warehouse
 
@@ -70,10 +78,10 @@ class TokenworksWarehouse(ConfigurableResource):
             self._close_reader()
             if self._workspace is not None and self._workspace.has_work:
                 if _run_failed(context):
-                    context.log.warning("a step failed: nothing was published")
+                    _log(context).warning("a step failed: nothing was published")
                 else:
                     self._workspace.publish()
-                    context.log.info(f"published {self.warehouse}")
+                    _log(context).info(f"published {self.warehouse}")
         finally:
             if self._workspace is not None:
                 self._workspace.discard()
@@ -118,18 +126,29 @@ class TokenworksWarehouse(ConfigurableResource):
         """Validated on every use: a bad entry fails the run before anything is priced."""
         return overrides_file.load(Path(self.price_overrides) if self.price_overrides else None)
 
-    def scenario_file(self) -> scenarios.ScenarioFile:
+    # The class names are imported: in this class body `scenarios` and `hardware` are fields.
+    def scenario_file(self) -> ScenarioFile:
         return scenarios.load(Path(self.scenarios))
 
-    def hardware_seed(self) -> hardware.HardwareSeed:
+    def hardware_seed(self) -> HardwareSeed:
         return hardware.load(Path(self.hardware))
 
 
 def _run_failed(context: InitResourceContext) -> bool:
     """A step of this run failed, a blocking check included (its step fails)."""
+    # Dagster leaves them unset only outside a run, where the resource has no workspace.
+    if context.instance is None or context.run is None:
+        raise RuntimeError("the resource's context has no run to look at")
     records = context.instance.all_logs(context.run.run_id,
                                        of_type=DagsterEventType.STEP_FAILURE)
     return bool(records)
+
+
+def _log(context: InitResourceContext) -> DagsterLogManager:
+    # Set for every run's resources; None only for a context built without a log manager.
+    if context.log is None:
+        raise RuntimeError("the resource's context has no log")
+    return context.log
 
 
 def nothing_to_do(note: str = "nothing to do") -> MaterializeResult:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from pipelines.warehouse.sql import read_sql, run_sql
+from pipelines.warehouse.sql import one, read_sql, run_sql, scalar
 
 
 def utcnow() -> datetime:
@@ -45,16 +45,16 @@ def finish_run(conn: duckdb.DuckDBPyConnection, run_id: str,
     only rebuilt derived tables) has no plan: `files_seen` is then what its landing folder
     holds, all of it unchanged."""
     run_sql(conn, read_sql("warehouse/run_tables.sql"))
-    fct_after = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
+    fct_after = scalar(conn, "SELECT count(*) FROM fct_requests")
     row = conn.execute("SELECT started_at, files_seen, files_unchanged, fct_rows_before "
                        "FROM run_state WHERE run_id = ?", [run_id]).fetchone()
     started_at, seen, unchanged, fct_before = row or (utcnow(), files_seen, files_seen,
                                                       fct_after)
-    agg = conn.execute(
-        "SELECT count(*) FILTER (action = 'new'), count(*) FILTER (action = 'append'), "
+    agg = one(
+        conn, "SELECT count(*) FILTER (action = 'new'), count(*) FILTER (action = 'append'), "
         "count(*) FILTER (action = 'rewrite'), coalesce(sum(bytes_read), 0), "
         "coalesce(sum(records), 0), coalesce(sum(staged), 0), coalesce(sum(quarantined), 0) "
-        "FROM run_plan WHERE run_id = ?", [run_id]).fetchone()
+        "FROM run_plan WHERE run_id = ?", [run_id])
     finished_at = utcnow()
     loaded = fct_after - fct_before
     summary = RunSummary(run_id, seen, agg[0], agg[1], agg[2], unchanged, agg[3], agg[4],

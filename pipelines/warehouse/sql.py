@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -32,6 +33,19 @@ def run_sql(conn: duckdb.DuckDBPyConnection, text: str, params: dict | None = No
             statement = []
     if "\n".join(statement).strip():
         _run_statement(conn, "\n".join(statement), params or {})
+
+
+def one(conn: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> tuple:
+    """The first row of a query that always returns one (an aggregate, a count)."""
+    row = conn.execute(sql, params).fetchone()
+    if row is None:
+        raise LookupError(f"expected a row from: {sql}")
+    return row
+
+
+def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> Any:
+    """The first column of the first row of a query that always returns one."""
+    return one(conn, sql, params)[0]
 
 
 def _run_statement(conn, sql: str, params: dict) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import duckdb
 
+from pipelines.warehouse.sql import scalar
+
 
 def get(conn: duckdb.DuckDBPyConnection, key: str) -> str | None:
     row = conn.execute("SELECT max(value) FROM warehouse_meta WHERE key = ?", [key]).fetchone()
@@ -20,7 +22,6 @@ def put(conn: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 def run_changed(conn: duckdb.DuckDBPyConnection, table: str, run_id: str) -> bool:
     """Whether the run's scratch table `table` has rows of this run (it may not exist yet)."""
     try:
-        return conn.execute(f"SELECT count(*) FROM {table} WHERE run_id = ?",
-                            [run_id]).fetchone()[0] > 0
+        return scalar(conn, f"SELECT count(*) FROM {table} WHERE run_id = ?", [run_id]) > 0
     except duckdb.CatalogException:
         return False

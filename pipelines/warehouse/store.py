@@ -166,7 +166,7 @@ class Warehouse:
     def remove_stale_work(self) -> list[Path]:
         """Working copies of runs that died. Call only while holding the run lock, before this
         run makes its own."""
-        removed = []
+        removed: list[Path] = []
         if not self.work_dir.exists():
             return removed
         for path in self.work_dir.iterdir():
