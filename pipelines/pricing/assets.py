@@ -51,10 +51,15 @@ def price_book(tokenworks: TokenworksWarehouse):
 def dim_model(tokenworks: TokenworksWarehouse) -> MaterializeResult:
     overrides = tokenworks.overrides()
     version = pricebook.pricebook_version(overrides)
-    if not pricebook.models_to_match(tokenworks.reader(), version):
+    reader = tokenworks.reader()
+    # Matched against this price book and this ledger already: no need to look at the ledger.
+    inputs = f"{version} | {state.get(reader, 'fct_requests.built')}"
+    if state.get(reader, "dim_model.from") == inputs or not pricebook.models_to_match(
+            reader, version):
         return nothing_to_do("every model string is matched")
     conn = tokenworks.writer()
     (matched, unmatched), seconds = timed(pricebook.match_models, conn, version, overrides)
+    state.put(conn, "dim_model.from", inputs)
     rows = scalar(conn, "SELECT count(*) FROM dim_model")
     return MaterializeResult(metadata={"rows": rows, "matched_now": matched,
                                        "unmatched": unmatched, "seconds": seconds})
@@ -85,6 +90,8 @@ def fct_costs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
 @asset_check(asset=fct_costs, description="Every successful call's model has a price; unpriced "
                                           "models are listed with their tokens (unpriced_models).")
 def every_call_priced(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
+    if not tokenworks.workspace.has_work:
+        return AssetCheckResult(passed=True, metadata={"note": "nothing changed this run"})
     rows = tokenworks.reader().execute(
         "SELECT provider, model, calls, input_tokens, output_tokens FROM unpriced_models"
     ).fetchall()
