@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo test lint bench dev clean
+.PHONY: setup browser demo test lint fmt bench dev clean
 
 setup: $(STAMP)
 
@@ -26,10 +26,15 @@ demo: setup            ## sample logs -> warehouse -> summary
 
 test: setup browser    ## the whole test suite (what CI runs)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+fmt: setup             ## sort imports and apply ruff's safe fixes
+	$(BIN)/ruff check --fix .
 
 bench: setup browser   ## benchmark figures (not a test)
 	$(BIN)/python bench/ingest_bench.py

@@ -17,8 +17,9 @@ from pathlib import Path
 import duckdb
 from genai_prices import Usage, calc_price
 
-from pipelines import pricebook
-from pipelines.warehouse import apply_schema, schema_digest
+from pipelines.marts.build import build_marts, build_spend
+from pipelines.pricing import costs, pricebook
+from pipelines.warehouse.sql import apply_schema, schema_digest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -91,11 +92,11 @@ def with_discounts(conn, version: str) -> float:
                      [10_000 + ordinal, provider, model, project, percent, start, until, version])
     try:
         started = time.perf_counter()
-        pricebook.cost_calls(conn, version)
+        costs.cost_calls(conn, version)
         return time.perf_counter() - started
     finally:
         conn.execute("DELETE FROM price_discounts WHERE ordinal >= 10000")
-        pricebook.cost_calls(conn, version)
+        costs.cost_calls(conn, version)
 
 
 def main() -> None:
@@ -115,12 +116,14 @@ def main() -> None:
     pricebook.load_prices(conn, version)
     pricebook.match_models(conn, version)
     started = time.perf_counter()
-    pricebook.cost_calls(conn, version)  # no run named: every call
+    costs.cost_calls(conn, version)  # no run named: every call
     sql_seconds = time.perf_counter() - started
     print(f"SQL costing: {calls:,} calls in {sql_seconds:.1f} s "
           f"({sql_seconds / calls * 1e6:.2f} µs per call; target: all 10M in < 15 s)")
     started = time.perf_counter()
-    pricebook.build_marts(conn)  # after a full re-pricing: every day, and every estimate
+    build_marts(conn, "", True)  # after a full re-pricing: every day, and every estimate
+    costs.estimate_unknown_usage(conn, "", True)
+    build_spend(conn, "", True)
     print(f"  marts and spend-at-risk estimates, all days: {time.perf_counter() - started:.1f} s")
     print(f"  with negotiated discounts: {with_discounts(conn, version):.1f} s")
     seconds, sample = calc_price_per_row(conn, 10_000)

@@ -32,8 +32,8 @@ from cost_bench import built_with_current_schema  # bench/ is on the path
 from playwright.sync_api import sync_playwright
 
 from dashboards.drawn import PageFailed, wait_until_drawn
-from pipelines import pricebook, scenarios
-from pipelines.warehouse import apply_schema
+from pipelines import config
+from pipelines.jobs import run_job
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = {"": "Spend overview", "cost-drivers": "Cost drivers",
@@ -44,28 +44,39 @@ NAV_LABELS = {"": "Spend overview", "hardware": "Hardware"}
 
 
 def prepare(source: Path, target: Path) -> None:
-    if built_with_current_schema(target):
+    """The 10M costing ledger with its marts and projections, made by the job's mart and
+    scenario assets alone (they find fct_costs current and build the rest from it)."""
+    if built_with_current_schema(target) and _has_marts(target):
         return
     target.unlink(missing_ok=True)
-    scratch = target.with_suffix(".building")
+    scratch = target.with_suffix(".building.duckdb")
     shutil.copy(source, scratch)
-    conn = duckdb.connect(str(scratch))
-    conn.execute("SET enable_progress_bar = false")
-    apply_schema(conn)
     started = time.perf_counter()
-    conn.execute("CREATE OR REPLACE TEMP TABLE cost_run AS SELECT true AS repriced_all")
-    conn.execute("CREATE OR REPLACE TEMP TABLE affected_days (day DATE)")
-    pricebook.build_marts(conn)
-    marts = time.perf_counter() - started
-    started = time.perf_counter()
-    scenarios.build_all(conn)
-    projections = time.perf_counter() - started
-    conn.execute("CHECKPOINT")
+    outcome = run_job(config.resolve(scratch.parent / "no-landing", scratch),
+                      selection=DERIVED_ASSETS)
+    if not outcome.success:
+        raise SystemExit("; ".join(outcome.problems))
+    conn = duckdb.connect(str(scratch), read_only=True)
     calls = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
     conn.close()
     scratch.rename(target)
-    print(f"built the marts for {calls:,} calls in {marts:.1f} s, the projections in "
-          f"{projections:.1f} s")
+    print(f"built the marts and projections for {calls:,} calls in "
+          f"{time.perf_counter() - started:.1f} s")
+
+
+DERIVED_ASSETS = ["mart_daily_drivers", "mart_daily_distribution", "fct_cost_estimates",
+                  "mart_daily_spend", "dim_hardware_generation", "hardware_sources",
+                  "scenario_routes", "scenario_batch_discounts", "scenario_parameters",
+                  "scenario_trend", "scenario_base", "scenario_projection",
+                  "scenario_sensitivity"]
+
+
+def _has_marts(path: Path) -> bool:
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        return conn.execute("SELECT count(*) FROM scenario_projection").fetchone()[0] > 0
+    finally:
+        conn.close()
 
 
 def serve(warehouse: Path, port: int) -> subprocess.Popen:

@@ -2,7 +2,7 @@
 
 Every successful priced call of the 1M benchmark warehouse (bench/ingest_bench.py builds it) is
 estimated as if its usage were unknown, from the same 30-day windows less the call itself, and
-compared with its exact cost (pricebook.estimate_backtest). docs/pricing.md quotes the figures.
+compared with its exact cost (costs.estimate_backtest). docs/pricing.md quotes the figures.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import pricebook
+from pipelines.pricing import costs
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def main() -> None:
     print(f"calls without usage: {unknown:,}; spend at risk (estimated) ${at_risk:,.2f} beside "
           f"${spend:,.2f} of known spend")
     started = time.perf_counter()
-    rows = pricebook.estimate_backtest(conn)
+    rows = costs.estimate_backtest(conn)
     print(f"backtest (leave one out) in {time.perf_counter() - started:.1f} s; relative error "
           "|estimate - cost| / cost:")
     print(f"  {'grain':<26}{'method':<25}{'estimates':>11}{'median':>9}{'p90':>9}")

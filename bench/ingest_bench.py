@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import psutil
 
-from pipelines.ingest import run_ingest
+from pipelines.jobs import run_ingest
 from pipelines.samples import generate
 
 REPO = Path(__file__).resolve().parent.parent

@@ -11,6 +11,8 @@ exact values.
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import streamlit as st
 
@@ -40,7 +42,7 @@ def _tooltip(frame: pl.DataFrame, names: list[str], money: set[str]) -> list[dic
 
 
 def _value(name: str, title: str, money: bool) -> dict:
-    value = {"field": name, "type": "quantitative", "title": title or None}
+    value: dict[str, Any] = {"field": name, "type": "quantitative", "title": title or None}
     if money:
         value["axis"] = {"format": DOLLARS}
     return value

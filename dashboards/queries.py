@@ -16,7 +16,8 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from pipelines import config, scenarios
+from pipelines import config
+from pipelines.scenarios import projection as scenarios
 
 TTL_SECONDS = 300
 
@@ -373,11 +374,12 @@ def ingest_runs() -> pl.DataFrame:
 
 
 def quarantine(limit: int = 1000) -> pl.DataFrame:
-    return run(f"SELECT * FROM quarantine ORDER BY source_file, source_line LIMIT {int(limit)}")
+    return run(f"SELECT * FROM analytics.quarantine ORDER BY source_file, source_line "
+               f"LIMIT {int(limit)}")
 
 
 def quarantine_reasons() -> pl.DataFrame:
-    return run("SELECT reason, count(*) AS records FROM quarantine GROUP BY ALL "
+    return run("SELECT reason, count(*) AS records FROM analytics.quarantine GROUP BY ALL "
                "ORDER BY records DESC")
 
 
@@ -397,37 +399,18 @@ def spend_at_risk() -> dict:
 
 
 def freshness() -> dict:
-    return run("""
-        SELECT (SELECT max(event_at) FROM fct_requests) AS last_event,
-               (SELECT max(finished_at) FROM ingest_runs) AS last_run,
-               (SELECT count(*) FROM fct_requests) AS calls,
-               (SELECT count(*) FROM stg_calls) - (SELECT count(*) FROM fct_requests)
-                   AS duplicates,
-               (SELECT count(*) FROM quarantine) AS quarantined""").row(0, named=True)
+    return run("SELECT * FROM quality_summary").row(0, named=True)
 
 
 def duplicates(limit: int = 200) -> pl.DataFrame:
-    """Calls logged more than once: every occurrence fct_requests did not choose is a
-    duplicate of the one it did."""
-    return run(f"""
-        WITH repeated AS (
-            SELECT call_id, count(*) AS extra FROM stg_calls WHERE NOT is_canonical
-            GROUP BY ALL ORDER BY extra DESC, call_id LIMIT {int(limit)}
-        )
-        SELECT any_value(s.dedup_key) AS dedup_key, r.extra + 1 AS occurrences,
-               list(s.source_file || ':' || s.source_line ORDER BY s.is_canonical DESC,
-                    s.source_file, s.source_line)::VARCHAR AS logged_at
-        FROM repeated r JOIN stg_calls s USING (call_id)
-        GROUP BY r.call_id, r.extra ORDER BY occurrences DESC, dedup_key""")
+    """Calls logged more than once, the most often logged first."""
+    return run(f"SELECT * FROM quality_duplicates ORDER BY occurrences DESC, dedup_key "
+               f"LIMIT {int(limit)}")
 
 
 def reconciliation() -> pl.DataFrame:
-    """Per landing file, from the manifest: records read = calls staged + records quarantined
-    (each run's blocking check also matched these counts to the rows present)."""
-    return run("""
-        SELECT path, format, gzipped, size_bytes, records, staged, quarantined,
-               records = staged + quarantined AS reconciles, last_action, last_run_id
-        FROM landing_files ORDER BY reconciles, path""")
+    """Per landing file: records read = calls staged + records quarantined."""
+    return run("SELECT * FROM quality_files ORDER BY reconciles, path")
 
 
 # --- Inspector -------------------------------------------------------------------------------
@@ -439,6 +422,7 @@ def call_by_id(request_id: str) -> dict | None:
 
 
 def quarantined_record(source_file: str, source_line: int) -> dict | None:
-    rows = run_uncached("SELECT * FROM quarantine WHERE source_file = $f AND source_line = $l",
+    rows = run_uncached("SELECT * FROM analytics.quarantine "
+                        "WHERE source_file = $f AND source_line = $l",
                         {"f": source_file, "l": source_line})
     return rows.row(0, named=True) if len(rows) else None

@@ -16,7 +16,7 @@ import polars  # noqa: E402, F401
 import pyarrow  # noqa: E402, F401
 from streamlit.web.cli import main  # noqa: E402
 
-from pipelines import inspector, scenarios  # noqa: E402, F401
+from pipelines.analysts import inspector  # noqa: E402, F401
 
 if __name__ == "__main__":
     sys.exit(main(prog_name="streamlit"))

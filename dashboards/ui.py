@@ -51,9 +51,14 @@ def table(frame: pl.DataFrame, key: str, *, height: int | None = None,
     config = {}
     for name, dtype in shown.schema.items():
         if name in bars:
+            # Polars types a column's max as any value; a bar column is numeric (chart_frame
+            # made its Decimals floats).
+            top = shown[name].max()
+            if not isinstance(top, int | float | None):
+                raise TypeError(f"bars need a numeric column; {name!r} is {dtype}")
             config[name] = st.column_config.ProgressColumn(
                 name, format=MONEY_FORMAT if _is_money(name) else "%.0f", min_value=0,
-                max_value=max(shown[name].max() or 0, 1e-12))
+                max_value=max(top or 0, 1e-12))
         elif _is_money(name) and dtype.is_numeric():
             config[name] = st.column_config.NumberColumn(name, format=MONEY_FORMAT)
         elif ("share" in name or "rate" in name) and dtype.is_float():

@@ -14,32 +14,6 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-class ProgressLine:
-    """One self-overwriting status line on a terminal (files, MB, calls/s)."""
-
-    def __init__(self, stream=sys.stderr, every: float = 0.5):
-        self.stream = stream
-        self.every = every
-        self.last = 0.0
-
-    def __call__(self, stats, total_bytes: int, total_files: int) -> None:
-        now = time.monotonic()
-        if now - self.last < self.every:
-            return
-        self.last = now
-        rate = stats.records / stats.seconds if stats.seconds else 0
-        self.stream.write(
-            f"\r  files {stats.files:,}/{total_files:,}  "
-            f"{stats.disk_bytes / 1e6:,.1f}/{total_bytes / 1e6:,.1f} MB  "
-            f"{rate:,.0f} calls/s  quarantined {stats.quarantined:,}   ")
-        self.stream.flush()
-
-    def done(self) -> None:
-        if self.last:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
 def _fail(message: str, code: int = EXIT_FAILED) -> int:
     print(f"tokenworks: {message}", file=sys.stderr)
     return code
@@ -63,66 +37,27 @@ def cmd_generate(args) -> int:
 # ------------------------------------------------------------------------------ ingest
 
 
-def run_ingest_job(settings: config.Settings, show_progress: bool):
-    """Materialize the ingestion assets in-process; returns (success, metadata, messages)."""
-    from dagster import DagsterInstance
-
-    from pipelines.definitions import build_definitions
-
-    defs = build_definitions(settings, show_progress=show_progress)
-    job = defs.resolve_job_def("ingest")
-    if os.environ.get("DAGSTER_HOME"):
-        instance = DagsterInstance.get()
-    else:
-        instance = DagsterInstance.ephemeral()
-    result = job.execute_in_process(
-        instance=instance, raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
-    metadata = {}
-    for event in result.get_asset_materialization_events():
-        if event.asset_key.to_user_string() == "published_warehouse":
-            metadata = {k: v.value for k, v in event.materialization.metadata.items()}
-    problems: list[str] = []
-    for event in result.all_events:
-        error = getattr(event.event_specific_data, "error", None)
-        if event.is_failure or event.event_type_value == "RESOURCE_INIT_FAILURE":
-            message = _root_cause(error) if error else event.message
-            if message and message not in problems:
-                problems.append(message)
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if not evaluation.passed:
-                problems.append(f"check {evaluation.check_name} failed: "
-                                f"{evaluation.metadata.get('examples').value}")
-    return result.success, metadata, problems
-
-
-def _root_cause(error) -> str:
-    """The innermost error of a Dagster error chain: the one that says what went wrong."""
-    while error.cause is not None:
-        error = error.cause
-    return error.message.strip()
-
-
 def cmd_ingest(args) -> int:
     settings = config.resolve(args.landing, args.warehouse)
     if not settings.landing.is_dir():
         return _fail(f"landing folder {settings.landing} does not exist: create it and put logs "
                      "in it, or run `tokenworks generate --out` it, or set TOKENWORKS_LANDING")
     started = time.perf_counter()
-    success, metadata, problems = run_ingest_job(settings, show_progress=sys.stderr.isatty())
+    from pipelines.jobs import run_job
+
+    outcome = run_job(settings, show_progress=sys.stderr.isatty())
     seconds = time.perf_counter() - started
-    if not success:
-        for problem in problems:
+    if not outcome.success:
+        for problem in outcome.problems:
             print(f"  {problem}", file=sys.stderr)
         return _fail("ingest failed; the published warehouse is unchanged. Fix the cause above "
                      "and run it again: it resumes from what was published.")
-    print_ingest_summary(settings, metadata, seconds)
+    print_ingest_summary(settings, outcome.summary, seconds)
     return 0
 
 
 def print_ingest_summary(settings: config.Settings, metadata: dict, seconds: float) -> None:
-    if not metadata.get("published"):
+    if not metadata.get("changed"):
         print(f"nothing new in {settings.landing}: warehouse {settings.warehouse} unchanged "
               f"({seconds:.1f} s)")
         return
@@ -141,13 +76,14 @@ def print_ingest_summary(settings: config.Settings, metadata: dict, seconds: flo
 
 def print_unknown_costs(settings: config.Settings) -> None:
     """Calls whose cost the warehouse cannot know: never counted as $0, so say so."""
-    from pipelines.warehouse import connect_reader
+    from pipelines.warehouse.sql import one
+    from pipelines.warehouse.store import connect_reader
 
     conn = connect_reader(settings.warehouse)
     try:
-        unpriced, usage_unknown, at_risk = conn.execute(
-            "SELECT coalesce(sum(unpriced_calls), 0), coalesce(sum(usage_unknown_calls), 0), "
-            "coalesce(sum(estimated_cost), 0) FROM mart_daily_spend").fetchone()
+        unpriced, usage_unknown, at_risk = one(
+            conn, "SELECT coalesce(sum(unpriced_calls), 0), coalesce(sum(usage_unknown_calls), 0), "
+            "coalesce(sum(estimated_cost), 0) FROM mart_daily_spend")
     finally:
         conn.close()
     if usage_unknown:
@@ -160,7 +96,7 @@ def print_unknown_costs(settings: config.Settings) -> None:
 
 
 def print_quarantine_examples(settings: config.Settings, run_id: str, limit: int = 5) -> None:
-    from pipelines.warehouse import connect_reader
+    from pipelines.warehouse.store import connect_reader
 
     conn = connect_reader(settings.warehouse)
     try:
@@ -180,8 +116,8 @@ def print_quarantine_examples(settings: config.Settings, run_id: str, limit: int
 
 
 def cmd_sql(args) -> int:
-    from pipelines import sqlshell
-    from pipelines.warehouse import WarehouseMissing, connect_reader
+    from pipelines.analysts import sqlshell
+    from pipelines.warehouse.store import WarehouseMissing, connect_reader
 
     settings = config.resolve(None, args.warehouse)
     try:
@@ -217,8 +153,8 @@ def cmd_sql(args) -> int:
 def cmd_export(args) -> int:
     from datetime import date
 
-    from pipelines import export
-    from pipelines.warehouse import WarehouseMissing
+    from pipelines.analysts import export
+    from pipelines.warehouse.store import WarehouseMissing
 
     settings = config.resolve(None, args.warehouse)
     out = Path(args.out)
@@ -272,7 +208,7 @@ DEMO_QUERIES = {
 
 
 def cmd_demo(args) -> int:
-    from pipelines.landing import discover
+    from pipelines.landing.files import discover
 
     settings = config.resolve(args.landing, args.warehouse)
     settings.landing.mkdir(parents=True, exist_ok=True)
@@ -287,7 +223,7 @@ def cmd_demo(args) -> int:
                                          warehouse=settings.warehouse))
     if code:
         return code
-    from pipelines.warehouse import connect_reader
+    from pipelines.warehouse.store import connect_reader
 
     conn = connect_reader(settings.warehouse)
     try:

@@ -16,10 +16,10 @@ import duckdb
 import pyarrow.dataset as ds
 import pytest
 
-from pipelines.catalog_docs import contract
-from pipelines.ingest import run_ingest
+from pipelines.analysts.catalog_docs import contract
+from pipelines.jobs import run_ingest
 from pipelines.samples import generate
-from pipelines.warehouse import apply_schema
+from pipelines.warehouse.sql import apply_schema
 from tests.conftest import query
 from tests.test_cli import tokenworks
 
@@ -48,8 +48,8 @@ def test_the_analytics_views_keep_their_shape():
                            "unknown_usage"}
     assert {view: list(columns.items()) for view, columns in actual.items()} == {
         view: list(columns.items()) for view, columns in expected.items()}, (
-        "an analytics view changed shape: if deliberate, regenerate the contract with "
-        "python -m pipelines.catalog_docs --contract > tests/contract/analytics_views.json")
+        "an analytics view changed shape: if deliberate, regenerate the contract with python -m "
+        "pipelines.analysts.catalog_docs --contract > tests/contract/analytics_views.json")
 
 
 def test_every_analytics_view_documents_its_grain_and_columns():

@@ -9,7 +9,7 @@ import os
 
 import orjson
 
-from pipelines.ingest import run_ingest
+from pipelines.jobs import run_ingest
 from tests.conftest import fixture_records, query
 
 GOOD = fixture_records("openai_chat_cached_tokens_gpt4omini.json")[0]

@@ -7,8 +7,9 @@ import shutil
 import duckdb
 import pytest
 
-from pipelines import checks
-from pipelines.ingest import RUN_TABLES, run_ingest
+from pipelines.jobs import run_ingest
+from pipelines.ledger import checks
+from pipelines.warehouse.sql import read_sql, run_sql
 from tests.conftest import FIXTURES
 
 CORRUPTIONS = {
@@ -39,7 +40,7 @@ def audit_copy(built, tmp_path):
     path = tmp_path / "audit.duckdb"
     shutil.copy(built, path)
     conn = duckdb.connect(str(path))
-    conn.execute(RUN_TABLES)
+    run_sql(conn, read_sql("warehouse/run_tables.sql"))
     conn.execute("UPDATE landing_files SET last_run_id = 'audit'")
     conn.execute("UPDATE stg_calls SET run_id = 'audit'")
     return conn

@@ -90,7 +90,7 @@ def test_demo_generates_once_then_ingests_and_shows(tmp_path):
 
 
 def test_a_second_ingest_while_one_runs_fails_clearly_and_changes_nothing(tmp_path):
-    from pipelines.warehouse import Warehouse
+    from pipelines.warehouse.store import Warehouse
 
     landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
     assert tokenworks("generate", "--out", landing, "--requests", 200, "--days", 2,

@@ -13,10 +13,10 @@ from genai_prices import Usage, calc_price
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipelines import pricebook
-from pipelines.ingest import run_ingest
+from pipelines.jobs import run_ingest
+from pipelines.pricing import costs, pricebook
 from pipelines.samples import generate
-from pipelines.warehouse import apply_schema
+from pipelines.warehouse.sql import apply_schema
 from tests.conftest import FIXTURES
 
 TOLERANCE = Decimal("0.000000001")
@@ -34,7 +34,7 @@ def priced(tmp_path_factory):
     version = pricebook.pricebook_version()
     pricebook.load_prices(conn, version)
     pricebook.match_models(conn, version)
-    pricebook.cost_calls(conn, version)
+    costs.cost_calls(conn, version)
     yield conn
     conn.close()
 
@@ -135,11 +135,11 @@ def test_unmatched_models_are_never_priced_at_zero(priced):
 
 @pytest.fixture(scope="module")
 def money_macros():
-    """The money macros of sql/costs/fct_costs.sql, defined as the costing defines them."""
-    from pipelines.warehouse import read_sql
+    """The money macros of sql/pricing/fct_costs.sql, defined as the costing defines them."""
+    from pipelines.warehouse.sql import read_sql
 
     conn = duckdb.connect()
-    text = read_sql("costs/fct_costs.sql")
+    text = read_sql("pricing/fct_costs.sql")
     for statement in text.split(";"):
         body = "\n".join(line for line in statement.splitlines()
                          if not line.lstrip().startswith("--")).strip()

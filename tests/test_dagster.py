@@ -4,11 +4,13 @@ blocking check keeps the published warehouse unchanged."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from dagster import (
     DagsterInstance,
@@ -18,9 +20,10 @@ from dagster import (
     instance_for_test,
 )
 
-import pipelines.definitions as definitions_module
+import pipelines.ledger.assets as ledger_assets
 from pipelines import config
-from pipelines.definitions import build_definitions, landing_sensor
+from pipelines.definitions import build_definitions
+from pipelines.warehouse.resource import TokenworksWarehouse
 from tests.conftest import query
 
 
@@ -44,10 +47,10 @@ def test_code_location_loads_as_dagster_dev_loads_it():
     assert validated.returncode == 0, validated.stderr
     assert "Validation successful for code location tokenworks" in (
         validated.stdout + validated.stderr)
-    defs = definitions_module.defs
+    defs = build_definitions()
     assert {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()} >= {
         "landing_files", "stg_calls", "quarantine", "fct_requests", "dim_price", "dim_model",
-        "fct_costs", "mart_daily_spend", "published_warehouse"}
+        "fct_costs", "mart_daily_spend", "ingest_runs"}
     assert defs.resolve_job_def("ingest") is not None
     assert defs.resolve_sensor_def("landing_sensor") is not None
     schedule = defs.resolve_schedule_def("nightly_ingest")
@@ -56,8 +59,8 @@ def test_code_location_loads_as_dagster_dev_loads_it():
 
 def test_schedule_is_configurable_by_environment():
     out = subprocess.run(
-        [sys.executable, "-c", "from pipelines.definitions import defs; "
-         "print(defs.resolve_schedule_def('nightly_ingest').cron_schedule)"],
+        [sys.executable, "-c", "from pipelines.definitions import build_definitions; "
+         "print(build_definitions().resolve_schedule_def('nightly_ingest').cron_schedule)"],
         env={**os.environ, "TOKENWORKS_NIGHTLY_CRON": "30 4 * * *"},
         capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "30 4 * * *"
@@ -69,16 +72,21 @@ def test_whole_graph_materializes_with_checks_and_metadata(fixture_landing, tmp_
     assert result.success
     materialized = {e.asset_key.to_user_string(): e.materialization.metadata
                     for e in result.get_asset_materialization_events()}
-    assert set(materialized) == {"landing_files", "stg_calls", "quarantine", "fct_requests",
-                                 "dim_price", "dim_model", "fct_costs", "mart_daily_spend",
-                                 "dim_hardware_generation", "scenario_base",
-                                 "scenario_projection", "scenario_sensitivity",
-                                 "published_warehouse"}
-    for name, metadata in materialized.items():
-        assert "seconds" in metadata, name
+    assert set(materialized) == {
+        "landing_files", "stg_calls", "quarantine", "fct_requests", "dim_price",
+        "price_discounts", "dim_model", "fct_costs", "mart_daily_drivers",
+        "mart_daily_distribution", "fct_cost_estimates", "mart_daily_spend",
+        "dim_hardware_generation", "hardware_sources", "scenario_routes",
+        "scenario_batch_discounts", "scenario_parameters", "scenario_trend", "scenario_base",
+        "scenario_projection", "scenario_sensitivity", "ingest_runs"}
+    for name in ("stg_calls", "fct_requests", "dim_price", "dim_model", "fct_costs",
+                 "mart_daily_drivers", "fct_cost_estimates", "mart_daily_spend",
+                 "dim_hardware_generation", "scenario_base", "scenario_projection",
+                 "scenario_sensitivity"):
+        assert "seconds" in materialized[name], name
     assert materialized["stg_calls"]["rows"].value > 20
     assert materialized["landing_files"]["files_new"].value == materialized[
-        "landing_files"]["files"].value
+        "landing_files"]["files_seen"].value
     checks = {e.event_specific_data.check_name: e.event_specific_data.passed
               for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
     unpriced = query(settings.warehouse, "SELECT count(*) FROM unpriced_models")[0][0]
@@ -100,45 +108,92 @@ def test_whole_graph_materializes_with_checks_and_metadata(fixture_landing, tmp_
         settings.warehouse, "SELECT count(*) FROM dim_hardware_generation")[0][0] >= 14
     assert materialized["scenario_projection"]["rows"].value == query(
         settings.warehouse, "SELECT count(*) FROM scenario_projection")[0][0] > 0
-    rows = materialized["published_warehouse"]["rows"].value
+    rows = materialized["ingest_runs"]["rows"].value
     assert query(settings.warehouse, "SELECT count(*) FROM fct_requests")[0][0] == rows
     assert query(settings.warehouse, "SELECT count(*) FROM ingest_runs")[0][0] == 1
 
     again = run_job(settings, instance)
     assert again.success
-    published = [e for e in again.get_asset_materialization_events()
-                 if e.asset_key.to_user_string() == "published_warehouse"][0]
-    assert published.materialization.metadata["published"].value is False
+    recorded = next(e for e in again.get_asset_materialization_events()
+                if e.asset_key.to_user_string() == "ingest_runs")
+    assert recorded.materialization.metadata["changed"].value is False
 
 
 def test_sensor_requests_a_run_only_when_there_is_something_new(
         fixture_landing, tmp_path, instance, monkeypatch):
-    monkeypatch.setenv("TOKENWORKS_LANDING", str(fixture_landing))
-    monkeypatch.setenv("TOKENWORKS_WAREHOUSE", str(tmp_path / "wh.duckdb"))
-    first = landing_sensor(build_sensor_context(instance=instance))
+    # The sensor reads the resource's settings, not the environment.
+    monkeypatch.setenv("TOKENWORKS_LANDING", str(tmp_path / "elsewhere"))
+    settings = config.resolve(fixture_landing, tmp_path / "wh.duckdb")
+    sensor = build_definitions(settings).resolve_sensor_def("landing_sensor")
+
+    def evaluate():
+        with build_sensor_context(instance=instance, resources={
+                "tokenworks": TokenworksWarehouse.from_settings(settings)}) as context:
+            return sensor(context)
+
+    first = evaluate()
     assert isinstance(first, RunRequest)
     assert first.tags["tokenworks/new"] == first.tags["tokenworks/files"]
 
-    assert run_job(config.resolve(), instance).success
-    assert isinstance(landing_sensor(build_sensor_context(instance=instance)), SkipReason)
+    assert run_job(settings, instance).success
+    assert isinstance(evaluate(), SkipReason)
 
     (fixture_landing / "late.jsonl").write_bytes(
         (fixture_landing / "gateway.jsonl").read_bytes()[:2000].rsplit(b"\n", 1)[0] + b"\n")
-    later = landing_sensor(build_sensor_context(instance=instance))
+    later = evaluate()
     assert isinstance(later, RunRequest) and later.tags["tokenworks/new"] == "1"
     assert later.run_key != first.run_key
 
 
+def test_the_asset_graph_is_the_snapshot(tmp_path):
+    """Asset keys, their dependencies and groups, and the checks: a change to the graph shows
+    as a diff of tests/contract/asset_graph.json (regenerate it with UPDATE_SNAPSHOTS=1)."""
+    graph = build_definitions(config.resolve(tmp_path, tmp_path / "wh.duckdb")
+                              ).resolve_asset_graph()
+    snapshot = {
+        "assets": {key.to_user_string(): {
+            "group": graph.get(key).group_name,
+            "deps": sorted(parent.to_user_string() for parent in graph.get(key).parent_keys)}
+            for key in sorted(graph.get_all_asset_keys())},
+        "checks": sorted(f"{c.asset_key.to_user_string()}:{c.name}"
+                         for c in graph.asset_check_keys),
+    }
+    path = Path(__file__).parent / "contract" / "asset_graph.json"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        path.write_text(json.dumps(snapshot, indent=2) + "\n")
+    assert snapshot == json.loads(path.read_text())
+
+
+def test_an_asset_materializes_on_its_own_from_what_the_warehouse_holds(
+        fixture_landing, tmp_path, instance):
+    from pipelines.jobs import run_job as run_selection
+
+    settings = config.resolve(fixture_landing, tmp_path / "wh.duckdb")
+    assert run_job(settings, instance).success
+    expected = query(settings.warehouse, "SELECT * FROM mart_daily_spend ORDER BY ALL")
+    conn = duckdb.connect(str(settings.warehouse))
+    conn.execute("DELETE FROM mart_daily_spend")
+    conn.execute("DELETE FROM warehouse_meta WHERE key LIKE 'mart_daily_spend.%'")
+    conn.close()
+    outcome = run_selection(settings, selection=["mart_daily_spend"], instance=instance)
+    assert outcome.success
+    assert query(settings.warehouse, "SELECT * FROM mart_daily_spend ORDER BY ALL") == expected
+    # nothing to do is nothing done: the published file is not replaced
+    before = settings.warehouse.stat().st_ino
+    assert run_selection(settings, selection=["fct_costs"], instance=instance).success
+    assert settings.warehouse.stat().st_ino == before
+
+
 def test_failing_blocking_check_publishes_nothing(fixture_landing, tmp_path, instance,
                                                   monkeypatch):
-    real_refresh = definitions_module.ingest.refresh_fct
+    real_refresh = ledger_assets.refresh_fct
 
     def refresh_with_a_bug(conn, run_id):  # a ledger bug: duplicates become ledger rows too
         touched = real_refresh(conn, run_id)
         conn.execute("UPDATE stg_calls SET is_canonical = true")
         return touched
 
-    monkeypatch.setattr(definitions_module.ingest, "refresh_fct", refresh_with_a_bug)
+    monkeypatch.setattr(ledger_assets, "refresh_fct", refresh_with_a_bug)
     settings = config.resolve(fixture_landing, tmp_path / "wh.duckdb")
     result = run_job(settings, instance)
     assert not result.success

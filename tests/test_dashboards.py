@@ -4,6 +4,7 @@ ingest from generated logs (issue #5). The browser tests are in test_dashboards_
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import date
 from decimal import Decimal
@@ -17,7 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import filters, ui
-from pipelines.ingest import run_ingest
+from pipelines.jobs import run_ingest
 from pipelines.samples import generate
 from tests.conftest import query
 
@@ -162,9 +163,10 @@ def test_calls_without_usage_are_counted_estimated_and_listed_with_their_fix(app
 
 
 def test_scenario_controls_take_their_bounds_from_the_scenarios_file(app):
-    from pipelines import scenarios
+    from pipelines import config
+    from pipelines.scenarios import projection as scenarios
 
-    parameters = scenarios.load().parameters
+    parameters = scenarios.load(config.DEFAULT_SCENARIOS).parameters
     app.switch_page("views/scenarios.py").run()
     controls = {s.key.removesuffix("_vera_rubin"): s for s in app.slider}
     assert len(controls) == 9
@@ -293,3 +295,15 @@ def test_the_filter_summary_names_what_is_chosen_and_escapes_markdown():
                                      r"my\_model\*v2, gpt\-4\.1", "4 projects"]
     assert "All providers" in filters._summary(date(2026, 11, 1), date(2026, 11, 1), {
         "provider": [], "model": [], "project": []})
+
+
+def test_no_page_reads_staging_or_the_manifest():
+    """Pages read marts and views made for them (issue #14): never the staging tables, the
+    manifest or a run's scratch tables, whose shape is the pipeline's own business."""
+    internal = re.compile(r"\b(stg_calls|landing_files|run_plan|run_state|run_removed_keys|"
+                          r"run_changed_days)\b")
+    sources = [Path(APP).parent / "queries.py", *sorted((Path(APP).parent / "views").glob("*.py"))]
+    offenders = [f"{path.name}:{number}" for path in sources
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if internal.search(line)]
+    assert offenders == []

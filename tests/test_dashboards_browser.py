@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from dashboards import ui
 from dashboards.drawn import wait_until_drawn
-from pipelines.ingest import run_ingest
+from pipelines.jobs import run_ingest
 from pipelines.samples import generate
 from tests.conftest import query
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.catalog_docs import render_fresh
-from pipelines.warehouse import apply_schema
+from pipelines.analysts.catalog_docs import render_fresh
+from pipelines.warehouse.sql import apply_schema
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -42,4 +42,4 @@ def test_every_table_view_and_column_has_a_comment():
 
 def test_warehouse_doc_is_generated_from_the_catalog():
     assert (REPO / "docs" / "warehouse.md").read_text() == render_fresh(), (
-        "docs/warehouse.md is stale: python -m pipelines.catalog_docs > docs/warehouse.md")
+        "docs/warehouse.md is stale: python -m pipelines.analysts.catalog_docs > docs/warehouse.md")

@@ -3,7 +3,7 @@ every planted duplicate counted as one, every malformed record quarantined."""
 
 from __future__ import annotations
 
-from pipelines.ingest import run_ingest
+from pipelines.jobs import run_ingest
 from pipelines.samples import generate
 from tests.conftest import query
 

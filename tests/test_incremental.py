@@ -4,13 +4,14 @@ new, rewrites are reconciled, and the warehouse never depends on how many runs b
 from __future__ import annotations
 
 import gzip
+import itertools
 import shutil
 
 import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.ingest import run_ingest
+from pipelines.jobs import run_ingest
 from tests.conftest import query, synthetic_lines, warehouse_state
 
 
@@ -61,7 +62,7 @@ def test_a_file_split_into_appended_parts_equals_the_whole(tmp_path_factory, cut
     ingest(whole, base / "whole.duckdb")
 
     bounds = [0, *sorted(cuts), len(lines)]
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in itertools.pairwise(bounds):
         with open(parts / name, "ab") as fh:  # gzip: a new member, as `gzip >>` appends
             fh.write(encode(lines[start:end]))
         summary = ingest(parts, base / "parts.duckdb")
@@ -101,9 +102,9 @@ def test_deleting_the_warehouse_and_rerunning_reproduces_it(fixture_landing, tmp
 
 
 def test_parallel_chunked_reading_equals_serial(tmp_path, monkeypatch):
-    import pipelines.ingest
+    import pipelines.ledger.staging
 
-    monkeypatch.setattr(pipelines.ingest, "PARALLEL_MIN_BYTES", 0)  # use the worker pool
+    monkeypatch.setattr(pipelines.ledger.staging, "PARALLEL_MIN_BYTES", 0)  # use the worker pool
     landing = tmp_path / "landing"
     landing.mkdir()
     lines = synthetic_lines(3000, seed=9)

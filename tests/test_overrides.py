@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from pipelines.ingest import run_ingest
-from pipelines.overrides import OverridesError, load
+from pipelines.jobs import run_ingest
+from pipelines.pricing.overrides import OverridesError, load
 from tests.conftest import query
 
 

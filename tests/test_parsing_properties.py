@@ -104,7 +104,7 @@ def test_deepseek_hit_plus_miss_is_prompt(hit, miss, completion):
 
 @given(openai_usage(), st.integers(min_value=1, max_value=1000))
 def test_a_total_that_disagrees_is_rejected(usage, off_by):
-    prompt, cached, written, completion, reasoning = usage
+    prompt, _cached, _written, completion, _reasoning = usage
     body = {"object": "chat.completion", "id": "chatcmpl-x", "choices": [], "usage": {
         "prompt_tokens": prompt, "completion_tokens": completion,
         "total_tokens": prompt + completion + off_by}}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.ingest import run_ingest
+from pipelines.jobs import run_ingest
 from tests.conftest import query, synthetic_lines, warehouse_state
 
 pytestmark = pytest.mark.slow
@@ -36,7 +36,7 @@ def start_ingest(landing: Path, warehouse: Path) -> subprocess.Popen:
 READER = textwrap.dedent("""
     import sys, time, duckdb, json
     from pathlib import Path
-    from pipelines.warehouse import connect_reader
+    from pipelines.warehouse.store import connect_reader
     wh, stop, out = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
     seen, errors = [], []
     while not stop.exists():

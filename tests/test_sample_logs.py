@@ -49,13 +49,12 @@ def read_landing(root: Path) -> list[Record]:
         if name.endswith(".gz"):
             data, name = gzip.decompress(data), name[:-3]
         if name.endswith(".jsonl"):
-            for line in data.split(b"\n"):
-                if line:
-                    records.append(Record(path, date, line, loads_or_none(line)))
+            records.extend(Record(path, date, line, loads_or_none(line))
+                           for line in data.split(b"\n") if line)
         elif name.endswith(".json"):
             document = orjson.loads(data)
-            for item in document if isinstance(document, list) else [document]:
-                records.append(Record(path, date, None, item))
+            records.extend(Record(path, date, None, item)
+                           for item in (document if isinstance(document, list) else [document]))
         else:   # a raw streamed body
             records.append(Record(path, date, data, {"stream": data.decode()}))
     return records

@@ -13,10 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines import hardware, scenarios
-from pipelines.ingest import run_ingest
+from pipelines import config
+from pipelines.jobs import run_ingest, run_job
 from pipelines.samples import generate
-from pipelines.warehouse import apply_schema
+from pipelines.scenarios import hardware
+from pipelines.scenarios import projection as scenarios
+from pipelines.warehouse.sql import apply_schema
 from tests.conftest import query
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,7 +51,7 @@ EXAMPLE_CELL = dict(
 def example(tmp_path) -> duckdb.DuckDBPyConnection:
     conn = duckdb.connect(str(tmp_path / "example.duckdb"))
     apply_schema(conn)
-    hardware.load_into(conn, hardware.load())
+    hardware.load_into(conn, hardware.load(config.DEFAULT_HARDWARE))
     columns = ", ".join(EXAMPLE_CELL)
     conn.execute(f"INSERT INTO scenario_base ({columns}) VALUES "
                  f"({', '.join('?' * len(EXAMPLE_CELL))})", list(EXAMPLE_CELL.values()))
@@ -180,7 +182,7 @@ def test_every_scenario_is_projected_36_months_for_every_cell(projected):
     cells = query(projected, "SELECT count(*) FROM scenario_base")[0][0]
     counts = dict(query(projected, "SELECT scenario_id, count(*) FROM scenario_projection "
                                    "GROUP BY ALL"))
-    file = scenarios.load()
+    file = scenarios.load(config.DEFAULT_SCENARIOS)
     assert counts == {s.scenario_id: cells * 36 for s in file.scenarios}
     months = query(projected, "SELECT min(month), max(month), count(DISTINCT month) "
                               "FROM scenario_projection")[0]
@@ -237,25 +239,35 @@ def test_trend_fit_recovers_a_known_growth(tmp_path):
                  "'unpriced_model' AS cost_status, false AS is_priced, 0 AS discount_percent, "
                  "false AS batch_discount_applied, 'v' AS pricebook_version "
                  "FROM (VALUES (1, DATE '2026-01-01'), (2, DATE '2026-04-30')) t(call_id, day)")
-    scenarios.build_base(conn, scenarios.load())
+    scenarios.build_base(conn, scenarios.load(config.DEFAULT_SCENARIOS))
     months, growth, r2, fit = conn.execute(
         "SELECT months, monthly_growth, r_squared, fit FROM scenario_trend "
         "WHERE trend_by = 'model_family'").fetchone()
     assert (months, fit) == (4, "fitted")
     assert growth == pytest.approx(1.0) and r2 == pytest.approx(1.0)
     conn.execute("DELETE FROM mart_daily_spend WHERE day >= DATE '2026-03-01'")
-    scenarios.build_base(conn, scenarios.load())
+    scenarios.build_base(conn, scenarios.load(config.DEFAULT_SCENARIOS))
     assert conn.execute("SELECT monthly_growth, fit FROM scenario_trend "
                         "WHERE trend_by = 'project'").fetchone() == (None, "too short: flat")
     conn.close()
 
 
+SCENARIO_ASSETS = ["dim_hardware_generation", "hardware_sources", "scenario_routes",
+                   "scenario_batch_discounts", "scenario_parameters", "scenario_trend",
+                   "scenario_base", "scenario_projection", "scenario_sensitivity"]
+
+
 def test_same_inputs_give_identical_output(projected, tmp_path):
+    """The scenario assets alone, made again from what the warehouse holds."""
     copy = tmp_path / "again.duckdb"
     shutil.copy(projected, copy)
     conn = duckdb.connect(str(copy))
-    scenarios.build_all(conn)
+    conn.execute("DELETE FROM warehouse_meta WHERE key LIKE 'scenario%' "
+                 "OR key LIKE 'dim_hardware%'")
     conn.close()
+    outcome = run_job(config.resolve(projected.parent / "landing", copy),
+                      selection=SCENARIO_ASSETS)
+    assert outcome.success and not outcome.summary  # ingest_runs was not selected
     for table in ("scenario_base", "scenario_trend", "scenario_projection",
                   "scenario_sensitivity", "dim_hardware_generation"):
         snapshot = f"SELECT * FROM {table} ORDER BY ALL"
@@ -269,14 +281,12 @@ def test_a_changed_scenario_file_is_projected_without_new_logs(projected, tmp_pa
     landing = projected.parent / "landing"
     assert run_ingest(landing, warehouse, workers=1).calls_loaded == 0
     edited = tmp_path / "scenarios.yaml"
-    edited.write_text(scenarios.SCENARIOS_FILE.read_text().replace(
+    edited.write_text(config.DEFAULT_SCENARIOS.read_text().replace(
         "parameters: {hardware_factor: 10, pass_through_share: 0.5}",
         "parameters: {hardware_factor: 10, pass_through_share: 0.8}"))
-    monkeypatch.setattr(scenarios, "SCENARIOS_FILE", edited)
-    monkeypatch.setattr(scenarios.load, "__defaults__", (edited,))
     before = query(warehouse, "SELECT sum(projected_cost) FROM scenario_projection "
                               "WHERE scenario_id = 'vera_rubin'")[0][0]
-    run_ingest(landing, warehouse, workers=1)
+    run_ingest(landing, warehouse, workers=1, scenarios=edited)
     after = query(warehouse, "SELECT sum(projected_cost) FROM scenario_projection "
                              "WHERE scenario_id = 'vera_rubin'")[0][0]
     assert after < before
@@ -323,7 +333,7 @@ def write_variant(tmp_path, source: Path, old: str, new: str) -> Path:
      "source: GK}", "field 'value': must be a number"),
 ])
 def test_a_bad_hardware_entry_names_its_line_and_field(tmp_path, old, new, message):
-    path = write_variant(tmp_path, hardware.SEED, old, new)
+    path = write_variant(tmp_path, config.DEFAULT_HARDWARE, old, new)
     with pytest.raises(hardware.HardwareSeedError) as error:
         hardware.load(path)
     assert message in str(error.value)
@@ -341,7 +351,7 @@ def test_a_bad_hardware_entry_names_its_line_and_field(tmp_path, old, new, messa
     ("  - id: baseline", "  - id: base", "needs a 'baseline' scenario"),
 ])
 def test_a_bad_scenario_entry_names_its_line_and_field(tmp_path, old, new, message):
-    path = write_variant(tmp_path, scenarios.SCENARIOS_FILE, old, new)
+    path = write_variant(tmp_path, config.DEFAULT_SCENARIOS, old, new)
     with pytest.raises(scenarios.ScenarioFileError) as error:
         scenarios.load(path)
     assert message in str(error.value)
@@ -349,7 +359,7 @@ def test_a_bad_scenario_entry_names_its_line_and_field(tmp_path, old, new, messa
 
 
 def test_every_parameter_is_documented_and_every_scenario_documented():
-    file = scenarios.load()
+    file = scenarios.load(config.DEFAULT_SCENARIOS)
     assert all(p.doc for p in file.parameters.values())
     assert all(s.doc and s.title for s in file.scenarios)
     assert {"baseline", "vera_rubin"} <= {s.scenario_id for s in file.scenarios}

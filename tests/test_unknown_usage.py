@@ -10,9 +10,9 @@ import duckdb
 import orjson
 import pytest
 
-from pipelines import pricebook
-from pipelines.ingest import run_ingest
+from pipelines.jobs import run_ingest
 from pipelines.parsing import UNKNOWN_WITHOUT_USAGE, parse_record, parse_stream_document
+from pipelines.pricing import costs
 from tests.conftest import NO_USAGE_STREAMS, fixture_records, query, warehouse_state
 
 AZURE_STREAM = (NO_USAGE_STREAMS / "azure_chat_stream_without_include_usage.txt").read_text()
@@ -208,7 +208,7 @@ def test_the_estimates_measured_error_is_what_leave_one_out_gives(landing, tmp_p
         errors.append(abs(estimate - cost) / cost)
         methods.append(method)
     conn = duckdb.connect(str(wh), read_only=True)
-    measured = {(r["grain"], r["estimate_method"]): r for r in pricebook.estimate_backtest(conn)}
+    measured = {(r["grain"], r["estimate_method"]): r for r in costs.estimate_backtest(conn)}
     conn.close()
     applied = measured["call", "as applied"]
     assert applied["estimates"] == len(errors) == methods.count("model_project_mean_30d") + \

@@ -7,8 +7,13 @@ import shutil
 import duckdb
 import pytest
 
-from pipelines.ingest import run_ingest
-from pipelines.warehouse import ConcurrentPublish, Warehouse, WarehouseMissing, connect_reader
+from pipelines.jobs import run_ingest
+from pipelines.warehouse.store import (
+    ConcurrentPublish,
+    Warehouse,
+    WarehouseMissing,
+    connect_reader,
+)
 from tests.conftest import query
 
 

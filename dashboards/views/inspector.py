@@ -4,7 +4,8 @@ import polars as pl
 import streamlit as st
 
 from dashboards import queries, ui
-from pipelines import config, inspector
+from pipelines import config
+from pipelines.analysts import inspector
 
 st.title("Inspector")
 st.caption("A raw response through the pipeline's own parser and costing SQL, with the "
@@ -59,7 +60,7 @@ if text:
         if result.rejected:
             st.subheader("Rejected")
             st.error(result.rejected)
-        else:
+        elif result.call is not None:  # the parser either made a call or rejected the record
             st.subheader("Ledger row")
             st.code(json.dumps({k: v for k, v in result.call.items() if v is not None},
                                indent=2, default=str), language="json")

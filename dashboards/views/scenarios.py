@@ -1,11 +1,15 @@
+from decimal import Decimal
+from typing import Any
+
 import streamlit as st
 
 from dashboards import charts, queries, ui
-from pipelines.scenarios import WHOLE_NUMBERS
+from pipelines.scenarios.projection import WHOLE_NUMBERS
 
 st.title("Scenarios")
 if not ui.empty_warehouse():
-    presets, bounds = {}, {}
+    presets: dict[str, dict[str, Any]] = {}
+    bounds: dict[str, tuple[Any, Any]] = {}
     for row in queries.scenario_file_values():
         presets.setdefault(row["scenario_id"], {"title": row["title"], "doc": row["doc"],
                                                 "values": {}})
@@ -47,7 +51,8 @@ if not ui.empty_warehouse():
               "prompt_reduction": prompts, "output_cap_reduction": cap,
               "trend_by": preset.get("trend_by", "model_family")}
     monthly = queries.projection(values)
-    baseline, scenario = monthly["baseline"].sum(), monthly["scenario"].sum()
+    # Sums of DECIMAL columns: Decimal already, which polars types as any number.
+    baseline, scenario = Decimal(monthly["baseline"].sum()), Decimal(monthly["scenario"].sum())
     results_area = results.container()
     total, saved, months = results_area.columns(3)
     total.metric("Baseline, 36 months", ui.money(baseline))

@@ -51,21 +51,21 @@ def parse_body(call: dict, body) -> None:
         return parse_anthropic_batch_line(call, body)
     if "custom_id" in body and ("response" in body or "error" in body):
         return parse_openai_batch_line(call, body)
-    if kind == "error" or isinstance(body.get("error"), dict) and "choices" not in body:
+    if kind == "error" or (isinstance(body.get("error"), dict) and "choices" not in body):
         return parse_error(call, body, body.get("error"))
     if obj == "list" and isinstance(body.get("data"), list):
         return parse_embeddings(call, body)
     if "usageMetadata" in body or "candidates" in body:
         return parse_gemini(call, body)
-    if "stopReason" in body or isinstance(body.get("usage"), dict) and "inputTokens" in body[
-            "usage"]:
+    if "stopReason" in body or (isinstance(body.get("usage"), dict) and "inputTokens" in body[
+            "usage"]):
         return parse_bedrock_converse(call, body)
     if "finish_reason" in body and "message" in body and "choices" not in body:
         return parse_cohere(call, body)
     if "choices" in body:
         return parse_chat_completion(call, body)
-    if "__type" in body or set(body) <= {"message", "Message", "__type", "id", "code"} and (
-            "message" in body or "Message" in body):
+    if "__type" in body or (set(body) <= {"message", "Message", "__type", "id", "code"} and (
+            "message" in body or "Message" in body)):
         return parse_error(call, body, body.get("__type") or body.get("message")
                            or body.get("Message"))
     raise Rejected(f"unknown body shape (keys: {', '.join(sorted(body)[:8])})")

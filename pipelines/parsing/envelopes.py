@@ -79,7 +79,7 @@ def parse_record(record, file_mtime: datetime | None = None) -> dict:
         call["api_key_id"] = _text(record.get("api_key_id"))
         latency = record.get("latency_ms")
         if isinstance(latency, int | float) and not isinstance(latency, bool) and latency >= 0:
-            call["latency_ms"] = int(round(latency))
+            call["latency_ms"] = round(latency)
         status_code = record.get("status_code") or record.get("http_status")
         if type(status_code) is int:
             call["http_status"] = status_code

@@ -3,6 +3,8 @@ and compaction steps, batch result lines and the event stream. The error shapes 
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipelines.samples.catalogue import (
     ANTHROPIC_STOP,
     EMPTY_LIST,
@@ -33,7 +35,7 @@ class AnthropicBodies(Draws):
 
     def _anthropic_content(self, call: Call) -> list:
         t = call.tokens
-        blocks = []
+        blocks: list[dict[str, Any]] = []
         if call.thinking:
             blocks.append({"type": "thinking", "thinking": self._reply_text(),
                            "signature": self._b62(48)})
@@ -114,10 +116,11 @@ class AnthropicBodies(Draws):
         message = {"id": call.rid, "type": "message", "role": "assistant",
                    "model": call.model.served, "content": EMPTY_LIST, "stop_reason": None,
                    "stop_sequence": None, "usage": start_usage}
-        events = [("message_start", {"type": "message_start", "message": message}),
-                  ("content_block_start", {"type": "content_block_start", "index": 0,
-                                           "content_block": {"type": "text", "text": ""}}),
-                  ("ping", {"type": "ping"})]
+        events: list[tuple[str, dict]] = [
+            ("message_start", {"type": "message_start", "message": message}),
+            ("content_block_start", {"type": "content_block_start", "index": 0,
+                                     "content_block": {"type": "text", "text": ""}}),
+            ("ping", {"type": "ping"})]
         for piece in self._stream_pieces():
             events.append(("content_block_delta", {"type": "content_block_delta", "index": 0,
                                                    "delta": {"type": "text_delta",

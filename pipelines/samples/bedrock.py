@@ -3,6 +3,8 @@ Bedrock InvokeModel returns Anthropic messages (see anthropic.py); both share th
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipelines.samples.catalogue import CONVERSE_STOP, TOOL, TOOL_NAMES, Call
 from pipelines.samples.common import Draws
 
@@ -18,6 +20,7 @@ BEDROCK_ERRORS = (
 class BedrockBodies(Draws):
     def _converse_body(self, call: Call) -> dict:
         t = call.tokens
+        content: list[dict[str, Any]]
         if t.finish == TOOL:
             content = [{"toolUse": {"toolUseId": "tooluse_" + self._b62(22),
                                     "name": TOOL_NAMES[int(self.rng.random() * 5)],

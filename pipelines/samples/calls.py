@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipelines.samples.catalogue import (
     BARE_OK,
     BARE_SHARE,
@@ -137,6 +139,7 @@ class Calls(Draws):
         optional = model.family in ("chat", "responses", "gemini", "cohere", "converse")
         if optional and rng.random() < 0.2:
             return None
+        choices: tuple[int, ...]
         if model.reasoning or thinking:
             choices = (4_096, 8_192, 16_000, 16_384, 32_000)
         else:
@@ -182,6 +185,7 @@ class Calls(Draws):
         user = self._prompt_text()
         mt = call.max_tokens
         temperature = (0.0, 0.2, 0.7, 1.0)[int(rng.random() * 4)]
+        request: dict[str, Any]
         if family == "chat":
             request = {"model": model.name, "messages": [
                 {"role": "system", "content": system}, {"role": "user", "content": user}]}
@@ -219,6 +223,7 @@ class Calls(Draws):
             if call.stream:
                 request["stream"] = True
             return request
+        config: dict[str, Any]
         if family == "gemini":
             config = {"temperature": temperature}
             if mt is not None:

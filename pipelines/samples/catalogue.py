@@ -215,8 +215,17 @@ class Tokens:
     `output` includes `reasoning`, except that Gemini reports thoughts beside its candidates.
     """
 
-    __slots__ = ("prompt", "cache_read", "write_5m", "write_1h", "output", "reasoning",
-                 "finish", "tool_prompt", "searches")
+    __slots__ = (
+        "cache_read",
+        "finish",
+        "output",
+        "prompt",
+        "reasoning",
+        "searches",
+        "tool_prompt",
+        "write_1h",
+        "write_5m",
+    )
 
     def __init__(self, prompt, cache_read, write_5m, write_1h, output, reasoning, finish):
         self.prompt = prompt
@@ -241,6 +250,43 @@ class Call:
     stream_options.include_usage and for an Anthropic stream that dies with an `error` event.
     """
 
-    __slots__ = ("model", "ms", "created", "project", "user", "key", "request", "max_tokens",
-                 "stream", "reports_usage", "tokens", "rid", "thinking", "vertex", "latency",
-                 "repeat", "prompt", "tier")
+    __slots__ = (
+        "created",
+        "key",
+        "latency",
+        "max_tokens",
+        "model",
+        "ms",
+        "project",
+        "prompt",
+        "repeat",
+        "reports_usage",
+        "request",
+        "rid",
+        "stream",
+        "thinking",
+        "tier",
+        "tokens",
+        "user",
+        "vertex",
+    )
+
+    # The slots' types, for readers and the type checker (annotations make no attributes).
+    created: int
+    key: str
+    latency: int
+    max_tokens: int | None
+    model: Model
+    ms: int
+    project: int  # an index into PROJECTS
+    prompt: int
+    repeat: bool
+    reports_usage: bool
+    request: dict | None
+    rid: str | None
+    stream: bool
+    thinking: bool
+    tier: str
+    tokens: Tokens
+    user: str
+    vertex: bool

@@ -70,8 +70,8 @@ class Output(Draws):
         if files.export:
             outputs.append((f"export-{day}.json", b"[\n" + b",\n".join(files.export) + b"\n]\n",
                             False))
-        for name, content in files.documents:
-            outputs.append((name, content, False))
+        for name, document in files.documents:
+            outputs.append((name, document, False))
         if not outputs:
             return
         folder.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ import datetime
 import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -246,7 +247,7 @@ class Generator(Calls, TokenDraws, Envelopes, Streams, Malformed, OpenAIBodies, 
     # ----------------------------------------------------------------------- summary
 
     def _summary(self) -> dict:
-        summary = dict(self.stats)
+        summary: dict[str, Any] = dict(self.stats)
         summary["providers"] = {p: n for p, n in sorted(self.providers.items()) if n}
         summary["malformed_kinds"] = dict(self.malformed_kinds)
         summary["routes"] = dict(self.routes)

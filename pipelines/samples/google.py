@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipelines.samples.catalogue import FILTER, GEMINI_FINISH, TOOL, TOOL_NAMES, Call
 from pipelines.samples.common import Draws, clock
 
@@ -28,7 +30,8 @@ class GoogleBodies(Draws):
                     if t.finish == TOOL else {"text": self._reply_text()})
             candidate = {"content": {"parts": [part], "role": "model"},
                          "finishReason": GEMINI_FINISH[t.finish], "index": 0}
-        body = {"candidates": [candidate], "usageMetadata": self._gemini_usage(call)}
+        body: dict[str, Any] = {"candidates": [candidate],
+                                "usageMetadata": self._gemini_usage(call)}
         if call.vertex:
             body["createTime"] = self._vertex_time(call.ms)
         body["modelVersion"] = self._gemini_model(call)

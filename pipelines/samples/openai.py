@@ -4,6 +4,8 @@ error bodies and the chunk/event streams of chat and responses."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
 from pipelines.samples.catalogue import (
@@ -50,8 +52,8 @@ class OpenAIBodies(Draws):
         finish = CHAT_FINISH[t.finish]
         if provider == "together" and finish == "stop" and self.rng.random() < 0.4:
             finish = "eos"
-        body = {"id": call.rid, "object": "chat.completion", "created": call.created,
-                "model": call.model.served}
+        body: dict[str, Any] = {"id": call.rid, "object": "chat.completion",
+                                "created": call.created, "model": call.model.served}
         if provider == "together":
             body["prompt"] = EMPTY_LIST
         body["choices"] = [self._chat_choice(call, finish)]
@@ -182,7 +184,7 @@ class OpenAIBodies(Draws):
     def _responses_output(self, call: Call) -> list:
         t = call.tokens
         created = call.created
-        items = []
+        items: list[dict[str, Any]] = []
         if t.reasoning:
             items.append({"id": "rs_" + self._openai_item_id(created), "type": "reasoning",
                           "summary": EMPTY_LIST})
@@ -276,14 +278,14 @@ class OpenAIBodies(Draws):
     def _chat_chunks(self, call: Call) -> list:
         provider = call.model.provider
         openai_like = provider in ("openai", "azure")
-        head = {"id": call.rid, "object": "chat.completion.chunk", "created": call.created,
-                "model": call.model.served}
+        head: dict[str, Any] = {"id": call.rid, "object": "chat.completion.chunk",
+                                "created": call.created, "model": call.model.served}
         if provider == "openai":
             head["service_tier"] = call.tier
         if provider in ("openai", "azure", "groq", "deepseek"):
             head["system_fingerprint"] = "fp_" + self._hex(10)
         obfuscate = provider == "openai" and self.rng.random() < 0.6
-        chunks = []
+        chunks: list[dict[str, Any]] = []
         if provider == "azure":
             # Azure opens with an id-less chunk holding only the prompt filter verdicts.
             chunks.append({"choices": EMPTY_LIST, "created": 0, "id": "", "model": "",
@@ -291,11 +293,12 @@ class OpenAIBodies(Draws):
         groq_id = "req_01" + "".join(self.rng.choices(LOWER36, k=24))
         first = {"role": "assistant", "content": ""}
         for index, piece in enumerate([""] + self._stream_pieces()):
-            choice = {"index": 0, "delta": first if index == 0 else {"content": piece},
-                      "logprobs": None, "finish_reason": None}
+            choice: dict[str, Any] = {"index": 0,
+                                      "delta": first if index == 0 else {"content": piece},
+                                      "logprobs": None, "finish_reason": None}
             if provider == "azure":
                 choice["content_filter_results"] = AZURE_CHOICE_FILTERS
-            chunk = {**head, "choices": [choice]}
+            chunk: dict[str, Any] = {**head, "choices": [choice]}
             if openai_like:
                 chunk["usage"] = None
             if obfuscate:
@@ -304,8 +307,9 @@ class OpenAIBodies(Draws):
                 chunk["x_groq"] = {"id": groq_id}
             chunks.append(chunk)
         finish = CHAT_FINISH[call.tokens.finish]
-        final = {**head, "choices": [{"index": 0, "delta": EMPTY_DICT, "logprobs": None,
-                                      "finish_reason": finish}]}
+        final: dict[str, Any] = {**head, "choices": [{"index": 0, "delta": EMPTY_DICT,
+                                                      "logprobs": None,
+                                                      "finish_reason": finish}]}
         if openai_like:
             final["usage"] = None
         chunks.append(final)

@@ -1,0 +1,140 @@
+"""The Inspector's engine: one raw record through the pipeline's own parser and the pipeline's
+own costing SQL, never a second implementation.
+
+A pasted record is parsed by pipelines.parsing, staged into a private in-memory warehouse that
+carries the published price book (dim_price, price_discounts), matched by the same rules and
+costed by the same sql/pricing/fct_costs.sql. A logged call or quarantined record is re-read from
+its landing file by file and line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import orjson
+
+from pipelines.landing import files as lf
+from pipelines.parsing import BUCKETS, CALL_COLUMNS, Rejected, parse_record, parse_stream_document
+from pipelines.pricing import costs, pricebook
+from pipelines.pricing import overrides as overrides_file
+from pipelines.warehouse.sql import apply_schema, scalar
+
+COST_COLUMNS = ("input_cost", "cache_read_cost", "cache_write_cost", "cache_write_1h_cost",
+                "output_cost", "web_search_cost", "request_cost")
+TOKEN_FOR_COST = {"input_cost": "input_tokens", "cache_read_cost": "cache_read_tokens",
+                  "cache_write_cost": "cache_write_tokens",
+                  "cache_write_1h_cost": "cache_write_1h_tokens",
+                  "output_cost": "output_tokens", "web_search_cost": "web_search_requests",
+                  "request_cost": None}
+
+
+@dataclass
+class Inspection:
+    pretty: str  # the record, indented (or the raw text when it is not JSON)
+    call: dict | None = None  # the ledger row the parser made
+    rejected: str | None = None  # why the parser refused it
+    costs: dict = field(default_factory=dict)  # the fct_costs row
+
+    def cost_lines(self) -> list[dict]:
+        """Each bucket: its tokens and its cost, then the total."""
+        if not self.costs:
+            return []
+        call = self.call
+        if call is None:
+            raise ValueError("an inspection has costs only for a call the parser made")
+        lines = [{"bucket": column.removesuffix("_cost"),
+                  "tokens": call.get(TOKEN_FOR_COST[column]) if TOKEN_FOR_COST[column]
+                  else None, "cost_usd": self.costs[column]} for column in COST_COLUMNS]
+        lines.append({"bucket": "total", "tokens": sum(call[b] for b in BUCKETS),
+                      "cost_usd": self.costs["total_cost"]})
+        return lines
+
+
+def parse_text(text: str) -> tuple[str, dict | None, str | None]:
+    """(pretty form, ledger row, rejection) of a pasted record: a JSON record (envelope or bare
+    body) or a raw streamed body (SSE text)."""
+    stripped = text.strip()
+    try:
+        record = orjson.loads(stripped)
+    except orjson.JSONDecodeError as exc:
+        if stripped.startswith(("data:", "event:")):
+            try:
+                return stripped, parse_stream_document(stripped), None
+            except Rejected as rejected:
+                return stripped, None, str(rejected)
+        return stripped, None, f"not valid JSON: {exc}"
+    pretty = json.dumps(record, indent=2, ensure_ascii=False)
+    try:
+        return pretty, parse_record(record, datetime.now(UTC)), None
+    except Rejected as rejected:
+        return pretty, None, str(rejected)
+
+
+def price_call(call: dict, warehouse: Path, price_overrides: Path | None = None) -> dict:
+    """The fct_costs row the pipeline would make for this call, with the published price
+    book."""
+    conn = duckdb.connect()
+    try:
+        conn.execute("SET enable_progress_bar = false")
+        apply_schema(conn)
+        quoted = str(warehouse).replace("'", "''")
+        conn.execute(f"ATTACH '{quoted}' AS published (READ_ONLY)")
+        conn.execute("INSERT INTO dim_price SELECT * FROM published.dim_price")
+        conn.execute("INSERT INTO price_discounts SELECT * FROM published.price_discounts")
+        version = scalar(conn, "SELECT max(pricebook_version) FROM dim_price")
+        conn.execute("DETACH published")
+        row = {name: call.get(name) for name in CALL_COLUMNS}
+        row.update(call_id=1, source_file="(inspector)", source_line=1, run_id="inspector",
+                   is_canonical=True)
+        columns = ", ".join(row)
+        conn.execute(f"INSERT INTO stg_calls ({columns}) VALUES "
+                     f"({', '.join('?' * len(row))})", list(row.values()))
+        overrides = overrides_file.load(price_overrides) if price_overrides else None
+        pricebook.match_models(conn, version, overrides)
+        costs.cost_calls(conn, version)
+        cursor = conn.execute("SELECT * FROM fct_costs")
+        names = [d[0] for d in cursor.description]
+        costed = cursor.fetchone()
+        if costed is None:
+            raise LookupError("the pipeline's costing made no fct_costs row for the call")
+        return dict(zip(names, costed, strict=True))
+    finally:
+        conn.close()
+
+
+def inspect_text(text: str, warehouse: Path, price_overrides: Path | None = None
+                 ) -> Inspection:
+    pretty, call, rejected = parse_text(text)
+    inspection = Inspection(pretty, call, rejected)
+    if call is not None and warehouse.exists():
+        inspection.costs = price_call(call, warehouse, price_overrides)
+    return inspection
+
+
+def read_record(landing: Path, source_file: str, source_line: int) -> bytes | None:
+    """The raw record at a file and line (a .json array's element, a whole .txt/.sse document),
+    or None when the landing file is gone or shorter."""
+    path = landing / source_file
+    kind = lf.file_format(path.name)
+    if kind is None or not path.exists():
+        return None
+    file_format, gzipped = kind
+    if file_format == "sse":
+        return lf.read_document(path, gzipped)
+    if file_format == "json":
+        elements = orjson.loads(lf.read_document(path, gzipped))
+        if isinstance(elements, list) and 0 < source_line <= len(elements):
+            return orjson.dumps(elements[source_line - 1])
+        return None
+    stream = lf.open_stream(path, gzipped)
+    try:
+        for index, _end, line in lf.iter_lines(stream):
+            if index + 1 == source_line:
+                return line if isinstance(line, bytes) else None
+    finally:
+        stream.close()
+    return None

@@ -1,0 +1,60 @@
+"""The one place configuration is resolved: explicit argument, else environment, else default.
+
+Nothing here runs at import time. The CLI resolves settings once per command; the Dagster code
+location resolves them when it loads (pipelines/definitions.py) and hands them to every asset,
+check and sensor through the `tokenworks` resource, naming the environment variables it took.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_LANDING = "data/landing"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_NIGHTLY_CRON = "0 2 * * *"  # 02:00 UTC
+DEFAULT_PRICE_OVERRIDES = REPO / "pricing" / "overrides.yaml"
+DEFAULT_SCENARIOS = REPO / "scenarios" / "scenarios.yaml"
+DEFAULT_HARDWARE = REPO / "seeds" / "hardware_generations.yaml"
+
+# Setting -> environment variable.
+ENVIRONMENT = {
+    "landing": "TOKENWORKS_LANDING", "warehouse": "TOKENWORKS_WAREHOUSE",
+    "nightly_cron": "TOKENWORKS_NIGHTLY_CRON", "workers": "TOKENWORKS_WORKERS",
+    "price_overrides": "TOKENWORKS_PRICE_OVERRIDES", "scenarios": "TOKENWORKS_SCENARIOS",
+    "hardware": "TOKENWORKS_HARDWARE",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: Path
+    warehouse: Path
+    nightly_cron: str
+    workers: int  # 0 = one per CPU
+    price_overrides: Path
+    scenarios: Path
+    hardware: Path
+
+
+def resolve(landing: str | Path | None = None, warehouse: str | Path | None = None,
+            **explicit) -> Settings:
+    """Every setting: the argument given, else its environment variable, else the default."""
+    env = os.environ
+
+    def value(name: str, default):
+        given = warehouse if name == "warehouse" else landing if name == "landing" else (
+            explicit.get(name))
+        return given or env.get(ENVIRONMENT[name]) or default
+
+    return Settings(
+        landing=Path(value("landing", DEFAULT_LANDING)).resolve(),
+        warehouse=Path(value("warehouse", DEFAULT_WAREHOUSE)).resolve(),
+        nightly_cron=value("nightly_cron", DEFAULT_NIGHTLY_CRON),
+        workers=int(value("workers", 0)),
+        price_overrides=Path(value("price_overrides", DEFAULT_PRICE_OVERRIDES)).resolve(),
+        scenarios=Path(value("scenarios", DEFAULT_SCENARIOS)).resolve(),
+        hardware=Path(value("hardware", DEFAULT_HARDWARE)).resolve(),
+    )

@@ -1,0 +1,154 @@
+"""The warehouse's SQL, run from the files under sql/: reading a statement file, running a script
+with bound parameters, applying the schema files, quoting a literal, appending a frame.
+
+Schema files are the numbered ones, `sql/<domain>/NNN_<name>.sql`, applied in the order of their
+numbers across domains; the other files of a domain are the statements that fill its tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+SQL_DIR = Path(__file__).resolve().parent.parent.parent / "sql"
+
+
+def read_sql(name: str) -> str:
+    """A statement file, by its path under sql/ (e.g. "pricing/fct_costs.sql")."""
+    return (SQL_DIR / name).read_text()
+
+
+def run_sql(conn: duckdb.DuckDBPyConnection, text: str, params: dict | None = None) -> None:
+    """Run a script of statements (each ending a line with ';'), binding to each statement the
+    named parameters ($name) it uses: DuckDB binds parameters to one statement at a time."""
+    statement: list[str] = []
+    for line in text.splitlines():
+        statement.append(line)
+        if line.rstrip().endswith(";") and not line.lstrip().startswith("--"):
+            _run_statement(conn, "\n".join(statement), params or {})
+            statement = []
+    if "\n".join(statement).strip():
+        _run_statement(conn, "\n".join(statement), params or {})
+
+
+def one(conn: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> tuple:
+    """The first row of a query that always returns one (an aggregate, a count)."""
+    row = conn.execute(sql, params).fetchone()
+    if row is None:
+        raise LookupError(f"expected a row from: {sql}")
+    return row
+
+
+def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> Any:
+    """The first column of the first row of a query that always returns one."""
+    return one(conn, sql, params)[0]
+
+
+def _run_statement(conn, sql: str, params: dict) -> None:
+    used = {name: value for name, value in params.items() if f"${name}" in sql}
+    conn.execute(sql, used or None)
+
+
+def sql_literal(text: str | Path) -> str:
+    """A string as a SQL literal, for the few places DuckDB takes no parameter (ATTACH, COPY
+    TO, COMMENT ON)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def append_frame(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """One INSERT for a whole frame, columns matched by name."""
+    conn.register("frame_to_append", frame)
+    try:
+        conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame_to_append")
+    finally:
+        conn.unregister("frame_to_append")
+
+
+# Made from the ledger and the price book alone, so they can always be made again.
+DERIVED_TABLES = ("fct_costs", "fct_cost_estimates", "mart_daily_spend", "mart_daily_drivers",
+                  "mart_daily_distribution")
+
+
+def schema_files() -> list[Path]:
+    """The numbered schema files of every domain, in the order of their numbers."""
+    return sorted(SQL_DIR.glob("*/[0-9][0-9][0-9]_*.sql"), key=lambda path: path.name)
+
+
+def schema_digest() -> str:
+    """Hash of the schema files: a warehouse records the one it was made with."""
+    return hashlib.blake2b(b"".join(p.read_bytes() for p in schema_files()),
+                           digest_size=8).hexdigest()
+
+
+def schema_current(conn: duckdb.DuckDBPyConnection) -> bool:
+    """The warehouse was made with these schema files."""
+    try:
+        row = conn.execute("SELECT max(value) FROM warehouse_meta WHERE key = 'schema'"
+                           ).fetchone()
+    except duckdb.CatalogException:
+        return False
+    return row is not None and row[0] == schema_digest()
+
+
+def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create what is missing; every schema file is idempotent (CREATE … IF NOT EXISTS / OR
+    REPLACE), applied in the order of their numbers. Skipped when this exact schema was applied
+    already: rewriting every comment of a large catalog on each run costs more than the run's
+    new data."""
+    conn.execute(read_sql("warehouse/000_warehouse_meta.sql"))
+    digest = schema_digest()
+    applied = conn.execute("SELECT value FROM warehouse_meta WHERE key = 'schema'").fetchone()
+    if applied and applied[0] == digest:
+        return
+    # Other schema files may have changed a derived table's shape: those are dropped and made
+    # again whole by this run (cost_calls re-prices everything when fct_costs holds no row of
+    # the current price book, and the marts follow).
+    if applied:
+        for table in DERIVED_TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+    for path in schema_files():
+        conn.execute(path.read_text())
+    # Relations that re-expose columns document them once, where they are defined.
+    _inherit_column_comments(conn, "stg_calls", ["fct_requests"])
+    _inherit_column_comments(conn, "quality_files", ["landing_files"])
+    _inherit_column_comments(conn, "fct_request_costs",
+                             ["fct_requests", "fct_costs", "fct_cost_estimates"])
+    for view, sources in ANALYTICS_COMMENT_SOURCES.items():
+        _inherit_column_comments(conn, f"analytics.{view}", sources)
+    conn.execute("DELETE FROM warehouse_meta WHERE key = 'schema'")
+    conn.execute("INSERT INTO warehouse_meta VALUES ('schema', ?)", [digest])
+
+
+# The analysts' views (sql/analysts/090_analytics.sql) and the tables their columns come from.
+ANALYTICS_COMMENT_SOURCES = {
+    "requests": ["fct_requests", "fct_costs", "fct_cost_estimates"],
+    "daily_spend": ["mart_daily_spend"], "unknown_usage": ["unknown_usage"],
+    "models": ["dim_model"], "prices": ["dim_price"], "hardware": ["dim_hardware_generation"],
+    "scenarios": ["scenario_projection"], "scenario_parameters": ["scenario_parameters"],
+    "quarantine": ["quarantine"], "ingestion_runs": ["ingest_runs"],
+}
+
+
+def _inherit_column_comments(conn: duckdb.DuckDBPyConnection, target: str,
+                             sources: list[str]) -> None:
+    """Give the view `target` ("name" or "schema.name") the comment of the same-named column of
+    the first source table (schema main) that documents it. A view outside main keeps the
+    comments it has of its own."""
+    schema, _, name = target.rpartition(".")
+    schema = schema or "main"
+    inherited: dict[str, str] = {}
+    for source in sources:
+        for column, comment in conn.execute(
+                "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' "
+                "AND table_name = ? AND coalesce(comment, '') <> ''", [source]).fetchall():
+            inherited.setdefault(column, comment)
+    for column, own in conn.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = ? "
+            "AND table_name = ?", [schema, name]).fetchall():
+        if column in inherited and (schema == "main" or not own):
+            conn.execute(f"COMMENT ON COLUMN {target}.{column} IS "
+                         f"{sql_literal(inherited[column])}")

@@ -1,0 +1,76 @@
+-- Staging: every parsed occurrence of a call, duplicates included, so the canonical row of
+-- each call can be re-chosen when a rewritten file or a better occurrence arrives.
+CREATE TABLE IF NOT EXISTS stg_calls (
+    dedup_key              VARCHAR NOT NULL,
+    call_id                BIGINT,
+    request_id             VARCHAR,
+    provider               VARCHAR,
+    api                    VARCHAR,
+    model                  VARCHAR,
+    event_at               TIMESTAMP,
+    event_at_source        VARCHAR,
+    project                VARCHAR,
+    user_id                VARCHAR,
+    api_key_id             VARCHAR,
+    status                 VARCHAR NOT NULL,
+    finish_reason          VARCHAR,
+    finish_reason_raw      VARCHAR,
+    is_batch               BOOLEAN NOT NULL,
+    is_stream              BOOLEAN NOT NULL,
+    has_envelope           BOOLEAN NOT NULL,
+    service_tier           VARCHAR,
+    max_tokens             BIGINT,
+    request_hash           VARCHAR,
+    input_tokens           BIGINT,
+    cache_read_tokens      BIGINT,
+    cache_write_tokens     BIGINT,
+    cache_write_1h_tokens  BIGINT,
+    output_tokens          BIGINT,
+    reasoning_tokens       BIGINT,
+    web_search_requests    BIGINT,
+    provider_total_tokens  BIGINT,
+    provider_reported_cost DECIMAL(20, 12),
+    latency_ms             BIGINT,
+    http_status            INTEGER,
+    error_type             VARCHAR,
+    source_file            VARCHAR NOT NULL,
+    source_line            BIGINT NOT NULL,
+    run_id                 VARCHAR NOT NULL,
+    is_canonical           BOOLEAN NOT NULL DEFAULT false
+);
+-- Warehouses made before call ids; their ids are assigned on the next run (ingest.refresh_fct).
+ALTER TABLE stg_calls ADD COLUMN IF NOT EXISTS call_id BIGINT;
+-- Warehouses made before issue #13 stored 0 for the unknown usage of no_usage calls and a
+-- made-up h:<hash> request_id for calls without a provider id: both become NULL (the dedup_key
+-- keeps the hash). Runs once, when this schema is first applied to such a warehouse.
+ALTER TABLE stg_calls ALTER COLUMN request_id DROP NOT NULL;
+ALTER TABLE stg_calls ALTER COLUMN input_tokens DROP NOT NULL;
+ALTER TABLE stg_calls ALTER COLUMN cache_read_tokens DROP NOT NULL;
+ALTER TABLE stg_calls ALTER COLUMN cache_write_tokens DROP NOT NULL;
+ALTER TABLE stg_calls ALTER COLUMN cache_write_1h_tokens DROP NOT NULL;
+ALTER TABLE stg_calls ALTER COLUMN output_tokens DROP NOT NULL;
+ALTER TABLE stg_calls ALTER COLUMN reasoning_tokens DROP NOT NULL;
+ALTER TABLE stg_calls ALTER COLUMN web_search_requests DROP NOT NULL;
+UPDATE stg_calls SET request_id = NULL WHERE starts_with(request_id, 'h:');
+UPDATE stg_calls
+SET input_tokens = NULL, cache_read_tokens = NULL, cache_write_tokens = NULL,
+    cache_write_1h_tokens = NULL, output_tokens = NULL, reasoning_tokens = NULL,
+    web_search_requests = NULL, provider_total_tokens = NULL
+WHERE status = 'no_usage' AND input_tokens IS NOT NULL;
+COMMENT ON TABLE stg_calls IS 'Staging. Grain: one row per parsed record occurrence (a call logged twice has two rows). Columns as in fct_requests, plus has_envelope, run_id (the ingest run that read it) and is_canonical (the occurrence fct_requests shows; exactly one per dedup_key).';
+
+CREATE TABLE IF NOT EXISTS quarantine (
+    source_file  VARCHAR NOT NULL,
+    source_line  BIGINT NOT NULL,
+    reason       VARCHAR NOT NULL,
+    raw_excerpt  VARCHAR,
+    raw_bytes    BIGINT,
+    run_id       VARCHAR NOT NULL
+);
+COMMENT ON TABLE quarantine IS 'Records that could not become ledger rows. Grain: one row per rejected record (a damaged gzip tail counts as one record). Nothing is dropped: every record is here, in stg_calls, or both never.';
+COMMENT ON COLUMN quarantine.source_file IS 'Landing file, relative path.';
+COMMENT ON COLUMN quarantine.source_line IS 'Physical line number from 1 (for a .json array: the element number; for .txt/.sse: 1).';
+COMMENT ON COLUMN quarantine.reason IS 'Why the record was rejected, in words that say what to fix.';
+COMMENT ON COLUMN quarantine.raw_excerpt IS 'The first 600 bytes of the record, undecodable bytes escaped.';
+COMMENT ON COLUMN quarantine.raw_bytes IS 'Length of the whole record in bytes.';
+COMMENT ON COLUMN quarantine.run_id IS 'Ingest run that read it.';

@@ -1,0 +1,32 @@
+-- The published runs, recorded by the last step of each run (pipelines/warehouse/runs.py).
+CREATE TABLE IF NOT EXISTS ingest_runs (
+    run_id           VARCHAR NOT NULL,
+    started_at       TIMESTAMP NOT NULL,
+    finished_at      TIMESTAMP NOT NULL,
+    files_seen       BIGINT NOT NULL,
+    files_new        BIGINT NOT NULL,
+    files_appended   BIGINT NOT NULL,
+    files_rewritten  BIGINT NOT NULL,
+    files_unchanged  BIGINT NOT NULL,
+    bytes_read       BIGINT NOT NULL,
+    records_read     BIGINT NOT NULL,
+    calls_loaded     BIGINT NOT NULL,
+    duplicates       BIGINT NOT NULL,
+    quarantined      BIGINT NOT NULL,
+    seconds          DOUBLE NOT NULL
+);
+COMMENT ON TABLE ingest_runs IS 'Published ingest runs. Grain: one row per run that changed the warehouse (runs that found nothing new publish nothing and leave no row).';
+COMMENT ON COLUMN ingest_runs.run_id IS 'Run id (UTC start time, process id, random suffix; the Dagster run id when run by Dagster).';
+COMMENT ON COLUMN ingest_runs.started_at IS 'UTC time the run planned its work.';
+COMMENT ON COLUMN ingest_runs.finished_at IS 'UTC time the run finished, just before publishing.';
+COMMENT ON COLUMN ingest_runs.files_seen IS 'Loadable files in the landing folder.';
+COMMENT ON COLUMN ingest_runs.files_new IS 'Files read for the first time.';
+COMMENT ON COLUMN ingest_runs.files_appended IS 'Files read from where the previous run stopped.';
+COMMENT ON COLUMN ingest_runs.files_rewritten IS 'Files whose earlier rows were replaced by a fresh read.';
+COMMENT ON COLUMN ingest_runs.files_unchanged IS 'Files skipped without being opened.';
+COMMENT ON COLUMN ingest_runs.bytes_read IS 'Bytes read (decompressed for .gz).';
+COMMENT ON COLUMN ingest_runs.records_read IS 'Records read; = staged + quarantined.';
+COMMENT ON COLUMN ingest_runs.quarantined IS 'Records this run sent to quarantine.';
+COMMENT ON COLUMN ingest_runs.seconds IS 'Wall time from planning to just before publishing.';
+COMMENT ON COLUMN ingest_runs.calls_loaded IS 'Net new rows in fct_requests from this run.';
+COMMENT ON COLUMN ingest_runs.duplicates IS 'Records this run staged that did not add a call (already known, or repeated within the run).';
