@@ -18,6 +18,7 @@ import streamlit as st
 
 from pipelines import config
 from pipelines.scenarios import projection as scenarios
+from pipelines.warehouse.sql import sql_literal
 
 TTL_SECONDS = 300
 
@@ -39,8 +40,7 @@ def _database(path: str, identity: tuple) -> duckdb.DuckDBPyConnection:
     the replaced snapshot open. The old snapshot's instance is dropped once two newer ones
     were opened."""
     conn = duckdb.connect()
-    quoted = path.replace("'", "''")
-    conn.execute(f"ATTACH '{quoted}' AS published (READ_ONLY)")
+    conn.execute(f"ATTACH {sql_literal(path)} AS published (READ_ONLY)")
     return conn
 
 
@@ -91,8 +91,9 @@ def spend_totals(filters) -> dict:
     where, params = filters.where()
     row = run(f"""
         SELECT coalesce(sum(total_cost), 0) AS spend, coalesce(sum(calls), 0) AS calls,
-               coalesce(sum(input_tokens + cache_read_tokens + cache_write_tokens
-                            + cache_write_1h_tokens + output_tokens), 0) AS tokens,
+               coalesce(sum(prompt_tokens(input_tokens, cache_read_tokens, cache_write_tokens,
+                                          cache_write_1h_tokens)
+                            + output_tokens), 0) AS tokens,
                coalesce(sum(unpriced_calls), 0) AS unpriced_calls,
                coalesce(sum(usage_unknown_calls), 0) AS usage_unknown_calls,
                coalesce(sum(estimated_cost), 0) AS at_risk
@@ -120,8 +121,9 @@ def spend_breakdown(filters, dimension: str) -> pl.DataFrame:
     return run(f"""
         SELECT coalesce({column}, '(none)') AS "{dimension}", sum(total_cost) AS spend,
                sum(calls) AS calls,
-               sum(input_tokens + cache_read_tokens + cache_write_tokens
-                   + cache_write_1h_tokens + output_tokens) AS tokens,
+               sum(prompt_tokens(input_tokens, cache_read_tokens, cache_write_tokens,
+                                 cache_write_1h_tokens)
+                   + output_tokens) AS tokens,
                sum(total_cost) / nullif(sum(calls), 0) * 1000 AS cost_per_1000_calls
         FROM mart_daily_spend WHERE {where}
         GROUP BY ALL ORDER BY spend DESC""", params)
@@ -215,8 +217,9 @@ def unpriced(filters) -> pl.DataFrame:
     where, params = filters.where()
     return run(f"""
         SELECT provider, model, sum(unpriced_calls) AS unpriced_calls,
-               sum(input_tokens + cache_read_tokens + cache_write_tokens
-                   + cache_write_1h_tokens) AS prompt_tokens, sum(output_tokens) AS output_tokens
+               sum(prompt_tokens(input_tokens, cache_read_tokens, cache_write_tokens,
+                                 cache_write_1h_tokens))
+                   AS prompt_tokens, sum(output_tokens) AS output_tokens
         FROM mart_daily_spend WHERE {where} AND unpriced_calls > 0 AND status = 'ok'
         GROUP BY ALL ORDER BY unpriced_calls DESC""", params)
 

@@ -192,8 +192,9 @@ DEMO_QUERIES = {
         FROM mart_daily_spend GROUP BY provider ORDER BY total_cost DESC NULLS LAST""",
     "Calls and tokens by provider": """
         SELECT provider, count(*) AS calls, count(*) FILTER (status = 'error') AS errors,
-               sum(input_tokens + cache_read_tokens + cache_write_tokens
-                   + cache_write_1h_tokens) AS prompt_tokens,
+               sum(prompt_tokens(input_tokens, cache_read_tokens, cache_write_tokens,
+                                 cache_write_1h_tokens))
+                   AS prompt_tokens,
                sum(cache_read_tokens) AS cached_tokens, sum(output_tokens) AS output_tokens
         FROM fct_requests GROUP BY provider ORDER BY calls DESC""",
     "Top models": """

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipelines.warehouse.sql import read_sql, scalar
+from pipelines.warehouse.sql import read_sql, scalar, sql_literal
 from pipelines.warehouse.store import connect_reader
 
 
@@ -21,10 +21,6 @@ class ExportSummary:
     files: int
     path: Path
     unknown_cost_calls: int = 0  # unpriced models and calls without usage: not exported
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def export_ledger(warehouse: Path, out: Path) -> ExportSummary:
@@ -39,7 +35,7 @@ def export_ledger(warehouse: Path, out: Path) -> ExportSummary:
     try:
         conn.execute(
             f"COPY (SELECT *, strftime(event_day, '%Y-%m') AS month FROM analytics.requests "
-            f"ORDER BY event_at, dedup_key) TO '{_quoted(staging)}' "
+            f"ORDER BY event_at, dedup_key) TO {sql_literal(staging)} "
             f"(FORMAT parquet, PARTITION_BY (month), COMPRESSION zstd)")
         rows = scalar(conn, "SELECT count(*) FROM analytics.requests")
     finally:
@@ -64,7 +60,7 @@ def export_focus(warehouse: Path, out: Path, start: date | None = None,
     try:
         query = read_sql("analysts/focus.sql")
         out.parent.mkdir(parents=True, exist_ok=True)
-        conn.execute(f"COPY ({query}) TO '{_quoted(out)}' (FORMAT {fmt})", params)
+        conn.execute(f"COPY ({query}) TO {sql_literal(out)} (FORMAT {fmt})", params)
         rows = scalar(conn, f"SELECT count(*) FROM ({query})", params)
         unknown_cost = scalar(
             conn, "SELECT count(*) FROM analytics.requests WHERE NOT is_priced "

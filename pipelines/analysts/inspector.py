@@ -21,7 +21,7 @@ from pipelines.landing import files as lf
 from pipelines.parsing import BUCKETS, CALL_COLUMNS, Rejected, parse_record, parse_stream_document
 from pipelines.pricing import costs, pricebook
 from pipelines.pricing import overrides as overrides_file
-from pipelines.warehouse.sql import apply_schema, scalar
+from pipelines.warehouse.sql import apply_schema, scalar, sql_literal
 
 COST_COLUMNS = ("input_cost", "cache_read_cost", "cache_write_cost", "cache_write_1h_cost",
                 "output_cost", "web_search_cost", "request_cost")
@@ -81,8 +81,7 @@ def price_call(call: dict, warehouse: Path, price_overrides: Path | None = None)
     try:
         conn.execute("SET enable_progress_bar = false")
         apply_schema(conn)
-        quoted = str(warehouse).replace("'", "''")
-        conn.execute(f"ATTACH '{quoted}' AS published (READ_ONLY)")
+        conn.execute(f"ATTACH {sql_literal(warehouse)} AS published (READ_ONLY)")
         conn.execute("INSERT INTO dim_price SELECT * FROM published.dim_price")
         conn.execute("INSERT INTO price_discounts SELECT * FROM published.price_discounts")
         version = scalar(conn, "SELECT max(pricebook_version) FROM dim_price")

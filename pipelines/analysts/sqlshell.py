@@ -18,6 +18,8 @@ from types import ModuleType
 import duckdb
 import orjson
 
+from pipelines.warehouse.sql import sql_literal
+
 FORMATS = ("table", "csv", "json", "parquet")
 HISTORY = Path.home() / ".tokenworks_history"
 
@@ -52,8 +54,7 @@ def run_query(conn, sql: str, params: dict, fmt: str, out, parquet_to: Path | No
         if fmt == "parquet":
             if parquet_to is None:
                 raise QueryError("--format parquet writes a file: give --out FILE.parquet")
-            quoted = str(parquet_to).replace("'", "''")
-            conn.execute(f"COPY ({sql.rstrip().rstrip(';')}) TO '{quoted}' "
+            conn.execute(f"COPY ({sql.rstrip().rstrip(';')}) TO {sql_literal(parquet_to)} "
                          "(FORMAT parquet, COMPRESSION zstd)", used or None)
             return
         relation = conn.sql(sql, params=used or None)

@@ -1,3 +1,9 @@
+-- A call's whole prompt: input + cache reads + cache writes of both lifetimes (the buckets do
+-- not overlap: docs/token-accounting.md). Defined once, here; the views, marts, costing and
+-- dashboards call it.
+CREATE OR REPLACE MACRO prompt_tokens(input, cache_read, cache_write, cache_write_1h) AS
+    input + cache_read + cache_write + cache_write_1h;
+
 -- The ledger is a view over the canonical occurrences in staging, so each call's data is
 -- stored once and re-choosing a canonical occurrence is a flag update, not a rewrite.
 CREATE OR REPLACE VIEW fct_requests AS

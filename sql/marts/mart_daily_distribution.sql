@@ -3,8 +3,8 @@ DELETE FROM mart_daily_distribution WHERE $full OR day IN (SELECT day FROM run_c
 INSERT INTO mart_daily_distribution BY NAME
 WITH calls AS (
     SELECT c.event_day AS day, f.provider, f.model, f.status, f.latency_ms, f.output_tokens,
-           f.input_tokens + f.cache_read_tokens + f.cache_write_tokens
-               + f.cache_write_1h_tokens AS prompt_tokens,
+           prompt_tokens(f.input_tokens, f.cache_read_tokens, f.cache_write_tokens,
+                         f.cache_write_1h_tokens) AS prompt_tokens,
            c.total_cost
     FROM fct_requests f
     JOIN fct_costs c USING (call_id)

@@ -44,8 +44,8 @@ calls AS NOT MATERIALIZED (
            f.web_search_requests, f.project, f.event_at::DATE AS event_day,
            m.price_provider, m.price_model,
            -- a call without usage (NULL tokens) is banded as 0: its costs stay NULL anyway
-           coalesce(f.input_tokens + f.cache_read_tokens + f.cache_write_tokens
-                    + f.cache_write_1h_tokens, 0) AS total_input,
+           coalesce(prompt_tokens(f.input_tokens, f.cache_read_tokens, f.cache_write_tokens,
+                                  f.cache_write_1h_tokens), 0) AS total_input,
            CASE WHEN t.lowest IS NULL OR total_input <= t.lowest THEN 0
                 ELSE list_last(list_filter(t.starts, lambda s: s < total_input)) END
                AS band_start,

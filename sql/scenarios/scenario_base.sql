@@ -11,8 +11,8 @@ INSERT INTO scenario_trend BY NAME
 WITH daily AS (
     SELECT d.day, coalesce(m.price_model, d.model) AS model_family,
            coalesce(d.project, '(none)') AS project,
-           d.input_tokens + d.cache_read_tokens + d.cache_write_tokens
-               + d.cache_write_1h_tokens + d.output_tokens AS tokens
+           prompt_tokens(d.input_tokens, d.cache_read_tokens, d.cache_write_tokens,
+                         d.cache_write_1h_tokens) + d.output_tokens AS tokens
     FROM mart_daily_spend d
     LEFT JOIN dim_model m USING (provider, model)
 ),
