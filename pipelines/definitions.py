@@ -43,8 +43,12 @@ ingest_job = define_asset_job("ingest", selection=ASSETS,
 
 
 def build_definitions(settings: config.Settings | None = None, *, show_progress: bool = False,
-                      chunk_bytes: int = 0) -> Definitions:
+                      chunk_bytes: int = 0, resource: TokenworksWarehouse | None = None
+                      ) -> Definitions:
+    """The code location for these settings (resolved now when none are given)."""
     settings = settings or config.resolve()
+    resource = resource or TokenworksWarehouse.from_settings(
+        settings, show_progress=show_progress, chunk_bytes=chunk_bytes)
     return Definitions(
         assets=ASSETS,
         asset_checks=CHECKS,
@@ -56,11 +60,13 @@ def build_definitions(settings: config.Settings | None = None, *, show_progress:
         sensors=[landing_sensor_for(ingest_job)],
         # One process per run: the run lock and the working copy belong to it.
         executor=in_process_executor,
-        resources={"tokenworks": TokenworksWarehouse.from_settings(
-            settings, show_progress=show_progress, chunk_bytes=chunk_bytes)},
+        resources={"tokenworks": resource},
     )
 
 
 @definitions
 def defs() -> Definitions:
-    return build_definitions()
+    """What `dagster dev` loads: settings from the environment reach the assets as EnvVars."""
+    settings = config.resolve()
+    return build_definitions(settings,
+                             resource=TokenworksWarehouse.from_environment(settings))

@@ -203,3 +203,22 @@ def test_failing_blocking_check_publishes_nothing(fixture_landing, tmp_path, ins
     assert failed == ["exactly_once"]
     assert not settings.warehouse.exists()
     assert not list((tmp_path / "wh.duckdb.runs").glob("*.duckdb"))
+
+
+def test_the_code_location_takes_settings_from_the_environment_as_env_vars(
+        fixture_landing, tmp_path, instance, monkeypatch):
+    from dagster import EnvVar
+
+    from pipelines.definitions import defs
+
+    monkeypatch.setenv("TOKENWORKS_LANDING", str(fixture_landing))
+    monkeypatch.setenv("TOKENWORKS_WAREHOUSE", str(tmp_path / "from-env.duckdb"))
+    monkeypatch.delenv("TOKENWORKS_SCENARIOS", raising=False)
+    loaded = defs()
+    resource = loaded.resources["tokenworks"]
+    assert resource.landing == EnvVar("TOKENWORKS_LANDING")
+    assert resource.warehouse == EnvVar("TOKENWORKS_WAREHOUSE")
+    assert resource.scenarios == str(config.DEFAULT_SCENARIOS)  # not in the environment
+    result = loaded.resolve_job_def("ingest").execute_in_process(instance=instance)
+    assert result.success
+    assert query(tmp_path / "from-env.duckdb", "SELECT count(*) FROM fct_requests")[0][0] > 20

@@ -8,6 +8,7 @@ working copy is published in one atomic rename (store.py); a failed step or a fa
 check publishes nothing. So the whole job, one asset or any subset materializes on its own.
 """
 
+import os
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -19,6 +20,7 @@ from dagster import (
     ConfigurableResource,
     DagsterEventType,
     DagsterLogManager,
+    EnvVar,
     InitResourceContext,
     MaterializeResult,
 )
@@ -51,6 +53,19 @@ class TokenworksWarehouse(ConfigurableResource):
     _stack: ExitStack | None = PrivateAttr(default=None)
     _workspace: RunWorkspace | None = PrivateAttr(default=None)
     _reader: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+
+    @classmethod
+    def from_environment(cls, settings: config.Settings) -> "TokenworksWarehouse":
+        """For the code location: a setting the environment gives stays an EnvVar, so Dagster
+        shows where it came from and reads it when a run starts; the others are resolved."""
+        values: dict[str, Any] = {}
+        for name in ("landing", "warehouse", "price_overrides", "scenarios", "hardware"):
+            variable = config.ENVIRONMENT[name]
+            values[name] = EnvVar(variable) if os.environ.get(variable) else str(
+                getattr(settings, name))
+        workers = config.ENVIRONMENT["workers"]
+        values["workers"] = EnvVar.int(workers) if os.environ.get(workers) else settings.workers
+        return cls(**values)
 
     @classmethod
     def from_settings(cls, settings: config.Settings, **options: Any) -> "TokenworksWarehouse":
