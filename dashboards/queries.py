@@ -407,8 +407,7 @@ def freshness() -> dict:
 
 def duplicates(limit: int = 200) -> pl.DataFrame:
     """Calls logged more than once, the most often logged first."""
-    return run(f"SELECT * FROM quality_duplicates ORDER BY occurrences DESC, dedup_key "
-               f"LIMIT {int(limit)}")
+    return run("SELECT * FROM quality_duplicates($top)", {"top": int(limit)})
 
 
 def reconciliation() -> pl.DataFrame:
