@@ -225,39 +225,10 @@ def build_sensitivity(conn, scenario_file: ScenarioFile) -> int:
     defaults = scenario_file.resolved(scenario)
     axes = {name: [_double(v) for v in grid.get(name, [defaults[name]])]
             for name in HARDWARE_PARAMETERS}
-    conn.execute("DELETE FROM scenario_sensitivity")
-    conn.execute(
-        f"""INSERT INTO scenario_sensitivity
-        WITH monthly AS (
-            SELECT month, sum(baseline_cost) AS baseline, sum(projected_cost) AS levered
-            FROM project_scenario({arguments}) GROUP BY month
-        ),
-        availability AS (
-            SELECT coalesce(max(coalesce(cloud_available, first_shipped)), DATE '9999-01-01')
-                AS day
-            FROM dim_hardware_generation WHERE generation_id = $hardware_generation
-        ),
-        combos AS (
-            SELECT f AS factor, s AS share, l::INTEGER AS lag, r::INTEGER AS ramp,
-                   (a.day + to_months(l::INTEGER))::DATE AS pass_through_date
-            FROM unnest($factors) t(f), unnest($shares) u(s), unnest($lags) v(l),
-                 unnest($ramps) w(r), availability a
-        ),
-        priced AS (
-            SELECT c.*, m.baseline, m.levered,
-                   CASE WHEN m.month < c.pass_through_date THEN 0
-                        WHEN c.ramp = 0 THEN 1
-                        ELSE least(1, (datediff('month', c.pass_through_date, m.month) + 1)
-                                      / c.ramp::DOUBLE) END AS ramp_share
-            FROM combos c, monthly m
-        )
-        SELECT $scenario_id, factor, share, lag, ramp, pass_through_date,
-               sum(baseline),
-               sum(round(levered::DOUBLE * (1 - share * (1 - 1 / factor) * ramp_share), 6)
-                   ::DECIMAL(24, 6)) AS projected,
-               sum(baseline) - projected
-        FROM priced GROUP BY ALL""",
-        {**params, "scenario_id": scenario.scenario_id,
-         "factors": axes["hardware_factor"], "shares": axes["pass_through_share"],
-         "lags": axes["pass_through_lag_months"], "ramps": axes["adoption_ramp_months"]})
+    # The macro's named arguments are parameter names of the validated file; values are bound.
+    text = read_sql("scenarios/scenario_sensitivity.sql").replace("{arguments}", arguments)
+    run_sql(conn, text, {**params, "scenario_id": scenario.scenario_id,
+                         "factors": axes["hardware_factor"], "shares": axes["pass_through_share"],
+                         "lags": axes["pass_through_lag_months"],
+                         "ramps": axes["adoption_ramp_months"]})
     return conn.execute("SELECT count(*) FROM scenario_sensitivity").fetchone()[0]
