@@ -222,3 +222,29 @@ def test_the_code_location_takes_settings_from_the_environment_as_env_vars(
     result = loaded.resolve_job_def("ingest").execute_in_process(instance=instance)
     assert result.success
     assert query(tmp_path / "from-env.duckdb", "SELECT count(*) FROM fct_requests")[0][0] > 20
+
+
+def test_a_publication_that_fails_fails_the_run(fixture_landing, tmp_path, instance,
+                                                 monkeypatch):
+    """Someone replaced the published file while the run worked: ingest_runs refuses to publish,
+    and the run fails there, visibly (not only in a log line)."""
+    import shutil
+
+    settings = config.resolve(fixture_landing, tmp_path / "wh.duckdb")
+    assert run_job(settings, instance).success
+    (fixture_landing / "late.jsonl").write_bytes(
+        (fixture_landing / "gateway.jsonl").read_bytes()[:2000].rsplit(b"\n", 1)[0] + b"\n")
+    real_refresh = ledger_assets.refresh_fct
+
+    def refresh_while_someone_replaces_the_file(conn, run_id):
+        replacement = tmp_path / "replacement.duckdb"
+        shutil.copy(settings.warehouse, replacement)
+        replacement.replace(settings.warehouse)
+        return real_refresh(conn, run_id)
+
+    monkeypatch.setattr(ledger_assets, "refresh_fct", refresh_while_someone_replaces_the_file)
+    result = run_job(settings, instance)
+    assert not result.success
+    failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert failed == ["ingest_runs"]
+    assert query(settings.warehouse, "SELECT count(*) FROM ingest_runs")[0][0] == 1

@@ -1,5 +1,7 @@
-"""The warehouse domain's asset: the run's record in ingest_runs, made last. Publishing the
-working copy happens when the run ends with every step succeeded (resource.py)."""
+"""The warehouse domain's asset: the run's record in ingest_runs, made last, and the working
+copy published in one atomic rename. Everything else in the job is upstream of it, so a failed
+step or a failed blocking check skips it and publishes nothing (a selection without it is
+published by the resource when the run ends: resource.py)."""
 
 import time
 
@@ -16,7 +18,7 @@ from pipelines.warehouse.sql import scalar
        deps=["fct_requests", "mart_daily_spend", "mart_daily_distribution",
              "scenario_projection", "scenario_sensitivity"],
        description="Published ingest runs: one row per run that changed the warehouse, with its "
-                   "counts. The run's working copy is published once every step succeeded.")
+                   "counts. Made last: it publishes the run's working copy.")
 def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
                 ) -> MaterializeResult:
     if not tokenworks.workspace.has_work:
@@ -27,6 +29,7 @@ def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
         tokenworks.landing_path, read_manifest(conn)).seen
     summary = finish_run(conn, context.run.run_id, files_seen=seen)
     rows = scalar(conn, "SELECT count(*) FROM fct_requests")
+    tokenworks.publish()
     return MaterializeResult(metadata={
         "changed": True, "path": tokenworks.warehouse, "rows": rows, **summary.as_dict(),
         "record_seconds": round(time.perf_counter() - started, 3)})

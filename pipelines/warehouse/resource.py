@@ -3,9 +3,10 @@ deployment and this run's private working copy of the warehouse.
 
 Each asset decides from the warehouse itself whether it has work (new landing bytes, calls this
 run changed, inputs it was not built from), reading the published snapshot until some asset
-writes: only then is the working copy made. When the run ends with every step succeeded, the
-working copy is published in one atomic rename (store.py); a failed step or a failed blocking
-check publishes nothing. So the whole job, one asset or any subset materializes on its own.
+writes: only then is the working copy made. `ingest_runs`, last in the job, publishes it in one
+atomic rename (store.py); a selection without it is published when the run ends with every step
+succeeded. A failed step or a failed blocking check publishes nothing. So the whole job, one
+asset or any subset materializes on its own.
 """
 
 import os
@@ -91,11 +92,13 @@ class TokenworksWarehouse(ConfigurableResource):
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         try:
             self._close_reader()
-            if self._workspace is not None and self._workspace.has_work:
+            workspace = self._workspace
+            if workspace is not None and workspace.has_work and not workspace.is_published:
+                # A selection without ingest_runs: its changes are published here.
                 if _run_failed(context):
                     _log(context).warning("a step failed: nothing was published")
                 else:
-                    self._workspace.publish()
+                    workspace.publish()
                     _log(context).info(f"published {self.warehouse}")
         finally:
             if self._workspace is not None:
@@ -112,13 +115,23 @@ class TokenworksWarehouse(ConfigurableResource):
 
     def writer(self) -> duckdb.DuckDBPyConnection:
         """The working copy, made from the published snapshot on first use."""
+        if self.workspace.is_published:
+            raise RuntimeError("this run has published its working copy: nothing more is "
+                               "written after ingest_runs")
         self._close_reader()
         return self.workspace.connect()
+
+    def publish(self) -> None:
+        """Swap the working copy in (ingest_runs does, last in the job; the run's end does for a
+        selection without it). After this, readers see the published file."""
+        self._close_reader()
+        self.workspace.publish()
 
     def reader(self) -> duckdb.DuckDBPyConnection:
         """What the warehouse holds now: the working copy once this run wrote, else the
         published snapshot (read-only), else (no warehouse yet) a new working copy."""
-        if self.workspace.has_work or not Path(self.warehouse).exists():
+        if (self.workspace.has_work and not self.workspace.is_published) or not Path(
+                self.warehouse).exists():
             return self.writer()
         if self._reader is None:
             self._reader = Warehouse(Path(self.warehouse)).reader()

@@ -77,6 +77,7 @@ class RunWorkspace:
     work_path: Path
     _base_identity: tuple | None = None
     _created: bool = False
+    is_published: bool = False
     _conn: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
 
     @property
@@ -117,6 +118,7 @@ class RunWorkspace:
         with open(self.work_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(self.work_path, self.published)
+        self.is_published = True
         dir_fd = os.open(self.published.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
