@@ -248,3 +248,25 @@ def test_a_publication_that_fails_fails_the_run(fixture_landing, tmp_path, insta
     failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert failed == ["ingest_runs"]
     assert query(settings.warehouse, "SELECT count(*) FROM ingest_runs")[0][0] == 1
+
+
+def test_a_selection_cannot_leave_a_schema_change_half_made(fixture_landing, tmp_path,
+                                                             instance):
+    """New schema files drop the costs and marts to make them again whole: a selection that
+    would publish them missing fails instead, and the whole job then makes them."""
+    from pipelines.jobs import run_job as run_selection
+
+    settings = config.resolve(fixture_landing, tmp_path / "wh.duckdb")
+    assert run_job(settings, instance).success
+    expected = query(settings.warehouse, "SELECT count(*), sum(total_cost) FROM fct_costs")
+    conn = duckdb.connect(str(settings.warehouse))
+    conn.execute("UPDATE warehouse_meta SET value = 'older-schema' WHERE key = 'schema'")
+    conn.close()
+    outcome = run_selection(settings, selection=["mart_daily_spend"], instance=instance)
+    assert not outcome.success
+    assert any("other schema files" in problem for problem in outcome.problems)
+    assert query(settings.warehouse, "SELECT count(*), sum(total_cost) FROM fct_costs"
+                 ) == expected  # nothing was published
+    assert run_selection(settings, instance=instance).success
+    assert query(settings.warehouse, "SELECT count(*), sum(total_cost) FROM fct_costs"
+                 ) == expected

@@ -12,12 +12,14 @@ asset or any subset materializes on its own.
 import os
 import time
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from dagster import (
+    AssetKey,
     ConfigurableResource,
     DagsterEventType,
     DagsterLogManager,
@@ -37,6 +39,10 @@ from pipelines.warehouse.sql import schema_current
 from pipelines.warehouse.store import RunWorkspace, Warehouse
 
 INGESTION, PRICING, MARTS, SCENARIOS = "ingestion", "pricing", "marts", "scenarios"
+# What a schema change drops and makes again (warehouse/sql.py DERIVED_TABLES), with what costs
+# them: a run after one must include all of it.
+REMADE_WHOLE = frozenset({"fct_costs", "mart_daily_drivers", "mart_daily_distribution",
+                          "fct_cost_estimates", "mart_daily_spend"})
 
 
 class TokenworksWarehouse(ConfigurableResource):
@@ -54,6 +60,7 @@ class TokenworksWarehouse(ConfigurableResource):
     _stack: ExitStack | None = PrivateAttr(default=None)
     _workspace: RunWorkspace | None = PrivateAttr(default=None)
     _reader: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    _selection: AbstractSet[AssetKey] | None = PrivateAttr(default=None)
 
     @classmethod
     def from_environment(cls, settings: config.Settings) -> "TokenworksWarehouse":
@@ -88,6 +95,7 @@ class TokenworksWarehouse(ConfigurableResource):
         self._stack.enter_context(warehouse.run_lock())
         warehouse.remove_stale_work()
         self._workspace = warehouse.workspace(context.run.run_id)
+        self._selection = context.run.asset_selection or None  # empty: the whole job
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         try:
@@ -119,7 +127,14 @@ class TokenworksWarehouse(ConfigurableResource):
             raise RuntimeError("this run has published its working copy: nothing more is "
                                "written after ingest_runs")
         self._close_reader()
-        return self.workspace.connect()
+        conn = self.workspace.connect()
+        if self.workspace.derived_dropped and self._selection is not None and not (
+                {key.to_user_string() for key in self._selection} >= REMADE_WHOLE):
+            raise RuntimeError(
+                f"{self.warehouse} was made with other schema files: its costs, marts and "
+                "projections are made again whole, which takes the whole job (tokenworks "
+                "ingest, or every asset in Dagster), not a selection")
+        return conn
 
     def publish(self) -> None:
         """Swap the working copy in (ingest_runs does, last in the job; the run's end does for a

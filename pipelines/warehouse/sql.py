@@ -94,16 +94,18 @@ def schema_current(conn: duckdb.DuckDBPyConnection) -> bool:
     return row is not None and row[0] == schema_digest()
 
 
-def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
+def apply_schema(conn: duckdb.DuckDBPyConnection) -> bool:
     """Create what is missing; every schema file is idempotent (CREATE … IF NOT EXISTS / OR
     REPLACE), applied in the order of their numbers. Skipped when this exact schema was applied
     already: rewriting every comment of a large catalog on each run costs more than the run's
-    new data."""
+    new data.
+    Returns whether the derived tables were dropped (the warehouse was made with other schema
+    files): the costs and everything made from them are then to be made again whole."""
     conn.execute(read_sql("warehouse/000_warehouse_meta.sql"))
     digest = schema_digest()
     applied = conn.execute("SELECT value FROM warehouse_meta WHERE key = 'schema'").fetchone()
     if applied and applied[0] == digest:
-        return
+        return False
     # Other schema files may have changed a derived table's shape: those are dropped and made
     # again whole by this run (cost_calls re-prices everything when fct_costs holds no row of
     # the current price book, and the marts follow).
@@ -121,6 +123,7 @@ def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
         _inherit_column_comments(conn, f"analytics.{view}", sources)
     conn.execute("DELETE FROM warehouse_meta WHERE key = 'schema'")
     conn.execute("INSERT INTO warehouse_meta VALUES ('schema', ?)", [digest])
+    return bool(applied)
 
 
 # The analysts' views (sql/analysts/090_analytics.sql) and the tables their columns come from.

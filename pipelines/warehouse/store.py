@@ -78,6 +78,7 @@ class RunWorkspace:
     _base_identity: tuple | None = None
     _created: bool = False
     is_published: bool = False
+    derived_dropped: bool = False  # made with other schema files: costs and marts made anew
     _conn: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
 
     @property
@@ -96,7 +97,7 @@ class RunWorkspace:
                 shutil.copyfile(self.published, tmp)
                 os.replace(tmp, self.work_path)
         self._conn = duckdb.connect(str(self.work_path), config={"memory_limit": WRITER_MEMORY})
-        apply_schema(self._conn)
+        self.derived_dropped = apply_schema(self._conn)
         return self._conn
 
     def close(self):
