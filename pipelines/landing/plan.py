@@ -45,7 +45,7 @@ class Plan:
 
     @property
     def bytes_to_read(self) -> int:
-        return sum(map(_disk_bytes, self.files))
+        return sum(map(disk_bytes, self.files))
 
     def counts(self) -> dict[str, int]:
         return {action: sum(p.action == action for p in self.files)
@@ -113,7 +113,7 @@ def load_plan(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[PlannedFile]
                         (r[8], r[9], r[10]), r[11]) for r in rows]
 
 
-def _disk_bytes(plan: PlannedFile) -> int:
+def disk_bytes(plan: PlannedFile) -> int:
     """Bytes on disk this run reads: a plain file's new part, a compressed file whole."""
     if plan.file.gzipped:
         return plan.file.size

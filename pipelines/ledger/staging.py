@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from pipelines.landing import files as lf
-from pipelines.landing.plan import PlannedFile, _disk_bytes, load_plan
+from pipelines.landing.plan import PlannedFile, disk_bytes, load_plan
 from pipelines.ledger.reading import (
     CHUNK_BYTES,
     GROUP_BYTES,
@@ -56,7 +56,7 @@ def stage(conn: duckdb.DuckDBPyConnection, landing: Path, run_id: str, *, worker
     _forget_rewritten(conn, run_id, [p for p in planned if p.action == "rewrite"])
     by_path = {p.file.path: p for p in planned}
     tasks = make_tasks(landing, planned, chunk_bytes)
-    total_bytes = sum(map(_disk_bytes, planned))
+    total_bytes = sum(map(disk_bytes, planned))
     if workers <= 0:
         workers = os.cpu_count() or 1
     if total_bytes < PARALLEL_MIN_BYTES:
@@ -81,7 +81,7 @@ def stage(conn: duckdb.DuckDBPyConnection, landing: Path, run_id: str, *, worker
             if result.task.last:
                 writer.file_done(plan, result.end_offset, counts)
                 stats.files += 1
-                stats.disk_bytes += _disk_bytes(plan)
+                stats.disk_bytes += disk_bytes(plan)
         writer.add_calls(calls, base_lines)
         writer.maybe_flush()
         if progress:

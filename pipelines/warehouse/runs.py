@@ -1,9 +1,8 @@
-"""One run's bookkeeping: its id, and its record in ingest_runs once it has finished (the
-run's scratch tables, sql/warehouse/run_tables.sql, are dropped then)."""
+"""One run's bookkeeping: its record in ingest_runs once it has finished (the run's scratch
+tables, sql/warehouse/run_tables.sql, are dropped then)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,9 +14,6 @@ from pipelines.warehouse.sql import one, read_sql, run_sql, scalar
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
-
-def new_run_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{os.urandom(3).hex()}"
 
 
 @dataclass
