@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo test lint fmt bench dev clean
+.PHONY: setup browser services demo test lint fmt bench dev clean
 
 setup: $(STAMP)
 
@@ -21,10 +21,18 @@ browser:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
+# Debian's PostgreSQL binaries for the tests' own server: tests/services.py starts a throwaway
+# cluster on 127.0.0.1 and a free port, so the package's own cluster is never used. Installed
+# once, with apt, as root or through sudo.
+services:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; }
+
 demo: setup            ## sample logs -> warehouse -> summary
 	$(BIN)/tokenworks demo
 
-test: setup browser    ## the whole test suite (what CI runs)
+test: setup browser services  ## the whole test suite (what CI runs)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -37,8 +37,21 @@ def cmd_generate(args) -> int:
 # ------------------------------------------------------------------------------ ingest
 
 
+def _settings(args) -> config.Settings:
+    """The settings a command's flags give (the others from the environment or defaults)."""
+    return config.resolve(getattr(args, "landing", None), args.warehouse,
+                          data_path=getattr(args, "data_path", None),
+                          landing_prefix=getattr(args, "prefix", None))
+
+
+def _lake(settings: config.Settings):
+    from pipelines.warehouse.lake import Lake
+
+    return Lake.of(settings)
+
+
 def cmd_ingest(args) -> int:
-    settings = config.resolve(args.landing, args.warehouse)
+    settings = _settings(args)
     if not settings.landing.is_dir():
         return _fail(f"landing folder {settings.landing} does not exist: create it and put logs "
                      "in it, or run `tokenworks generate --out` it, or set TOKENWORKS_LANDING")
@@ -50,18 +63,18 @@ def cmd_ingest(args) -> int:
     if not outcome.success:
         for problem in outcome.problems:
             print(f"  {problem}", file=sys.stderr)
-        return _fail("ingest failed; the published warehouse is unchanged. Fix the cause above "
-                     "and run it again: it resumes from what was published.")
+        return _fail("ingest failed; nothing was committed, the warehouse is unchanged. Fix "
+                     "the cause above and run it again: it resumes from the last commit.")
     print_ingest_summary(settings, outcome.summary, seconds)
     return 0
 
 
 def print_ingest_summary(settings: config.Settings, metadata: dict, seconds: float) -> None:
     if not metadata.get("changed"):
-        print(f"nothing new in {settings.landing}: warehouse {settings.warehouse} unchanged "
+        print(f"nothing new in {settings.landing}: warehouse {_lake(settings)} unchanged "
               f"({seconds:.1f} s)")
         return
-    print(f"ingested {settings.landing} -> {settings.warehouse}\n"
+    print(f"ingested {settings.landing} -> {_lake(settings)}\n"
           f"  files: {metadata['files_seen']:,} seen, {metadata['files_new']:,} new, "
           f"{metadata['files_appended']:,} appended, {metadata['files_rewritten']:,} rewritten, "
           f"{metadata['files_unchanged']:,} unchanged\n"
@@ -79,7 +92,7 @@ def print_unknown_costs(settings: config.Settings) -> None:
     from pipelines.warehouse.sql import one
     from pipelines.warehouse.store import connect_reader
 
-    conn = connect_reader(settings.warehouse)
+    conn = connect_reader(_lake(settings))
     try:
         unpriced, usage_unknown, at_risk = one(
             conn, "SELECT coalesce(sum(unpriced_calls), 0), coalesce(sum(usage_unknown_calls), 0), "
@@ -98,7 +111,7 @@ def print_unknown_costs(settings: config.Settings) -> None:
 def print_quarantine_examples(settings: config.Settings, run_id: str, limit: int = 5) -> None:
     from pipelines.warehouse.store import connect_reader
 
-    conn = connect_reader(settings.warehouse)
+    conn = connect_reader(_lake(settings))
     try:
         examples = conn.execute(
             "SELECT source_file, source_line, reason FROM quarantine WHERE run_id = ? "
@@ -117,9 +130,10 @@ def print_quarantine_examples(settings: config.Settings, run_id: str, limit: int
 
 def cmd_sql(args) -> int:
     from pipelines.analysts import sqlshell
+    from pipelines.warehouse.lake import WarehouseFormatError
     from pipelines.warehouse.store import WarehouseMissing, connect_reader
 
-    settings = config.resolve(None, args.warehouse)
+    settings = _settings(args)
     try:
         params = sqlshell.parse_params(args.param or [])
         if args.file and args.query:
@@ -130,9 +144,12 @@ def cmd_sql(args) -> int:
     except (sqlshell.QueryError, OSError) as exc:
         return _fail(str(exc), EXIT_USAGE)
     try:
-        conn = connect_reader(settings.warehouse)
-    except WarehouseMissing as exc:
+        conn = sqlshell.connect_as_of(_lake(settings), args.as_of) if args.as_of else (
+            connect_reader(_lake(settings)))
+    except (WarehouseMissing, WarehouseFormatError) as exc:
         return _fail(str(exc))
+    except sqlshell.QueryError as exc:
+        return _fail(str(exc), EXIT_USAGE)
     conn.execute("SET enable_progress_bar = false")
     try:
         if text is None:
@@ -156,17 +173,17 @@ def cmd_export(args) -> int:
     from pipelines.analysts import export
     from pipelines.warehouse.store import WarehouseMissing
 
-    settings = config.resolve(None, args.warehouse)
+    settings = _settings(args)
     out = Path(args.out)
     try:
         start = date.fromisoformat(args.start) if args.start else None
         end = date.fromisoformat(args.end) if args.end else None
         if args.format == "parquet":
-            summary = export.export_ledger(settings.warehouse, out)
+            summary = export.export_ledger(_lake(settings), out)
             print(f"exported {summary.rows:,} calls to {summary.path} as Parquet, "
                   f"{summary.files} files partitioned by month (month=YYYY-MM)")
         else:
-            summary = export.export_focus(settings.warehouse, out, start, end)
+            summary = export.export_focus(_lake(settings), out, start, end)
             print(f"exported {summary.rows:,} FOCUS 1.2 charge rows to {summary.path}")
             if summary.unknown_cost_calls:
                 print(f"  {summary.unknown_cost_calls:,} calls whose cost is unknown are not "
@@ -211,7 +228,7 @@ DEMO_QUERIES = {
 def cmd_demo(args) -> int:
     from pipelines.landing.files import discover
 
-    settings = config.resolve(args.landing, args.warehouse)
+    settings = _settings(args)
     settings.landing.mkdir(parents=True, exist_ok=True)
     files, _ = discover(settings.landing)
     if not files:
@@ -220,40 +237,48 @@ def cmd_demo(args) -> int:
         generate_args = argparse.Namespace(out=settings.landing, requests=args.requests,
                                            days=args.days, seed=args.seed)
         cmd_generate(generate_args)
-    code = cmd_ingest(argparse.Namespace(landing=settings.landing,
-                                         warehouse=settings.warehouse))
+    code = cmd_ingest(argparse.Namespace(landing=settings.landing, warehouse=settings.warehouse,
+                                         data_path=settings.data_path))
     if code:
         return code
     from pipelines.warehouse.store import connect_reader
 
-    conn = connect_reader(settings.warehouse)
+    conn = connect_reader(_lake(settings))
     try:
         for title, query in DEMO_QUERIES.items():
             print(f"\n{title}")
             print(conn.sql(query))
     finally:
         conn.close()
-    print(f"warehouse: {settings.warehouse}  (query it: tokenworks sql \"SELECT …\")")
+    print(f"warehouse: {_lake(settings)}  (query it: tokenworks sql \"SELECT …\")")
     if args.no_serve:
         return 0
-    return cmd_dashboard(argparse.Namespace(warehouse=settings.warehouse, port=args.port))
+    return cmd_dashboard(argparse.Namespace(warehouse=settings.warehouse,
+                                            data_path=settings.data_path, port=args.port))
 
 
 def cmd_dashboard(args) -> int:
     """Serve the Streamlit dashboards over the published warehouse (read-only) until
     interrupted."""
-    settings = config.resolve(warehouse=args.warehouse)
-    if not settings.warehouse.exists():
-        return _fail(f"no warehouse at {settings.warehouse}: run `tokenworks ingest` first")
+    from pipelines.warehouse.lake import WarehouseFormatError
+    from pipelines.warehouse.store import WarehouseMissing, connect_reader
+
+    settings = _settings(args)
+    try:
+        connect_reader(_lake(settings)).close()
+    except (WarehouseMissing, WarehouseFormatError) as exc:
+        return _fail(str(exc))
     dashboards = Path(__file__).resolve().parent.parent / "dashboards"
     command = [sys.executable, str(dashboards / "serve.py"), "run", str(dashboards / "app.py"),
                "--server.port", str(args.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
                # serve this machine only, and never look up an external address
                "--server.address", "localhost"]
-    print(f"\ndashboards: http://localhost:{args.port}  (warehouse {settings.warehouse}; "
+    print(f"\ndashboards: http://localhost:{args.port}  (warehouse {_lake(settings)}; "
           "Ctrl-C stops)", flush=True)
-    os.environ["TOKENWORKS_WAREHOUSE"] = str(settings.warehouse)
+    os.environ[config.ENVIRONMENT["warehouse"]] = settings.warehouse
+    if settings.data_path:
+        os.environ[config.ENVIRONMENT["data_path"]] = settings.data_path
     # The server takes this process over, so stopping it (Ctrl-C, a signal) stops the server:
     # a child process would outlive a terminated parent.
     os.execv(sys.executable, command)
@@ -261,6 +286,16 @@ def cmd_dashboard(args) -> int:
 
 
 # -------------------------------------------------------------------------------- main
+
+
+def _warehouse_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--warehouse", help="the lake: a local path (the embedded lake, its SQLite catalog) or "
+        "ducklake:postgres:<libpq conninfo> (TOKENWORKS_WAREHOUSE, ./data/warehouse.ducklake)")
+    command.add_argument(
+        "--data-path", help="where a new lake keeps its Parquet files: a folder or "
+        "s3://bucket/prefix/; S3 credentials from the AWS_* variables (TOKENWORKS_DATA_PATH; "
+        "default: beside an embedded lake's catalog)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -277,12 +312,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     ing = sub.add_parser("ingest", help="load the landing folder into the warehouse")
     ing.add_argument("--landing", help="landing folder (TOKENWORKS_LANDING, ./data/landing)")
-    ing.add_argument("--warehouse",
-                     help="warehouse file (TOKENWORKS_WAREHOUSE, ./data/warehouse.duckdb)")
+    ing.add_argument("--prefix", help="only the files under this sub-folder of the landing "
+                     "folder: one writer per prefix (TOKENWORKS_LANDING_PREFIX)")
+    _warehouse_arguments(ing)
     ing.set_defaults(func=cmd_ingest)
 
     sql = sub.add_parser("sql", help="read-only SQL: a query, a file, or an interactive shell")
-    sql.add_argument("--warehouse", help="warehouse file")
+    _warehouse_arguments(sql)
+    sql.add_argument("--as-of", metavar="RUN_ID|TIMESTAMP",
+                     help="answer as the warehouse was after that ingest run, or at that time "
+                          "(time travel; analytics.ingestion_runs lists the runs)")
     sql.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
     sql.add_argument("-f", "--file", help="run the statements of this .sql file")
     sql.add_argument("-p", "--param", action="append", metavar="NAME=VALUE",
@@ -292,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     sql.set_defaults(func=cmd_sql)
 
     exp = sub.add_parser("export", help="export the ledger (Parquet) or costs (FOCUS 1.2)")
-    exp.add_argument("--warehouse", help="warehouse file")
+    _warehouse_arguments(exp)
     exp.add_argument("--format", choices=("parquet", "focus"), required=True,
                      help="parquet: the ledger, Hive-partitioned by month, into the folder "
                           "--out; focus: FOCUS 1.2 cost rows into the .csv or .parquet --out")
@@ -303,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="sample logs -> warehouse -> summary")
     demo.add_argument("--landing")
-    demo.add_argument("--warehouse")
+    _warehouse_arguments(demo)
     demo.add_argument("--requests", type=int, default=30_000)
     demo.add_argument("--days", type=int, default=365)
     demo.add_argument("--seed", type=int, default=7)
@@ -313,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     dash = sub.add_parser("dashboard", help="serve the dashboards over the warehouse")
-    dash.add_argument("--warehouse", help="warehouse file")
+    _warehouse_arguments(dash)
     dash.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     dash.set_defaults(func=cmd_dashboard)
     return parser
@@ -324,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
-        return _fail("interrupted; the published warehouse is unchanged", 130)
+        return _fail("interrupted; nothing was committed, the warehouse is unchanged", 130)
 
 
 if __name__ == "__main__":

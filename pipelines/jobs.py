@@ -8,17 +8,24 @@ and its sensor.
 from __future__ import annotations
 
 import os
+import random
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagster import AssetKey, DagsterInstance
 
 from pipelines import config
+from pipelines.warehouse.lake import is_commit_conflict
 from pipelines.warehouse.runs import RunSummary
+
+# A run that lost the race to commit (another writer committed while it worked) is made again
+# whole; each attempt waits a little longer, at random, so racing writers spread out.
+COMMIT_ATTEMPTS = 12
 
 
 class RunFailed(RuntimeError):
-    """The run published nothing; the message says why (a failed check, a failed step)."""
+    """The run committed nothing; the message says why (a failed check, a failed step)."""
 
 
 @dataclass
@@ -26,6 +33,7 @@ class JobResult:
     success: bool
     summary: dict = field(default_factory=dict)  # the ingest_runs asset's metadata
     problems: list[str] = field(default_factory=list)
+    attempts: int = 1  # runs made: more than one when a commit conflicted and was run again
 
     @property
     def published(self) -> bool:
@@ -36,7 +44,19 @@ def run_job(settings: config.Settings, *, selection: list[str] | None = None,
             show_progress: bool = False, chunk_bytes: int = 0,
             instance: DagsterInstance | None = None) -> JobResult:
     """Materialize the ingest job (or the assets named in `selection`) in-process; failures
-    are returned as problems, not raised."""
+    are returned as problems, not raised. A run whose commit conflicted with another writer's is
+    run again whole: it then plans from what that writer committed."""
+    for attempt in range(1, COMMIT_ATTEMPTS + 1):
+        outcome = _run_once(settings, selection, show_progress, chunk_bytes, instance)
+        outcome.attempts = attempt
+        if outcome.success or not any(map(is_commit_conflict, outcome.problems)):
+            return outcome
+        time.sleep(random.uniform(0, min(0.2 * 2 ** attempt, 5.0)))
+    return outcome
+
+
+def _run_once(settings: config.Settings, selection: list[str] | None, show_progress: bool,
+              chunk_bytes: int, instance: DagsterInstance | None) -> JobResult:
     from pipelines.definitions import build_definitions
 
     defs = build_definitions(settings, show_progress=show_progress, chunk_bytes=chunk_bytes)
@@ -57,17 +77,18 @@ def run_job(settings: config.Settings, *, selection: list[str] | None = None,
                      summary, _problems(result))
 
 
-def run_ingest(landing: Path, warehouse: Path, *, workers: int = 0, chunk_bytes: int = 0,
+def run_ingest(landing: Path, warehouse: str | Path, *, data_path: str | Path | None = None,
+               prefix: str | None = None, workers: int = 0, chunk_bytes: int = 0,
                price_overrides: Path | None = None, scenarios: Path | None = None,
                hardware: Path | None = None, show_progress: bool = False) -> RunSummary:
-    """Landing folder -> published warehouse; raises RunFailed when nothing was published
+    """Landing folder -> committed warehouse; raises RunFailed when nothing was committed
     because something failed. Settings not given come from the environment or the defaults."""
-    settings = config.resolve(landing, warehouse, workers=workers or None,
-                              price_overrides=price_overrides, scenarios=scenarios,
-                              hardware=hardware)
+    settings = config.resolve(landing, warehouse, data_path=data_path, landing_prefix=prefix,
+                              workers=workers or None, price_overrides=price_overrides,
+                              scenarios=scenarios, hardware=hardware)
     outcome = run_job(settings, show_progress=show_progress, chunk_bytes=chunk_bytes)
     if not outcome.success:
-        raise RunFailed("; ".join(outcome.problems) + ": nothing was published")
+        raise RunFailed("; ".join(outcome.problems) + ": nothing was committed")
     if not outcome.published:
         return RunSummary(run_id="", files_seen=0, files_new=0, files_appended=0,
                           files_rewritten=0, files_unchanged=0, bytes_read=0, records_read=0,

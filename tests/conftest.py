@@ -6,9 +6,14 @@ import duckdb
 import orjson
 import pytest
 
+from pipelines.warehouse.lake import Lake
+
 FIXTURES = Path(__file__).parent / "fixtures" / "responses"
 # Streams whose usage was never logged (issue #13), written from the providers' formats.
 NO_USAGE_STREAMS = Path(__file__).parent / "fixtures" / "streams_without_usage"
+
+# Real PostgreSQL and S3 servers for the tests (tests/ is on sys.path: it is not a package).
+pytest_plugins = ["services"]
 
 
 def fixture_records(name: str) -> list:
@@ -22,8 +27,13 @@ def fixture_records(name: str) -> list:
     return [orjson.loads(text)]
 
 
-def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
-    conn = duckdb.connect(str(warehouse), read_only=True)
+def open_lake(warehouse, read_only: bool = True, **options) -> duckdb.DuckDBPyConnection:
+    """The warehouse at `warehouse` (a path or ducklake:postgres:…), as the product opens it."""
+    return Lake.locate(warehouse).connect(read_only=read_only, **options)
+
+
+def query(warehouse, sql: str, params=None) -> list[tuple]:
+    conn = open_lake(warehouse)
     try:
         return conn.execute(sql, params or []).fetchall()
     finally:
@@ -53,6 +63,15 @@ def warehouse_state(warehouse: Path) -> dict:
                                       "ORDER BY f.dedup_key"),
         "daily_spend": query(warehouse, "SELECT * FROM mart_daily_spend ORDER BY ALL"),
     }
+
+
+@pytest.fixture
+def schema_lake():
+    """A new lake with the schema files applied, nothing loaded."""
+    from pipelines.analysts.catalog_docs import fresh_lake
+
+    with fresh_lake() as conn:
+        yield conn
 
 
 @pytest.fixture

@@ -19,8 +19,7 @@ import pytest
 from pipelines.analysts.catalog_docs import contract
 from pipelines.jobs import run_ingest
 from pipelines.samples import generate
-from pipelines.warehouse.sql import apply_schema
-from tests.conftest import query
+from tests.conftest import open_lake, query
 from tests.test_cli import tokenworks
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,15 +31,14 @@ GUIDE = REPO / "docs" / "analyst-guide.md"
 def warehouse(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("analytics")
     generate(base / "landing", requests=4000, days=120, seed=13, end_date=date(2026, 11, 27))
-    run_ingest(base / "landing", base / "wh.duckdb", workers=1)
-    return base / "wh.duckdb"
+    run_ingest(base / "landing", base / "wh.ducklake", workers=1)
+    return base / "wh.ducklake"
 
 
 # --- the contract ---------------------------------------------------------------------------
 
-def test_the_analytics_views_keep_their_shape():
-    conn = duckdb.connect()
-    apply_schema(conn)
+def test_the_analytics_views_keep_their_shape(schema_lake):
+    conn = schema_lake
     expected = json.loads(CONTRACT.read_text())
     actual = contract(conn)
     assert set(actual) == {"requests", "daily_spend", "models", "prices", "hardware",
@@ -52,13 +50,12 @@ def test_the_analytics_views_keep_their_shape():
         "pipelines.analysts.catalog_docs --contract > tests/contract/analytics_views.json")
 
 
-def test_every_analytics_view_documents_its_grain_and_columns():
-    conn = duckdb.connect()
-    apply_schema(conn)
+def test_every_analytics_view_documents_its_grain_and_columns(schema_lake):
+    conn = schema_lake
     views = conn.execute("SELECT view_name, comment FROM duckdb_views() "
-                         "WHERE schema_name = 'analytics'").fetchall()
+                         "WHERE database_name = 'lake' AND schema_name = 'analytics'").fetchall()
     assert len(views) == 10 and all("Grain" in (comment or "") for _, comment in views)
-    assert conn.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'analytics' "
+    assert conn.execute("SELECT count(*) FROM catalog_columns WHERE schema_name = 'analytics' "
                         "AND coalesce(comment, '') = ''").fetchone()[0] == 0
     doc = (REPO / "docs" / "warehouse.md").read_text()
     for view, _ in views:
@@ -136,7 +133,7 @@ def test_the_shell_runs_statements_and_keeps_history(warehouse, tmp_path):
 
 
 def test_sql_works_while_an_ingest_runs(warehouse, tmp_path):
-    copy = tmp_path / "wh.duckdb"
+    copy = tmp_path / "wh.ducklake"
     copy.write_bytes(warehouse.read_bytes())
     landing = tmp_path / "more"
     generate(landing, requests=4000, days=3, seed=77, end_date=date(2026, 11, 30))
@@ -238,7 +235,7 @@ def test_the_guide_has_at_least_ten_ready_queries():
 
 @pytest.mark.parametrize("title,sql", guide_queries(), ids=[t for t, _ in guide_queries()])
 def test_every_guide_query_runs_and_answers(warehouse, title, sql):
-    conn = duckdb.connect(str(warehouse), read_only=True)
+    conn = open_lake(warehouse)
     try:
         rows = conn.execute(sql).fetchall()
     finally:

@@ -56,8 +56,8 @@ def test_bad_input_corpus(tmp_path):
     (landing / "empty-stream.sse").write_bytes(b": keep-alive\n\n")
     (landing / "notes.md").write_text("not a log")
 
-    summary = run_ingest(landing, tmp_path / "wh.duckdb", workers=1)
-    wh = tmp_path / "wh.duckdb"
+    summary = run_ingest(landing, tmp_path / "wh.ducklake", workers=1)
+    wh = tmp_path / "wh.ducklake"
 
     quarantined = {(f, line): reason for f, line, reason in query(
         wh, "SELECT source_file, source_line, reason FROM quarantine")}

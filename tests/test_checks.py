@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import shutil
 
-import duckdb
 import pytest
 
 from pipelines.jobs import run_ingest
 from pipelines.ledger import checks
 from pipelines.warehouse.sql import read_sql, run_sql
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, open_lake
 
 CORRUPTIONS = {
     "records_reconcile": [
@@ -32,14 +31,14 @@ def built(tmp_path_factory):
     shutil.copytree(FIXTURES, landing, ignore=shutil.ignore_patterns("SOURCES.md"))
     # every call logged twice, so exactly_once has duplicates to get wrong
     shutil.copytree(FIXTURES, landing / "again", ignore=shutil.ignore_patterns("SOURCES.md"))
-    run_ingest(landing, base / "wh.duckdb", workers=1)
-    return base / "wh.duckdb"
+    run_ingest(landing, base / "wh.ducklake", workers=1)
+    return base / "wh.ducklake"
 
 
 def audit_copy(built, tmp_path):
-    path = tmp_path / "audit.duckdb"
+    path = tmp_path / "audit.ducklake"
     shutil.copy(built, path)
-    conn = duckdb.connect(str(path))
+    conn = open_lake(path, read_only=False)
     run_sql(conn, read_sql("warehouse/run_tables.sql"))
     conn.execute("UPDATE landing_files SET last_run_id = 'audit'")
     conn.execute("UPDATE stg_calls SET run_id = 'audit'")

@@ -23,7 +23,7 @@ def tokenworks(*args, cwd: Path, env: dict | None = None) -> subprocess.Complete
 
 
 def test_generate_ingest_sql_round_trip(tmp_path):
-    landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
+    landing, wh = tmp_path / "landing", tmp_path / "wh.ducklake"
     generated = tokenworks("generate", "--out", landing, "--requests", 3000, "--days", 20,
                            "--seed", 5, cwd=tmp_path)
     assert generated.returncode == 0, generated.stderr
@@ -81,7 +81,7 @@ def test_demo_generates_once_then_ingests_and_shows(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "generating sample logs" in first.stdout
     assert "Calls and tokens by provider" in first.stdout and "openai" in first.stdout
-    wh = tmp_path / "data" / "warehouse.duckdb"
+    wh = tmp_path / "data" / "warehouse.ducklake"
     assert query(wh, "SELECT count(*) FROM fct_requests")[0][0] == 2000
 
     second = tokenworks("demo", "--no-serve", cwd=tmp_path)
@@ -92,7 +92,7 @@ def test_demo_generates_once_then_ingests_and_shows(tmp_path):
 def test_a_second_ingest_while_one_runs_fails_clearly_and_changes_nothing(tmp_path):
     from pipelines.warehouse.store import Warehouse
 
-    landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
+    landing, wh = tmp_path / "landing", tmp_path / "wh.ducklake"
     assert tokenworks("generate", "--out", landing, "--requests", 200, "--days", 2,
                       cwd=tmp_path).returncode == 0
     with Warehouse(wh).run_lock():  # as a running ingest holds it
@@ -103,7 +103,7 @@ def test_a_second_ingest_while_one_runs_fails_clearly_and_changes_nothing(tmp_pa
 
 
 def test_a_bad_overrides_file_stops_the_run_naming_line_and_field(tmp_path):
-    landing, wh, overrides = tmp_path / "landing", tmp_path / "wh.duckdb", tmp_path / "o.yaml"
+    landing, wh, overrides = tmp_path / "landing", tmp_path / "wh.ducklake", tmp_path / "o.yaml"
     assert tokenworks("generate", "--out", landing, "--requests", 200, "--days", 2,
                       cwd=tmp_path).returncode == 0
     overrides.write_text("discounts:\n  - provider: openai\n    percent: 150\n"

@@ -17,7 +17,7 @@ from pipelines.jobs import run_ingest
 from pipelines.pricing import costs, pricebook
 from pipelines.samples import generate
 from pipelines.warehouse.sql import apply_schema
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, open_lake
 
 TOLERANCE = Decimal("0.000000001")
 
@@ -28,8 +28,8 @@ def priced(tmp_path_factory):
     landing = base / "landing"
     generate(landing, requests=6000, days=90, seed=21)
     shutil.copytree(FIXTURES, landing / "fixtures", ignore=shutil.ignore_patterns("SOURCES.md"))
-    run_ingest(landing, base / "wh.duckdb", workers=1)
-    conn = duckdb.connect(str(base / "wh.duckdb"))
+    run_ingest(landing, base / "wh.ducklake", workers=1)
+    conn = open_lake(base / "wh.ducklake", read_only=False)
     apply_schema(conn)
     version = pricebook.pricebook_version()
     pricebook.load_prices(conn, version)

@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 from dagster import (
     DagsterInstance,
@@ -24,7 +23,7 @@ import pipelines.ledger.assets as ledger_assets
 from pipelines import config
 from pipelines.definitions import build_definitions
 from pipelines.warehouse.resource import TokenworksWarehouse
-from tests.conftest import query
+from tests.conftest import open_lake, query
 
 
 @pytest.fixture
@@ -67,7 +66,7 @@ def test_schedule_is_configurable_by_environment():
 
 
 def test_whole_graph_materializes_with_checks_and_metadata(fixture_landing, tmp_path, instance):
-    settings = config.resolve(fixture_landing, tmp_path / "wh.duckdb")
+    settings = config.resolve(fixture_landing, tmp_path / "wh.ducklake")
     result = run_job(settings, instance)
     assert result.success
     materialized = {e.asset_key.to_user_string(): e.materialization.metadata
@@ -123,7 +122,7 @@ def test_sensor_requests_a_run_only_when_there_is_something_new(
         fixture_landing, tmp_path, instance, monkeypatch):
     # The sensor reads the resource's settings, not the environment.
     monkeypatch.setenv("TOKENWORKS_LANDING", str(tmp_path / "elsewhere"))
-    settings = config.resolve(fixture_landing, tmp_path / "wh.duckdb")
+    settings = config.resolve(fixture_landing, tmp_path / "wh.ducklake")
     sensor = build_definitions(settings).resolve_sensor_def("landing_sensor")
 
     def evaluate():
@@ -148,7 +147,7 @@ def test_sensor_requests_a_run_only_when_there_is_something_new(
 def test_the_asset_graph_is_the_snapshot(tmp_path):
     """Asset keys, their dependencies and groups, and the checks: a change to the graph shows
     as a diff of tests/contract/asset_graph.json (regenerate it with UPDATE_SNAPSHOTS=1)."""
-    graph = build_definitions(config.resolve(tmp_path, tmp_path / "wh.duckdb")
+    graph = build_definitions(config.resolve(tmp_path, tmp_path / "wh.ducklake")
                               ).resolve_asset_graph()
     snapshot = {
         "assets": {key.to_user_string(): {
@@ -168,10 +167,10 @@ def test_an_asset_materializes_on_its_own_from_what_the_warehouse_holds(
         fixture_landing, tmp_path, instance):
     from pipelines.jobs import run_job as run_selection
 
-    settings = config.resolve(fixture_landing, tmp_path / "wh.duckdb")
+    settings = config.resolve(fixture_landing, tmp_path / "wh.ducklake")
     assert run_job(settings, instance).success
     expected = query(settings.warehouse, "SELECT * FROM mart_daily_spend ORDER BY ALL")
-    conn = duckdb.connect(str(settings.warehouse))
+    conn = open_lake(settings.warehouse, read_only=False)
     conn.execute("DELETE FROM mart_daily_spend")
     conn.execute("DELETE FROM warehouse_meta WHERE key LIKE 'mart_daily_spend.%'")
     conn.close()
@@ -194,7 +193,7 @@ def test_failing_blocking_check_publishes_nothing(fixture_landing, tmp_path, ins
         return touched
 
     monkeypatch.setattr(ledger_assets, "refresh_fct", refresh_with_a_bug)
-    settings = config.resolve(fixture_landing, tmp_path / "wh.duckdb")
+    settings = config.resolve(fixture_landing, tmp_path / "wh.ducklake")
     result = run_job(settings, instance)
     assert not result.success
     failed = [e.event_specific_data.check_name for e in result.all_events
@@ -202,7 +201,7 @@ def test_failing_blocking_check_publishes_nothing(fixture_landing, tmp_path, ins
               and not e.event_specific_data.passed]
     assert failed == ["exactly_once"]
     assert not settings.warehouse.exists()
-    assert not list((tmp_path / "wh.duckdb.runs").glob("*.duckdb"))
+    assert not list((tmp_path / "wh.duckdb.runs").glob("*.ducklake"))
 
 
 def test_the_code_location_takes_settings_from_the_environment_as_env_vars(
@@ -212,7 +211,7 @@ def test_the_code_location_takes_settings_from_the_environment_as_env_vars(
     from pipelines.definitions import defs
 
     monkeypatch.setenv("TOKENWORKS_LANDING", str(fixture_landing))
-    monkeypatch.setenv("TOKENWORKS_WAREHOUSE", str(tmp_path / "from-env.duckdb"))
+    monkeypatch.setenv("TOKENWORKS_WAREHOUSE", str(tmp_path / "from-env.ducklake"))
     monkeypatch.delenv("TOKENWORKS_SCENARIOS", raising=False)
     loaded = defs()
     resource = loaded.resources["tokenworks"]
@@ -221,7 +220,7 @@ def test_the_code_location_takes_settings_from_the_environment_as_env_vars(
     assert resource.scenarios == str(config.DEFAULT_SCENARIOS)  # not in the environment
     result = loaded.resolve_job_def("ingest").execute_in_process(instance=instance)
     assert result.success
-    assert query(tmp_path / "from-env.duckdb", "SELECT count(*) FROM fct_requests")[0][0] > 20
+    assert query(tmp_path / "from-env.ducklake", "SELECT count(*) FROM fct_requests")[0][0] > 20
 
 
 def test_a_publication_that_fails_fails_the_run(fixture_landing, tmp_path, instance,
@@ -230,14 +229,14 @@ def test_a_publication_that_fails_fails_the_run(fixture_landing, tmp_path, insta
     and the run fails there, visibly (not only in a log line)."""
     import shutil
 
-    settings = config.resolve(fixture_landing, tmp_path / "wh.duckdb")
+    settings = config.resolve(fixture_landing, tmp_path / "wh.ducklake")
     assert run_job(settings, instance).success
     (fixture_landing / "late.jsonl").write_bytes(
         (fixture_landing / "gateway.jsonl").read_bytes()[:2000].rsplit(b"\n", 1)[0] + b"\n")
     real_refresh = ledger_assets.refresh_fct
 
     def refresh_while_someone_replaces_the_file(conn, run_id):
-        replacement = tmp_path / "replacement.duckdb"
+        replacement = tmp_path / "replacement.ducklake"
         shutil.copy(settings.warehouse, replacement)
         replacement.replace(settings.warehouse)
         return real_refresh(conn, run_id)
@@ -256,10 +255,10 @@ def test_a_selection_cannot_leave_a_schema_change_half_made(fixture_landing, tmp
     would publish them missing fails instead, and the whole job then makes them."""
     from pipelines.jobs import run_job as run_selection
 
-    settings = config.resolve(fixture_landing, tmp_path / "wh.duckdb")
+    settings = config.resolve(fixture_landing, tmp_path / "wh.ducklake")
     assert run_job(settings, instance).success
     expected = query(settings.warehouse, "SELECT count(*), sum(total_cost) FROM fct_costs")
-    conn = duckdb.connect(str(settings.warehouse))
+    conn = open_lake(settings.warehouse, read_only=False)
     conn.execute("UPDATE warehouse_meta SET value = 'older-schema' WHERE key = 'schema'")
     conn.close()
     outcome = run_selection(settings, selection=["mart_daily_spend"], instance=instance)

@@ -33,8 +33,8 @@ PAGES = {"views/spend.py": "Spend overview", "views/cost_drivers.py": "Cost driv
 def warehouse(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("dashboards")
     generate(base / "landing", requests=4000, days=120, seed=11, end_date=date(2026, 11, 27))
-    run_ingest(base / "landing", base / "wh.duckdb", workers=1)
-    return base / "wh.duckdb"
+    run_ingest(base / "landing", base / "wh.ducklake", workers=1)
+    return base / "wh.ducklake"
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def free_port() -> int:
 def served(tmp_path_factory):
     base = tmp_path_factory.mktemp("browser")
     generate(base / "landing", requests=4000, days=120, seed=12, end_date=date(2026, 11, 27))
-    warehouse = base / "wh.duckdb"
+    warehouse = base / "wh.ducklake"
     run_ingest(base / "landing", warehouse, workers=1)
     port = free_port()
     server = subprocess.Popen(

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 from pipelines.analysts.catalog_docs import render_fresh
-from pipelines.warehouse.sql import apply_schema
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -21,22 +18,21 @@ LEDGER_COLUMNS = {
 }
 
 
-def test_every_table_view_and_column_has_a_comment():
-    conn = duckdb.connect()
-    apply_schema(conn)
+def test_every_table_view_and_column_has_a_comment(schema_lake):
+    conn = schema_lake
     undocumented = conn.execute(
-        "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal "
+        "SELECT table_name, column_name FROM catalog_columns WHERE true "
         "AND schema_name IN ('main', 'analytics') "
         "AND (comment IS NULL OR comment = '')").fetchall()
     assert undocumented == []
     relations = conn.execute(
-        "SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal UNION ALL "
-        "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall()
+        "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = 'lake' UNION ALL "
+        "SELECT view_name, comment FROM duckdb_views() WHERE database_name = 'lake'").fetchall()
     assert all(comment and "Grain" in comment for name, comment in relations
                if name in ("fct_requests", "stg_calls", "quarantine", "landing_files",
                            "ingest_runs")), relations
     ledger = {row[0] for row in conn.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'fct_requests'").fetchall()}
+        "SELECT column_name FROM catalog_columns WHERE table_name = 'fct_requests'").fetchall()}
     assert ledger >= LEDGER_COLUMNS
 
 

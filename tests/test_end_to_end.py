@@ -9,7 +9,7 @@ from tests.conftest import query
 
 
 def test_generated_logs_load_exactly(tmp_path):
-    landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
+    landing, wh = tmp_path / "landing", tmp_path / "wh.ducklake"
     truth = generate(landing, requests=6000, days=45, seed=11)
     summary = run_ingest(landing, wh, workers=2)
 

@@ -7,12 +7,11 @@ import gzip
 import itertools
 import shutil
 
-import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines.jobs import run_ingest
-from tests.conftest import query, synthetic_lines, warehouse_state
+from tests.conftest import open_lake, query, synthetic_lines, warehouse_state
 
 
 def ingest(landing, warehouse, **kw):
@@ -20,7 +19,7 @@ def ingest(landing, warehouse, **kw):
 
 
 def test_ingesting_twice_equals_once(fixture_landing, tmp_path):
-    wh = tmp_path / "wh.duckdb"
+    wh = tmp_path / "wh.ducklake"
     first = ingest(fixture_landing, wh)
     state = warehouse_state(wh)
     second = ingest(fixture_landing, wh)
@@ -31,7 +30,7 @@ def test_ingesting_twice_equals_once(fixture_landing, tmp_path):
 
 
 def test_fixture_bodies_and_their_envelopes_count_once(fixture_landing, tmp_path):
-    wh = tmp_path / "wh.duckdb"
+    wh = tmp_path / "wh.ducklake"
     summary = ingest(fixture_landing, wh)
     keys = query(wh, "SELECT dedup_key, count(*) FROM stg_calls GROUP BY 1 HAVING count(*) > 1")
     assert keys, "the envelope copies of bodies with ids must be recognised as the same call"
@@ -59,16 +58,16 @@ def test_a_file_split_into_appended_parts_equals_the_whole(tmp_path_factory, cut
         return gzip.compress(data, mtime=0) if gzipped else data
 
     (whole / name).write_bytes(encode(lines))
-    ingest(whole, base / "whole.duckdb")
+    ingest(whole, base / "whole.ducklake")
 
     bounds = [0, *sorted(cuts), len(lines)]
     for start, end in itertools.pairwise(bounds):
         with open(parts / name, "ab") as fh:  # gzip: a new member, as `gzip >>` appends
             fh.write(encode(lines[start:end]))
-        summary = ingest(parts, base / "parts.duckdb")
+        summary = ingest(parts, base / "parts.ducklake")
         assert summary.files_appended == (1 if start else 0)
         assert summary.records_read == sum(1 for x in lines[start:end] if x.strip())
-    assert warehouse_state(base / "parts.duckdb") == warehouse_state(base / "whole.duckdb")
+    assert warehouse_state(base / "parts.ducklake") == warehouse_state(base / "whole.ducklake")
 
 
 def test_rewritten_file_is_reconciled(tmp_path):
@@ -77,14 +76,14 @@ def test_rewritten_file_is_reconciled(tmp_path):
     lines = synthetic_lines(120, seed=5)
     (landing / "a.jsonl").write_bytes(b"\n".join(lines[:80]) + b"\n")
     (landing / "b.jsonl").write_bytes(b"\n".join(lines[60:100]) + b"\n")
-    wh = tmp_path / "wh.duckdb"
+    wh = tmp_path / "wh.ducklake"
     ingest(landing, wh)
     # a.jsonl is rewritten: shorter, different content
     (landing / "a.jsonl").write_bytes(b"\n".join(lines[100:120]) + b"\n")
     summary = ingest(landing, wh)
     assert (summary.files_rewritten, summary.files_unchanged) == (1, 1)
 
-    fresh = tmp_path / "fresh.duckdb"
+    fresh = tmp_path / "fresh.ducklake"
     ingest(landing, fresh)
     assert warehouse_state(wh) == warehouse_state(fresh)
     # calls only a.jsonl held before are gone; those b.jsonl also holds survive
@@ -92,7 +91,7 @@ def test_rewritten_file_is_reconciled(tmp_path):
 
 
 def test_deleting_the_warehouse_and_rerunning_reproduces_it(fixture_landing, tmp_path):
-    wh = tmp_path / "wh.duckdb"
+    wh = tmp_path / "wh.ducklake"
     ingest(fixture_landing, wh)
     before = warehouse_state(wh)
     shutil.rmtree(tmp_path / "wh.duckdb.runs", ignore_errors=True)
@@ -110,10 +109,10 @@ def test_parallel_chunked_reading_equals_serial(tmp_path, monkeypatch):
     lines = synthetic_lines(3000, seed=9)
     (landing / "big.jsonl").write_bytes(b"\n".join(lines) + b"\n")
     (landing / "small.jsonl").write_bytes(b"\n".join(lines[:50]) + b"\n")
-    run_ingest(landing, tmp_path / "serial.duckdb", workers=1)
-    run_ingest(landing, tmp_path / "parallel.duckdb", workers=2, chunk_bytes=64 * 1024)
-    serial = warehouse_state(tmp_path / "serial.duckdb")
-    assert serial == warehouse_state(tmp_path / "parallel.duckdb")
+    run_ingest(landing, tmp_path / "serial.ducklake", workers=1)
+    run_ingest(landing, tmp_path / "parallel.ducklake", workers=2, chunk_bytes=64 * 1024)
+    serial = warehouse_state(tmp_path / "serial.ducklake")
+    assert serial == warehouse_state(tmp_path / "parallel.ducklake")
     assert len(serial["fct"]) > 2000
 
 
@@ -122,7 +121,7 @@ def test_a_call_keeps_its_id_and_no_two_calls_share_one(tmp_path):
     landing.mkdir()
     lines = synthetic_lines(160, seed=11)
     (landing / "a.jsonl").write_bytes(b"\n".join(lines[:80]) + b"\n")
-    wh = tmp_path / "wh.duckdb"
+    wh = tmp_path / "wh.ducklake"
     ingest(landing, wh)
     before = dict(query(wh, "SELECT dedup_key, call_id FROM fct_requests"))
     # a.jsonl is rewritten with its calls in another order plus new ones, and b.jsonl repeats
@@ -142,10 +141,10 @@ def test_a_call_keeps_its_id_and_no_two_calls_share_one(tmp_path):
 
 
 def test_a_warehouse_made_before_call_ids_is_upgraded_by_the_next_run(fixture_landing, tmp_path):
-    wh = tmp_path / "wh.duckdb"
+    wh = tmp_path / "wh.ducklake"
     ingest(fixture_landing, wh)
     expected = warehouse_state(wh)
-    conn = duckdb.connect(str(wh))
+    conn = open_lake(wh, read_only=False)
     conn.execute("UPDATE stg_calls SET call_id = NULL")
     conn.execute("DROP TABLE fct_costs")
     conn.execute("CREATE TABLE fct_costs (dedup_key VARCHAR, total_cost DECIMAL(18, 13))")

@@ -45,7 +45,7 @@ def priced(wh, key):
 
 
 def test_custom_models_corrections_and_discounts(fixture_landing, tmp_path):
-    wh, overrides = tmp_path / "wh.duckdb", tmp_path / "overrides.yaml"
+    wh, overrides = tmp_path / "wh.ducklake", tmp_path / "overrides.yaml"
     run_ingest(fixture_landing, wh, workers=1, price_overrides=overrides)
     # the fixture envelopes name a model "m" that no price book knows
     provider = query(wh, "SELECT min(provider) FROM unpriced_models WHERE model = 'm'")[0][0]
@@ -85,7 +85,7 @@ def test_custom_models_corrections_and_discounts(fixture_landing, tmp_path):
 
 
 def test_a_request_fee_is_charged_for_successful_calls_only(fixture_landing, tmp_path):
-    wh, overrides = tmp_path / "wh.duckdb", tmp_path / "overrides.yaml"
+    wh, overrides = tmp_path / "wh.ducklake", tmp_path / "overrides.yaml"
     overrides.write_text("custom_models:\n" + "".join(
         f"  - provider: {p}\n    model: m\n    prices: {{input_mtok: 1, requests_kcount: 5}}\n"
         for p in ("anthropic", "aws", "google", "openai")))

@@ -1,7 +1,10 @@
-"""Real processes: a reader querying throughout an ingest, and an ingest killed with -9."""
+"""Real processes on a real lake, with its catalog embedded (SQLite) and in a PostgreSQL server
+the tests start: a reader querying throughout an ingest, an ingest killed with -9, several
+writers at once, and the same result whatever the catalog or the data path."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,6 +21,18 @@ from tests.conftest import query, synthetic_lines, warehouse_state
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(params=["embedded", "postgres"])
+def lake(request, tmp_path) -> dict:
+    """Where the lake under test is: `warehouse` and `data_path`, as ingest takes them."""
+    if request.param == "embedded":
+        return {"warehouse": str(tmp_path / "wh.ducklake"), "data_path": None,
+                "files": tmp_path / "wh.ducklake.files"}
+    conninfo = request.getfixturevalue("postgres_database")
+    return {"warehouse": f"ducklake:postgres:{conninfo}",
+            "data_path": str(tmp_path / "lake-data" / "new-folder"),
+            "files": tmp_path / "lake-data" / "new-folder"}
+
+
 def write_landing(landing: Path, files: int, lines_per_file: int, seed: int) -> None:
     landing.mkdir(parents=True, exist_ok=True)
     for i in range(files):
@@ -25,25 +40,43 @@ def write_landing(landing: Path, files: int, lines_per_file: int, seed: int) -> 
         (landing / f"day-{seed}-{i:03d}.jsonl").write_bytes(b"\n".join(lines) + b"\n")
 
 
-def start_ingest(landing: Path, warehouse: Path) -> subprocess.Popen:
+def start_ingest(landing: Path, lake: dict, prefix: str | None = None) -> subprocess.Popen:
     env = {**os.environ, "TOKENWORKS_WORKERS": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "ingest", "--landing", str(landing),
-         "--warehouse", str(warehouse)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = [sys.executable, "-m", "pipelines.cli", "ingest", "--landing", str(landing),
+               "--warehouse", lake["warehouse"]]
+    if lake["data_path"]:
+        command += ["--data-path", lake["data_path"]]
+    if prefix:
+        command += ["--prefix", prefix]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def ingest(landing: Path, lake: dict, **options):
+    return run_ingest(landing, lake["warehouse"], data_path=lake["data_path"], workers=1,
+                      **options)
 
 
 READER = textwrap.dedent("""
-    import sys, time, duckdb, json
+    import sys, time, json
     from pathlib import Path
-    from pipelines.warehouse.store import connect_reader
-    wh, stop, out = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
-    seen, errors = [], []
+    from pipelines.warehouse.lake import Lake
+    from pipelines.warehouse.store import WarehouseMissing, connect_reader
+    warehouse, stop, out = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+    seen, errors, kept = [], [], None
     while not stop.exists():
         try:
-            conn = connect_reader(Path(wh), retries=1)
-            seen.append(conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0])
+            conn = connect_reader(Lake.locate(warehouse))  # `tokenworks sql` opens anew
+            kept = kept or connect_reader(Lake.locate(warehouse))  # a dashboard keeps one
+            seen.append(conn.execute(
+                "SELECT (SELECT count(*) FROM fct_requests), (SELECT count(*) FROM fct_costs), "
+                "(SELECT coalesce(sum(calls), 0) FROM mart_daily_spend)").fetchone())
             conn.close()
+            seen.append(kept.execute(
+                "SELECT (SELECT count(*) FROM fct_requests), (SELECT count(*) FROM fct_costs), "
+                "(SELECT coalesce(sum(calls), 0) FROM mart_daily_spend)").fetchone())
+        except WarehouseMissing as exc:
+            if seen:  # before the first commit there is nothing to read yet
+                errors.append(repr(exc))
         except Exception as exc:
             errors.append(repr(exc))
         time.sleep(0.01)
@@ -51,60 +84,106 @@ READER = textwrap.dedent("""
 """)
 
 
-def test_readers_never_fail_while_an_ingest_runs(tmp_path):
-    import json
+def start_reader(lake: dict, tmp_path: Path) -> tuple[subprocess.Popen, Path, Path]:
+    stop, out = tmp_path / "stop", tmp_path / "reader.json"
+    reader = subprocess.Popen([sys.executable, "-c", READER, lake["warehouse"], str(stop),
+                               str(out)])
+    return reader, stop, out
 
-    landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
+
+def stop_reader(reader: subprocess.Popen, stop: Path, out: Path) -> dict:
+    stop.touch()
+    reader.wait(timeout=60)
+    return json.loads(out.read_text())
+
+
+def counts(warehouse: str) -> tuple:
+    return query(warehouse, "SELECT (SELECT count(*) FROM fct_requests), "
+                            "(SELECT count(*) FROM fct_costs), "
+                            "(SELECT coalesce(sum(calls), 0) FROM mart_daily_spend)")[0]
+
+
+def test_readers_never_fail_while_an_ingest_runs(tmp_path, lake):
+    landing = tmp_path / "landing"
     write_landing(landing, files=2, lines_per_file=500, seed=1)
-    run_ingest(landing, wh, workers=1)
-    before = query(wh, "SELECT count(*) FROM fct_requests")[0][0]
+    ingest(landing, lake)
+    before = counts(lake["warehouse"])
     write_landing(landing, files=30, lines_per_file=1000, seed=2)
 
-    stop, out = tmp_path / "stop", tmp_path / "reader.json"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(wh), str(stop), str(out)])
+    reader, stop, out = start_reader(lake, tmp_path)
+    time.sleep(1.5)
+    process = start_ingest(landing, lake)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr.decode()
     time.sleep(1.0)
-    ingest = start_ingest(landing, wh)
-    _, stderr = ingest.communicate(timeout=300)
-    assert ingest.returncode == 0, stderr.decode()
-    time.sleep(0.5)
-    stop.touch()
-    reader.wait(timeout=30)
-    result = json.loads(out.read_text())
-    after = query(wh, "SELECT count(*) FROM fct_requests")[0][0]
+    result = stop_reader(reader, stop, out)
+    after = counts(lake["warehouse"])
 
     assert result["errors"] == []
     assert len(result["seen"]) > 50, "the reader must have queried throughout the ingest"
-    # readers see the old snapshot or the new one, never a half-loaded warehouse
-    assert set(result["seen"]) == {before, after} and after > before
+    # ledger, costs and marts move together: the old run or the new one, never a mix
+    assert {tuple(seen) for seen in result["seen"]} == {before, after}
+    assert after[0] > before[0]
 
 
-def test_a_run_killed_mid_way_then_rerun_equals_one_clean_run(tmp_path):
-    landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
+def test_a_run_killed_mid_way_leaves_nothing_and_its_files_are_cleaned(tmp_path, lake):
+    landing = tmp_path / "landing"
     write_landing(landing, files=2, lines_per_file=300, seed=3)
-    run_ingest(landing, wh, workers=1)
-    published_before = warehouse_state(wh)
+    ingest(landing, lake)
+    committed_before = warehouse_state(lake["warehouse"])
+    files_before = set(lake["files"].rglob("*.parquet"))
     write_landing(landing, files=40, lines_per_file=1000, seed=4)
 
-    ingest = start_ingest(landing, wh)
-    work_dir = Path(str(wh) + ".runs")
+    process = start_ingest(landing, lake)
     deadline = time.monotonic() + 120
-    # kill once the run is writing into its working copy
-    while time.monotonic() < deadline:
-        copies = list(work_dir.glob("*.duckdb")) if work_dir.exists() else []
-        if copies and copies[0].stat().st_size > 0:
+    while time.monotonic() < deadline:  # kill once the run is writing data files
+        if set(lake["files"].rglob("*.parquet")) - files_before:
             time.sleep(1.0)
             break
         time.sleep(0.05)
-    assert ingest.poll() is None, "the ingest finished before it could be killed"
-    os.kill(ingest.pid, signal.SIGKILL)
-    ingest.wait()
-    assert list(work_dir.glob("*")), "the killed run left its working copy behind"
-    assert warehouse_state(wh) == published_before, "a killed run must not change readers' view"
+    assert process.poll() is None, "the ingest finished before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    orphans = set(lake["files"].rglob("*.parquet")) - files_before
+    assert orphans, "the killed run had written files"
+    assert warehouse_state(lake["warehouse"]) == committed_before, (
+        "a killed run must not change readers' view")
 
-    rerun = run_ingest(landing, wh, workers=1)
+    # A later run deletes them once they are older than any run could be (younger ones may be
+    # another writer's, not yet committed): age them as a night would.
+    past = time.time() - 13 * 3600
+    for path in orphans:
+        os.utime(path, (past, past))
+    rerun = ingest(landing, lake)
     assert rerun.files_new == 40
-    assert not list(work_dir.glob("*")), "the leftover working copy is cleaned up"
+    assert not any(path.exists() for path in orphans), "the killed run's files are deleted"
 
-    clean = tmp_path / "clean.duckdb"
+    clean = str(tmp_path / "clean.ducklake")
     run_ingest(landing, clean, workers=1)
-    assert warehouse_state(wh) == warehouse_state(clean)
+    assert warehouse_state(lake["warehouse"]) == warehouse_state(clean)
+
+
+def test_concurrent_writers_all_commit_and_equal_one_serial_run(tmp_path, lake):
+    """Three ingests, one per landing prefix, at the same time, with a reader alongside. The
+    same calls arrive through two of them and are counted once."""
+    landing = tmp_path / "landing"
+    for prefix, seed in (("east", 5), ("west", 6), ("north", 7)):
+        write_landing(landing / prefix, files=6, lines_per_file=400, seed=seed)
+    for path in sorted((landing / "east").iterdir())[:2]:  # logged by both gateways
+        (landing / "north" / f"copy-{path.name}").write_bytes(path.read_bytes())
+
+    reader, stop, out = start_reader(lake, tmp_path)
+    writers = [start_ingest(landing, lake, prefix) for prefix in ("east", "west", "north")]
+    for writer in writers:
+        _, stderr = writer.communicate(timeout=600)
+        assert writer.returncode == 0, stderr.decode()
+    result = stop_reader(reader, stop, out)
+    assert result["errors"] == []
+
+    serial = str(tmp_path / "serial.ducklake")
+    run_ingest(landing, serial, workers=1)
+    assert warehouse_state(lake["warehouse"]) == warehouse_state(serial)
+    calls, keys = query(lake["warehouse"],
+                        "SELECT count(*), count(DISTINCT dedup_key) FROM fct_requests")[0]
+    assert calls == keys
+    assert query(lake["warehouse"], "SELECT count(*) FROM ingest_runs")[0][0] == 3

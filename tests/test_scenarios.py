@@ -19,7 +19,7 @@ from pipelines.samples import generate
 from pipelines.scenarios import hardware
 from pipelines.scenarios import projection as scenarios
 from pipelines.warehouse.sql import apply_schema
-from tests.conftest import query
+from tests.conftest import open_lake, query
 
 REPO = Path(__file__).resolve().parent.parent
 SIX = Decimal("0.000001")
@@ -30,8 +30,8 @@ def projected(tmp_path_factory) -> Path:
     """A warehouse of 4 months of generated logs, priced and projected by the real ingest."""
     base = tmp_path_factory.mktemp("scenarios")
     generate(base / "landing", requests=3000, days=120, seed=5, end_date=date(2026, 11, 27))
-    run_ingest(base / "landing", base / "wh.duckdb", workers=1)
-    return base / "wh.duckdb"
+    run_ingest(base / "landing", base / "wh.ducklake", workers=1)
+    return base / "wh.ducklake"
 
 
 # --- hand-computed cases -------------------------------------------------------------------
@@ -49,7 +49,7 @@ EXAMPLE_CELL = dict(
 
 @pytest.fixture
 def example(tmp_path) -> duckdb.DuckDBPyConnection:
-    conn = duckdb.connect(str(tmp_path / "example.duckdb"))
+    conn = open_lake(tmp_path / "example.ducklake", read_only=False)
     apply_schema(conn)
     hardware.load_into(conn, hardware.load(config.DEFAULT_HARDWARE))
     columns = ", ".join(EXAMPLE_CELL)
@@ -130,7 +130,7 @@ def totals(conn, values) -> tuple[Decimal, Decimal]:
        ramp=st.integers(0, 24), route=shares, cache=shares, batch=shares)
 def test_zero_pass_through_equals_the_levers_alone(projected, factor, lag, ramp, route, cache,
                                                    batch):
-    conn = duckdb.connect(str(projected), read_only=True)
+    conn = open_lake(projected)
     levers = {"route_share": route, "cache_hit_rate": cache, "batch_share": batch}
     hardware_off = {**levers, "hardware_factor": factor, "pass_through_share": 0,
                     "pass_through_lag_months": lag, "adoption_ramp_months": ramp}
@@ -145,7 +145,7 @@ def test_zero_pass_through_equals_the_levers_alone(projected, factor, lag, ramp,
 @given(low=st.sampled_from([1, 2, 5, 10]), more=st.sampled_from([0, 1, 5, 20]),
        share=shares, extra=st.sampled_from([0, 0.1, 0.5]), lag=st.integers(0, 24))
 def test_a_higher_factor_or_share_never_costs_more(projected, low, more, share, extra, lag):
-    conn = duckdb.connect(str(projected), read_only=True)
+    conn = open_lake(projected)
     common = {"pass_through_lag_months": lag, "adoption_ramp_months": 6}
     cost = {}
     for name, values in {
@@ -164,7 +164,7 @@ def test_a_higher_factor_or_share_never_costs_more(projected, low, more, share, 
 @pytest.mark.parametrize("lever", ["route_share", "cache_hit_rate", "batch_share",
                                    "prompt_reduction", "output_cap_reduction"])
 def test_a_lever_at_zero_changes_nothing_and_above_zero_saves(projected, lever):
-    conn = duckdb.connect(str(projected), read_only=True)
+    conn = open_lake(projected)
     rows = scenarios.project(conn, {lever: 0}).fetchall()
     assert rows and all(r[6] == r[5] and r[9] == 1 for r in rows)  # projected, lever_factor
     # at zero, this lever leaves the others' result as it was, row by row
@@ -224,7 +224,7 @@ def test_sensitivity_covers_the_grid_and_agrees_with_the_projection(projected):
 
 def test_trend_fit_recovers_a_known_growth(tmp_path):
     """Tokens per day doubling every month for four months: growth 100%, R² 1."""
-    conn = duckdb.connect(str(tmp_path / "t.duckdb"))
+    conn = open_lake(tmp_path / "t.ducklake", read_only=False)
     apply_schema(conn)
     conn.execute("""
         INSERT INTO mart_daily_spend BY NAME
@@ -259,9 +259,9 @@ SCENARIO_ASSETS = ["dim_hardware_generation", "hardware_sources", "scenario_rout
 
 def test_same_inputs_give_identical_output(projected, tmp_path):
     """The scenario assets alone, made again from what the warehouse holds."""
-    copy = tmp_path / "again.duckdb"
+    copy = tmp_path / "again.ducklake"
     shutil.copy(projected, copy)
-    conn = duckdb.connect(str(copy))
+    conn = open_lake(copy, read_only=False)
     conn.execute("DELETE FROM warehouse_meta WHERE key LIKE 'scenario%' "
                  "OR key LIKE 'dim_hardware%'")
     conn.close()
@@ -276,7 +276,7 @@ def test_same_inputs_give_identical_output(projected, tmp_path):
 
 def test_a_changed_scenario_file_is_projected_without_new_logs(projected, tmp_path,
                                                                 monkeypatch):
-    warehouse = tmp_path / "wh.duckdb"
+    warehouse = tmp_path / "wh.ducklake"
     shutil.copy(projected, warehouse)
     landing = projected.parent / "landing"
     assert run_ingest(landing, warehouse, workers=1).calls_loaded == 0

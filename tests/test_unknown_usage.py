@@ -6,14 +6,13 @@ from __future__ import annotations
 import statistics
 from decimal import ROUND_HALF_UP, Decimal
 
-import duckdb
 import orjson
 import pytest
 
 from pipelines.jobs import run_ingest
 from pipelines.parsing import UNKNOWN_WITHOUT_USAGE, parse_record, parse_stream_document
 from pipelines.pricing import costs
-from tests.conftest import NO_USAGE_STREAMS, fixture_records, query, warehouse_state
+from tests.conftest import NO_USAGE_STREAMS, fixture_records, open_lake, query, warehouse_state
 
 AZURE_STREAM = (NO_USAGE_STREAMS / "azure_chat_stream_without_include_usage.txt").read_text()
 GROQ_STREAM = (NO_USAGE_STREAMS / "groq_chat_stream_cut_by_error.txt").read_text()
@@ -101,7 +100,7 @@ def landing(tmp_path):
 
 
 def test_unknown_usage_is_null_and_its_estimate_never_enters_total_cost(landing, tmp_path):
-    wh = tmp_path / "wh.duckdb"
+    wh = tmp_path / "wh.ducklake"
     run_ingest(landing, wh, workers=1)
     rows = {r[0]: r[1:] for r in query(wh, """
         SELECT provider, status, input_tokens, output_tokens, cost_status, is_priced,
@@ -144,7 +143,7 @@ def test_unknown_usage_is_null_and_its_estimate_never_enters_total_cost(landing,
 
 
 def test_estimates_follow_late_reference_calls_as_one_clean_run_would(landing, tmp_path):
-    wh, clean = tmp_path / "wh.duckdb", tmp_path / "clean.duckdb"
+    wh, clean = tmp_path / "wh.ducklake", tmp_path / "clean.ducklake"
     run_ingest(landing, wh, workers=1)
     before = query(wh, "SELECT estimated_cost FROM fct_cost_estimates "
                        "WHERE estimate_method = 'model_project_mean_30d'")[0][0]
@@ -166,13 +165,13 @@ def test_estimates_follow_late_reference_calls_as_one_clean_run_would(landing, t
 
 def test_a_warehouse_with_zero_usage_and_made_up_ids_is_mended_by_the_next_run(landing,
                                                                                tmp_path):
-    wh = tmp_path / "wh.duckdb"
+    wh = tmp_path / "wh.ducklake"
     landing.joinpath("converse.json").write_bytes(
         orjson.dumps(fixture_records("bedrock_converse_basic_llama.json")[0]))
     run_ingest(landing, wh, workers=1)
     expected = warehouse_state(wh)
     assert query(wh, "SELECT count(*) FROM fct_requests WHERE request_id IS NULL")[0][0] == 1
-    conn = duckdb.connect(str(wh))  # what the schema before issue #13 stored
+    conn = open_lake(wh, read_only=False)  # what the schema before issue #13 stored
     conn.execute("UPDATE stg_calls SET request_id = substr(dedup_key, strpos(dedup_key, 'h:')) "
                  "WHERE request_id IS NULL")
     conn.execute("UPDATE stg_calls SET input_tokens = 0, cache_read_tokens = 0, "
@@ -189,7 +188,7 @@ def test_a_warehouse_with_zero_usage_and_made_up_ids_is_mended_by_the_next_run(l
 def test_the_estimates_measured_error_is_what_leave_one_out_gives(landing, tmp_path):
     """The backtest behind docs/pricing.md's figures, against the same arithmetic done by hand
     in Python on the ledger's exact costs."""
-    wh = tmp_path / "wh.duckdb"
+    wh = tmp_path / "wh.ducklake"
     run_ingest(landing, wh, workers=1)
     calls = query(wh, """
         SELECT event_day, project, total_cost FROM analytics.requests
@@ -207,7 +206,7 @@ def test_the_estimates_measured_error_is_what_leave_one_out_gives(landing, tmp_p
                                                                    rounding=ROUND_HALF_UP)
         errors.append(abs(estimate - cost) / cost)
         methods.append(method)
-    conn = duckdb.connect(str(wh), read_only=True)
+    conn = open_lake(wh)
     measured = {(r["grain"], r["estimate_method"]): r for r in costs.estimate_backtest(conn)}
     conn.close()
     applied = measured["call", "as applied"]

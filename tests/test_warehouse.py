@@ -1,43 +1,101 @@
-"""The published file is only ever replaced whole, by a run that started from it."""
+"""The lake: a run commits whole or not at all, a run that overlapped another's commit is refused
+and made again, and readers are told clearly what is wrong."""
 
 from __future__ import annotations
 
-import shutil
-
-import duckdb
 import pytest
 
-from pipelines.jobs import run_ingest
+from pipelines import config
+from pipelines.jobs import run_ingest, run_job
+from pipelines.warehouse.lake import Lake, WarehouseFormatError
 from pipelines.warehouse.store import (
-    ConcurrentPublish,
-    Warehouse,
+    CommitConflict,
+    RunTransaction,
     WarehouseMissing,
     connect_reader,
 )
-from tests.conftest import query
+from tests.conftest import open_lake, query, synthetic_lines, warehouse_state
 
 
-def test_a_run_whose_base_was_replaced_meanwhile_publishes_nothing(fixture_landing, tmp_path):
-    wh_path = tmp_path / "wh.duckdb"
-    run_ingest(fixture_landing, wh_path, workers=1)
-    warehouse = Warehouse(wh_path)
-    workspace = warehouse.workspace("late-run")
-    conn = workspace.connect()
-    conn.execute("DELETE FROM stg_calls")  # whatever this run would publish
+def test_a_run_that_overlapped_another_commit_commits_nothing(fixture_landing, tmp_path):
+    wh = tmp_path / "wh.ducklake"
+    run_ingest(fixture_landing, wh, workers=1)
+    late = RunTransaction(Lake.locate(wh), "late-run")
+    late.begin()
+    conn = late.connection()
+    late.mark_work()
+    conn.execute("DELETE FROM stg_calls")  # whatever this run would commit
 
-    replacement = tmp_path / "replacement.duckdb"
-    shutil.copy(wh_path, replacement)
-    with duckdb.connect(str(replacement)) as other:
-        other.execute("DELETE FROM quarantine")
-    replacement.replace(wh_path)  # someone else published meanwhile
+    other = RunTransaction(Lake.locate(wh), "other-run")  # another writer commits meanwhile
+    other.begin()
+    other.connection().execute("DELETE FROM quarantine WHERE source_line = 1")
+    other.mark_work()
+    other.publish()
+    other.close()
 
-    with pytest.raises(ConcurrentPublish, match="nothing was published"):
-        workspace.publish()
-    workspace.discard()
-    assert query(wh_path, "SELECT count(*) FROM stg_calls")[0][0] > 0
-    assert not list(warehouse.work_dir.glob("*"))
+    with pytest.raises(CommitConflict, match="nothing was committed"):
+        late.publish()
+    late.close()
+    assert query(wh, "SELECT count(*) FROM stg_calls")[0][0] > 0
+
+
+def test_a_run_whose_commit_conflicts_is_made_again_whole(tmp_path, monkeypatch):
+    """Writer B starts from the snapshot before A's commit; its commit is refused, it runs
+    again from A's, and the warehouse equals one serial run (the shared call counted once)."""
+    landing = tmp_path / "landing"
+    for name, seed in (("a", 1), ("b", 2)):
+        (landing / name).mkdir(parents=True)
+        lines = synthetic_lines(200, seed=seed)
+        (landing / name / "calls.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    shared = synthetic_lines(200, seed=1)[:20]  # the same calls through both writers
+    (landing / "b" / "shared.jsonl").write_bytes(b"\n".join(shared) + b"\n")
+
+    wh = tmp_path / "wh.ducklake"
+    begin = RunTransaction.begin
+
+    def begin_then_let_a_commit(self):
+        begin(self)
+        if not getattr(begin_then_let_a_commit, "done", False):
+            begin_then_let_a_commit.done = True  # type: ignore[attr-defined]
+            self.connection()  # B has read its snapshot; A commits now
+            run_ingest(landing, wh, prefix="a", workers=1)
+
+    run_ingest(landing, wh, prefix="a", workers=1)
+    (landing / "a" / "more.jsonl").write_bytes(
+        b"\n".join(synthetic_lines(50, seed=3)) + b"\n")
+    monkeypatch.setattr(RunTransaction, "begin", begin_then_let_a_commit)
+    outcome = run_job(config.resolve(landing, wh, landing_prefix="b", workers=1))
+    monkeypatch.undo()
+    assert outcome.success, outcome.problems
+    assert outcome.attempts == 2
+
+    serial = tmp_path / "serial.ducklake"
+    run_ingest(landing, serial, workers=1)
+    assert warehouse_state(wh) == warehouse_state(serial)
+    keys = query(wh, "SELECT count(*), count(DISTINCT dedup_key) FROM fct_requests")[0]
+    assert keys[0] == keys[1]
 
 
 def test_reader_on_a_missing_warehouse_says_what_to_do(tmp_path):
     with pytest.raises(WarehouseMissing, match="tokenworks ingest"):
-        connect_reader(tmp_path / "nope.duckdb")
+        connect_reader(Lake.locate(tmp_path / "nope.ducklake"))
+    assert not (tmp_path / "nope.ducklake").exists(), "a reader never makes a lake"
+
+
+def test_a_warehouse_of_the_format_before_the_lake_is_refused_clearly(tmp_path):
+    old = tmp_path / "warehouse.ducklake"
+    open_lake(old, read_only=False).execute("CREATE TABLE fct_requests (x INT)").close()
+    with pytest.raises(WarehouseFormatError, match="ingest the landing folder into a new lake"):
+        connect_reader(Lake.locate(old))
+
+
+def test_locations_name_the_embedded_lake_or_a_postgres_catalog(tmp_path):
+    embedded = Lake.locate(tmp_path / "wh.ducklake")
+    assert embedded.catalog == f"ducklake:sqlite:{tmp_path / 'wh.ducklake'}"
+    assert embedded.default_data_path == f"{tmp_path / 'wh.ducklake'}.files/"
+    remote = Lake.locate("ducklake:postgres:host=db port=5432 dbname=lake password=secret",
+                         "s3://bucket/lake/")
+    assert remote.embedded_file is None and remote.data_path == "s3://bucket/lake/"
+    assert "secret" not in str(remote) and str(remote) == "ducklake:postgres:db/5432/lake"
+    with pytest.raises(ValueError, match="unsupported warehouse"):
+        Lake.locate("ducklake:mysql:db")

@@ -1,6 +1,6 @@
 """`tokenworks export`: the ledger as Hive-partitioned Parquet, and a FOCUS 1.2 cost export.
 
-Both read the published warehouse read-only (so they run while an ingest runs) and write files
+Both read the last committed run, read-only (so they run while an ingest runs), and write files
 only; other engines (Spark, Trino, pandas, DuckDB) read them with Hive partitioning.
 """
 
@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines.warehouse.sql import read_sql, scalar, sql_literal
+from pipelines.warehouse.lake import Lake
 from pipelines.warehouse.store import connect_reader
 
 
@@ -23,7 +24,7 @@ class ExportSummary:
     unknown_cost_calls: int = 0  # unpriced models and calls without usage: not exported
 
 
-def export_ledger(warehouse: Path, out: Path) -> ExportSummary:
+def export_ledger(warehouse: Lake, out: Path) -> ExportSummary:
     """analytics.requests as Parquet under out/month=YYYY-MM/, replacing what out held. Written
     to a sibling folder first and swapped in, so a reader never sees half an export."""
     out = out.resolve()
@@ -46,7 +47,7 @@ def export_ledger(warehouse: Path, out: Path) -> ExportSummary:
     return ExportSummary(rows, len(list(out.rglob("*.parquet"))), out)
 
 
-def export_focus(warehouse: Path, out: Path, start: date | None = None,
+def export_focus(warehouse: Lake, out: Path, start: date | None = None,
                  end: date | None = None) -> ExportSummary:
     """The FOCUS 1.2 export of priced calls between start and end (inclusive; default all) to a
     .csv or .parquet file. Calls whose cost is unknown (an unpriced model, or no usage in the

@@ -2,8 +2,8 @@
 interactive shell with history.
 
 The warehouse is opened read-only, so a write is refused by DuckDB itself (and reported as
-such), and a query never holds up an ingest: the ingest publishes a new file, this connection
-keeps reading its snapshot.
+such), and a query never holds up an ingest: it reads the last committed run, or with --as-of
+the warehouse as an earlier run or moment left it (DuckLake time travel).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import ModuleType
@@ -18,7 +19,9 @@ from types import ModuleType
 import duckdb
 import orjson
 
+from pipelines.warehouse.lake import Lake
 from pipelines.warehouse.sql import sql_literal
+from pipelines.warehouse.store import connect_reader
 
 FORMATS = ("table", "csv", "json", "parquet")
 HISTORY = Path.home() / ".tokenworks_history"
@@ -44,6 +47,32 @@ def parse_params(pairs: list[str]) -> dict:
             except InvalidOperation:
                 params[name] = value
     return params
+
+
+def connect_as_of(lake: Lake, as_of: str) -> duckdb.DuckDBPyConnection:
+    """The warehouse as the ingest run `as_of` committed it, or as it was at the time `as_of`
+    (ISO 8601, UTC; a date means its midnight). Runs and their snapshots:
+    analytics.ingestion_runs."""
+    conn = connect_reader(lake)
+    try:
+        snapshot = conn.execute(
+            "SELECT snapshot_id FROM run_snapshots WHERE run_id = ?", [as_of]).fetchone()
+        first = conn.execute("SELECT min(snapshot_time) FROM run_snapshots").fetchone()
+    finally:
+        conn.close()
+    if snapshot is not None:
+        return lake.connect(read_only=True, snapshot=snapshot[0])
+    try:
+        moment = datetime.fromisoformat(as_of)
+    except ValueError:
+        raise QueryError(f"--as-of {as_of!r}: neither an ingest run id (analytics."
+                         "ingestion_runs.run_id) nor a time (YYYY-MM-DD[THH:MM:SS])") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if first is None or first[0] is None or moment < first[0]:
+        raise QueryError(f"--as-of {as_of}: before the first snapshot still kept "
+                         f"({first[0] if first else None}); older ones expired (maintenance)")
+    return lake.connect(read_only=True, as_of=moment)
 
 
 def run_query(conn, sql: str, params: dict, fmt: str, out, parquet_to: Path | None = None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_LANDING = "data/landing"
-DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_WAREHOUSE = "data/warehouse.ducklake"  # the embedded lake's SQLite catalog
 DEFAULT_NIGHTLY_CRON = "0 2 * * *"  # 02:00 UTC
 DEFAULT_PRICE_OVERRIDES = REPO / "pricing" / "overrides.yaml"
 DEFAULT_SCENARIOS = REPO / "scenarios" / "scenarios.yaml"
@@ -22,6 +22,7 @@ DEFAULT_HARDWARE = REPO / "seeds" / "hardware_generations.yaml"
 # Setting -> environment variable.
 ENVIRONMENT = {
     "landing": "TOKENWORKS_LANDING", "warehouse": "TOKENWORKS_WAREHOUSE",
+    "data_path": "TOKENWORKS_DATA_PATH", "landing_prefix": "TOKENWORKS_LANDING_PREFIX",
     "nightly_cron": "TOKENWORKS_NIGHTLY_CRON", "workers": "TOKENWORKS_WORKERS",
     "price_overrides": "TOKENWORKS_PRICE_OVERRIDES", "scenarios": "TOKENWORKS_SCENARIOS",
     "hardware": "TOKENWORKS_HARDWARE",
@@ -31,7 +32,9 @@ ENVIRONMENT = {
 @dataclass(frozen=True)
 class Settings:
     landing: Path
-    warehouse: Path
+    landing_prefix: str  # this writer's sub-folder of the landing folder; "" for all of it
+    warehouse: str  # an absolute path (the embedded lake) or ducklake:postgres:<conninfo>
+    data_path: str | None  # a folder or s3://bucket/prefix/ for a new lake; None: the default
     nightly_cron: str
     workers: int  # 0 = one per CPU
     price_overrides: Path
@@ -51,10 +54,24 @@ def resolve(landing: str | Path | None = None, warehouse: str | Path | None = No
 
     return Settings(
         landing=Path(value("landing", DEFAULT_LANDING)).resolve(),
-        warehouse=Path(value("warehouse", DEFAULT_WAREHOUSE)).resolve(),
+        landing_prefix=str(value("landing_prefix", "")).strip("/"),
+        warehouse=_warehouse(value("warehouse", DEFAULT_WAREHOUSE)),
+        data_path=_data_path(value("data_path", None)),
         nightly_cron=value("nightly_cron", DEFAULT_NIGHTLY_CRON),
         workers=int(value("workers", 0)),
         price_overrides=Path(value("price_overrides", DEFAULT_PRICE_OVERRIDES)).resolve(),
         scenarios=Path(value("scenarios", DEFAULT_SCENARIOS)).resolve(),
         hardware=Path(value("hardware", DEFAULT_HARDWARE)).resolve(),
     )
+
+
+def _warehouse(given: str | Path) -> str:
+    text = str(given)
+    return text if text.startswith("ducklake:") else str(Path(text).resolve())
+
+
+def _data_path(given: str | Path | None) -> str | None:
+    if not given:
+        return None
+    text = str(given)
+    return text if "://" in text else str(Path(text).resolve())

@@ -2,7 +2,6 @@
 or rewritten files. (Reading them is staging's job: pipelines/ledger/assets.py.)"""
 
 import hashlib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dagster import (
@@ -18,7 +17,7 @@ from dagster import (
 
 from pipelines.landing.plan import plan_run, read_manifest
 from pipelines.warehouse.resource import TokenworksWarehouse
-from pipelines.warehouse.store import Warehouse
+from pipelines.warehouse.store import WarehouseMissing, connect_reader
 
 if TYPE_CHECKING:
     # What define_asset_job returns; dagster does not export the class at its top level.
@@ -39,15 +38,17 @@ def landing_sensor_for(job: "UnresolvedAssetJobDefinition") -> SensorDefinition:
                 DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]), limit=1)
         if active:
             return SkipReason(f"ingest run {active[0].run_id} is still going")
-        warehouse = Warehouse(Path(tokenworks.warehouse))
         manifest = {}
-        if warehouse.path.exists():
-            conn = warehouse.reader()
+        try:
+            conn = connect_reader(tokenworks.lake())
+        except WarehouseMissing:
+            pass  # the first run makes the lake
+        else:
             try:
                 manifest = read_manifest(conn)
             finally:
                 conn.close()
-        plan = plan_run(tokenworks.landing_path, manifest)
+        plan = plan_run(tokenworks.landing_path, manifest, tokenworks.landing_prefix)
         if not plan.has_work:
             return SkipReason(f"nothing new in {tokenworks.landing} ({plan.seen} files)")
         # The same landing state gives the same key, so it is never requested twice.

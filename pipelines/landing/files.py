@@ -51,10 +51,12 @@ def file_format(name: str) -> tuple[str, bool] | None:
     return (fmt, gzipped) if fmt else None
 
 
-def discover(landing: Path) -> tuple[list[LandingFile], list[str]]:
-    """Every loadable file under `landing`, sorted by path, and the paths that were ignored."""
+def discover(landing: Path, prefix: str = "") -> tuple[list[LandingFile], list[str]]:
+    """Every loadable file under `landing` (only under its sub-folder `prefix`, when given),
+    sorted by path, and the paths that were ignored. Paths are relative to `landing` either way,
+    so writers that share a lake, each with its own prefix, never name two files alike."""
     found, ignored = [], []
-    for root, dirs, files in os.walk(landing):
+    for root, dirs, files in os.walk(landing / prefix if prefix else landing):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
             full = Path(root) / name

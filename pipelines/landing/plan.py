@@ -65,8 +65,8 @@ def read_manifest(conn: duckdb.DuckDBPyConnection | None) -> dict[str, tuple]:
     return {row[0]: row[1:] for row in rows}
 
 
-def plan_run(landing: Path, manifest: dict[str, tuple]) -> Plan:
-    files, ignored = lf.discover(landing)
+def plan_run(landing: Path, manifest: dict[str, tuple], prefix: str = "") -> Plan:
+    files, ignored = lf.discover(landing, prefix)
     planned, unchanged = [], 0
     for f in files:
         known = manifest.get(f.path)

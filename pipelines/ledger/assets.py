@@ -43,7 +43,8 @@ def staging(context: AssetExecutionContext, tokenworks: TokenworksWarehouse):
     """Plan against the manifest (new, appended, rewritten, unchanged files), then read the
     planned bytes in parallel workers into stg_calls and quarantine."""
     started = time.perf_counter()
-    plan = plan_run(tokenworks.landing_path, read_manifest(tokenworks.reader()))
+    plan = plan_run(tokenworks.landing_path, read_manifest(tokenworks.reader()),
+                    tokenworks.landing_prefix)
     counts = plan.counts()
     planned = {"files_seen": plan.seen, "files_new": counts["new"],
                "files_appended": counts["append"], "files_rewritten": counts["rewrite"],

@@ -22,20 +22,14 @@ def refresh_fct(conn: duckdb.DuckDBPyConnection, run_id: str) -> int:
     touched, and give new keys their call id; returns how many keys that was. Keys without an
     id (a warehouse made before call ids) count as touched."""
     run_sql(conn, read_sql("warehouse/run_tables.sql"))
-    conn.execute("BEGIN")
-    try:
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE touched_keys AS "
-            "SELECT DISTINCT dedup_key, NULL::BIGINT AS call_id FROM stg_calls "
-            "WHERE run_id = ? OR call_id IS NULL "
-            "UNION ALL SELECT dedup_key, call_id FROM run_removed_keys WHERE run_id = ?",
-            [run_id, run_id])
-        conn.execute(read_sql("ledger/fct_requests_refresh.sql"))
-        touched = scalar(conn, "SELECT count(*) FROM touched_ids")
-        conn.execute("DROP TABLE touched_keys")
-        conn.execute("DROP TABLE touched_ids")
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE touched_keys AS "
+        "SELECT DISTINCT dedup_key, NULL::BIGINT AS call_id FROM stg_calls "
+        "WHERE run_id = ? OR call_id IS NULL "
+        "UNION ALL SELECT dedup_key, call_id FROM run_removed_keys WHERE run_id = ?",
+        [run_id, run_id])
+    conn.execute(read_sql("ledger/fct_requests_refresh.sql"))
+    touched = scalar(conn, "SELECT count(*) FROM touched_ids")
+    conn.execute("DROP TABLE touched_keys")
+    conn.execute("DROP TABLE touched_ids")
     return touched

@@ -1,7 +1,7 @@
-"""The warehouse domain's asset: the run's record in ingest_runs, made last, and the working
-copy published in one atomic rename. Everything else in the job is upstream of it, so a failed
-step or a failed blocking check skips it and publishes nothing (a selection without it is
-published by the resource when the run ends: resource.py)."""
+"""The warehouse domain's asset: the run's record in ingest_runs, made last, and the run's
+transaction committed. Everything else in the job is upstream of it, so a failed step or a
+failed blocking check skips it and commits nothing (a selection without it is committed by the
+resource when the run ends: resource.py)."""
 
 import time
 
@@ -18,7 +18,7 @@ from pipelines.warehouse.sql import scalar
        deps=["fct_requests", "mart_daily_spend", "mart_daily_distribution",
              "scenario_projection", "scenario_sensitivity"],
        description="Published ingest runs: one row per run that changed the warehouse, with its "
-                   "counts. Made last: it publishes the run's working copy.")
+                   "counts. Made last: it commits the run's transaction.")
 def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
                 ) -> MaterializeResult:
     if not tokenworks.workspace.has_work:
@@ -26,10 +26,13 @@ def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
     started = time.perf_counter()
     conn = tokenworks.writer()
     seen = 0 if state.run_changed(conn, "run_state", context.run.run_id) else plan_run(
-        tokenworks.landing_path, read_manifest(conn)).seen
+        tokenworks.landing_path, read_manifest(conn), tokenworks.landing_prefix).seen
     summary = finish_run(conn, context.run.run_id, files_seen=seen)
     rows = scalar(conn, "SELECT count(*) FROM fct_requests")
     tokenworks.publish()
+    snapshot = scalar(conn, "SELECT max(snapshot_id) FROM run_snapshots WHERE run_id = ?",
+                      [context.run.run_id])
     return MaterializeResult(metadata={
-        "changed": True, "path": tokenworks.warehouse, "rows": rows, **summary.as_dict(),
+        "changed": True, "warehouse": str(tokenworks.workspace.lake), "snapshot_id": snapshot,
+        "rows": rows, **summary.as_dict(),
         "record_seconds": round(time.perf_counter() - started, 3)})

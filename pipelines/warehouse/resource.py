@@ -1,19 +1,18 @@
 """The Dagster resource every asset, check and sensor works through: the settings of this
-deployment and this run's private working copy of the warehouse.
+deployment and this run's transaction on the lake.
 
-Each asset decides from the warehouse itself whether it has work (new landing bytes, calls this
-run changed, inputs it was not built from), reading the published snapshot until some asset
-writes: only then is the working copy made. `ingest_runs`, last in the job, publishes it in one
-atomic rename (store.py); a selection without it is published when the run ends with every step
-succeeded. A failed step or a failed blocking check publishes nothing. So the whole job, one
-asset or any subset materializes on its own.
+A run opens one transaction when it starts (store.py): every asset reads the snapshot the run
+began from plus what earlier assets wrote, and decides from the warehouse itself whether it has
+work (new landing bytes, calls this run changed, inputs it was not built from). `ingest_runs`,
+last in the job, commits; a selection without it is committed when the run ends with every step
+succeeded. A failed step or a failed blocking check commits nothing. So the whole job, one asset
+or any subset materializes on its own.
 """
 
 import os
 import time
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,8 @@ from pipelines.scenarios import hardware
 from pipelines.scenarios import projection as scenarios
 from pipelines.scenarios.hardware import HardwareSeed
 from pipelines.scenarios.projection import ScenarioFile
-from pipelines.warehouse.sql import schema_current
-from pipelines.warehouse.store import RunWorkspace, Warehouse
+from pipelines.warehouse.lake import Lake
+from pipelines.warehouse.store import RunTransaction
 
 INGESTION, PRICING, MARTS, SCENARIOS = "ingestion", "pricing", "marts", "scenarios"
 # What a schema change drops and makes again (warehouse/sql.py DERIVED_TABLES), with what costs
@@ -49,7 +48,9 @@ class TokenworksWarehouse(ConfigurableResource):
     """Where the landing folder, the warehouse and the reviewed files are, and how to read."""
 
     landing: str
-    warehouse: str
+    landing_prefix: str = ""  # only the files under this sub-folder of the landing folder
+    warehouse: str  # a path (the embedded lake) or ducklake:postgres:<conninfo>
+    data_path: str = ""  # where a new lake keeps its Parquet files; "" for the default
     price_overrides: str
     scenarios: str
     hardware: str
@@ -57,9 +58,7 @@ class TokenworksWarehouse(ConfigurableResource):
     chunk_bytes: int = 0  # 0: the staging default
     show_progress: bool = False
 
-    _stack: ExitStack | None = PrivateAttr(default=None)
-    _workspace: RunWorkspace | None = PrivateAttr(default=None)
-    _reader: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    _workspace: RunTransaction | None = PrivateAttr(default=None)
     _selection: AbstractSet[AssetKey] | None = PrivateAttr(default=None)
 
     @classmethod
@@ -67,10 +66,11 @@ class TokenworksWarehouse(ConfigurableResource):
         """For the code location: a setting the environment gives stays an EnvVar, so Dagster
         shows where it came from and reads it when a run starts; the others are resolved."""
         values: dict[str, Any] = {}
-        for name in ("landing", "warehouse", "price_overrides", "scenarios", "hardware"):
+        for name in ("landing", "landing_prefix", "warehouse", "data_path", "price_overrides",
+                     "scenarios", "hardware"):
             variable = config.ENVIRONMENT[name]
             values[name] = EnvVar(variable) if os.environ.get(variable) else str(
-                getattr(settings, name))
+                getattr(settings, name) or "")
         workers = config.ENVIRONMENT["workers"]
         values["workers"] = EnvVar.int(workers) if os.environ.get(workers) else settings.workers
         return cls(**values)
@@ -78,6 +78,7 @@ class TokenworksWarehouse(ConfigurableResource):
     @classmethod
     def from_settings(cls, settings: config.Settings, **options: Any) -> "TokenworksWarehouse":
         return cls(landing=str(settings.landing), warehouse=str(settings.warehouse),
+                   data_path=settings.data_path or "", landing_prefix=settings.landing_prefix,
                    price_overrides=str(settings.price_overrides),
                    scenarios=str(settings.scenarios), hardware=str(settings.hardware),
                    workers=settings.workers, **options)
@@ -85,81 +86,65 @@ class TokenworksWarehouse(ConfigurableResource):
     # ------------------------------------------------------------------ a run's lifetime
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        """Take the warehouse's run lock for the whole run (released by the OS if the process
-        dies) and remove working copies that dead runs left behind. Outside a run (the sensor)
-        there is nothing to set up."""
+        """Begin the run's transaction (after deleting files of runs that died). Outside a run
+        (the sensor) there is nothing to set up."""
         if context.run is None:
             return
-        warehouse = Warehouse(Path(self.warehouse))
-        self._stack = ExitStack()
-        self._stack.enter_context(warehouse.run_lock())
-        warehouse.remove_stale_work()
-        self._workspace = warehouse.workspace(context.run.run_id)
+        self._workspace = RunTransaction(self.lake(), context.run.run_id)
+        self._workspace.begin()
         self._selection = context.run.asset_selection or None  # empty: the whole job
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
+        workspace = self._workspace
+        if workspace is None:
+            return
         try:
-            self._close_reader()
-            workspace = self._workspace
-            if workspace is not None and workspace.has_work and not workspace.is_published:
-                # A selection without ingest_runs: its changes are published here.
+            if workspace.has_work and not workspace.is_published:
+                # A selection without ingest_runs: its changes are committed here.
                 if _run_failed(context):
-                    _log(context).warning("a step failed: nothing was published")
+                    _log(context).warning("a step failed: nothing was committed")
                 else:
                     workspace.publish()
-                    _log(context).info(f"published {self.warehouse}")
+                    _log(context).info(f"committed to {workspace.lake}")
         finally:
-            if self._workspace is not None:
-                self._workspace.discard()
-            if self._stack is not None:
-                self._stack.close()
+            workspace.close()
 
     # ---------------------------------------------------------------------- for the assets
 
+    def lake(self) -> Lake:
+        return Lake.locate(self.warehouse, self.data_path or None)
+
     @property
-    def workspace(self) -> RunWorkspace:
+    def workspace(self) -> RunTransaction:
         assert self._workspace is not None, "resource used outside a run"
         return self._workspace
 
     def writer(self) -> duckdb.DuckDBPyConnection:
-        """The working copy, made from the published snapshot on first use."""
+        """The run's connection, for an asset that writes."""
         if self.workspace.is_published:
-            raise RuntimeError("this run has published its working copy: nothing more is "
-                               "written after ingest_runs")
-        self._close_reader()
-        conn = self.workspace.connect()
+            raise RuntimeError("this run has committed: nothing more is written after "
+                               "ingest_runs")
+        conn = self.workspace.connection()
+        self.workspace.mark_work()
         if self.workspace.derived_dropped and self._selection is not None and not (
                 {key.to_user_string() for key in self._selection} >= REMADE_WHOLE):
             raise RuntimeError(
-                f"{self.warehouse} was made with other schema files: its costs, marts and "
+                f"{self.workspace.lake} was made with other schema files: its costs, marts and "
                 "projections are made again whole, which takes the whole job (tokenworks "
                 "ingest, or every asset in Dagster), not a selection")
         return conn
 
     def publish(self) -> None:
-        """Swap the working copy in (ingest_runs does, last in the job; the run's end does for a
-        selection without it). After this, readers see the published file."""
-        self._close_reader()
+        """Commit the run (ingest_runs does, last in the job; the run's end does for a selection
+        without it). After this, readers see what the run wrote."""
         self.workspace.publish()
 
     def reader(self) -> duckdb.DuckDBPyConnection:
-        """What the warehouse holds now: the working copy once this run wrote, else the
-        published snapshot (read-only), else (no warehouse yet) a new working copy."""
-        if (self.workspace.has_work and not self.workspace.is_published) or not Path(
-                self.warehouse).exists():
-            return self.writer()
-        if self._reader is None:
-            self._reader = Warehouse(Path(self.warehouse)).reader()
-            if not schema_current(self._reader):
-                # Made with other schema files: applying them (which a working copy does) is
-                # this run's first work, and derived tables are made again.
-                return self.writer()
-        return self._reader
-
-    def _close_reader(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        """What the warehouse holds now for this run: the snapshot it began from plus what it
+        wrote (applying the schema files first, as work, when the lake is new or was made with
+        other ones)."""
+        conn = self.workspace.connection()
+        return self.writer() if self.workspace.derived_dropped else conn
 
     @property
     def landing_path(self) -> Path:

@@ -8,6 +8,7 @@ numbers across domains; the other files of a domain are the statements that fill
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,22 @@ def read_sql(name: str) -> str:
 def run_sql(conn: duckdb.DuckDBPyConnection, text: str, params: dict | None = None) -> None:
     """Run a script of statements (each ending a line with ';'), binding to each statement the
     named parameters ($name) it uses: DuckDB binds parameters to one statement at a time."""
+    for statement in statements(text):
+        _run_statement(conn, statement, params or {})
+
+
+def statements(text: str) -> list[str]:
+    """A script's statements: each ends a line with ';'."""
+    found: list[str] = []
     statement: list[str] = []
     for line in text.splitlines():
         statement.append(line)
         if line.rstrip().endswith(";") and not line.lstrip().startswith("--"):
-            _run_statement(conn, "\n".join(statement), params or {})
+            found.append("\n".join(statement))
             statement = []
     if "\n".join(statement).strip():
-        _run_statement(conn, "\n".join(statement), params or {})
+        found.append("\n".join(statement))
+    return found
 
 
 def one(conn: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> tuple:
@@ -112,8 +121,18 @@ def apply_schema(conn: duckdb.DuckDBPyConnection) -> bool:
     if applied:
         for table in DERIVED_TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute("DELETE FROM view_column_comments")
+    view_comments: list[str] = []
     for path in schema_files():
-        conn.execute(path.read_text())
+        for statement in statements(path.read_text()):
+            comment = VIEW_COLUMN_COMMENT.match(statement)
+            if comment and _is_view(conn, comment["relation"]):
+                view_comments.append(_view_comment_row(
+                    comment["relation"], comment["column"], comment["text"]))
+            else:
+                conn.execute(statement)
+    if view_comments:
+        conn.execute("INSERT INTO view_column_comments VALUES " + ", ".join(view_comments))
     # Relations that re-expose columns document them once, where they are defined.
     _inherit_column_comments(conn, "stg_calls", ["fct_requests"])
     _inherit_column_comments(conn, "quality_files", ["landing_files"])
@@ -132,26 +151,53 @@ ANALYTICS_COMMENT_SOURCES = {
     "daily_spend": ["mart_daily_spend"], "unknown_usage": ["unknown_usage"],
     "models": ["dim_model"], "prices": ["dim_price"], "hardware": ["dim_hardware_generation"],
     "scenarios": ["scenario_projection"], "scenario_parameters": ["scenario_parameters"],
-    "quarantine": ["quarantine"], "ingestion_runs": ["ingest_runs"],
+    "quarantine": ["quarantine"], "ingestion_runs": ["ingest_runs", "run_snapshots"],
 }
+
+
+# COMMENT ON COLUMN of a view: DuckLake refuses it, so view_column_comments keeps it.
+VIEW_COLUMN_COMMENT = re.compile(
+    r"\s*COMMENT ON COLUMN (?P<relation>[\w.]+)\.(?P<column>\w+) IS (?P<text>'.*');\s*$", re.S)
+
+
+def _is_view(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    schema, _, name = relation.rpartition(".")
+    return scalar(conn, "SELECT count(*) FROM duckdb_views() WHERE database_name = "
+                  "current_database() AND schema_name = ? AND view_name = ?",
+                  [schema or "main", name]) > 0
+
+
+def _view_comment_row(relation: str, column: str, text_literal: str) -> str:
+    schema, _, name = relation.rpartition(".")
+    return (f"({sql_literal(schema or 'main')}, {sql_literal(name)}, {sql_literal(column)}, "
+            f"{text_literal})")
 
 
 def _inherit_column_comments(conn: duckdb.DuckDBPyConnection, target: str,
                              sources: list[str]) -> None:
     """Give the view `target` ("name" or "schema.name") the comment of the same-named column of
-    the first source table (schema main) that documents it. A view outside main keeps the
-    comments it has of its own."""
+    the first source (schema main) that documents it, unless it has one of its own (a view in
+    main takes its source's)."""
     schema, _, name = target.rpartition(".")
     schema = schema or "main"
     inherited: dict[str, str] = {}
     for source in sources:
         for column, comment in conn.execute(
-                "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' "
+                "SELECT column_name, comment FROM catalog_columns WHERE schema_name = 'main' "
                 "AND table_name = ? AND coalesce(comment, '') <> ''", [source]).fetchall():
             inherited.setdefault(column, comment)
-    for column, own in conn.execute(
-            "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = ? "
-            "AND table_name = ?", [schema, name]).fetchall():
-        if column in inherited and (schema == "main" or not own):
+    own = dict(conn.execute("SELECT column_name, comment FROM catalog_columns "
+                            "WHERE schema_name = ? AND table_name = ?", [schema, name]).fetchall())
+    taken = [column for column, comment in own.items()
+             if column in inherited and (schema == "main" or not comment)]
+    if not _is_view(conn, target):
+        for column in taken:
             conn.execute(f"COMMENT ON COLUMN {target}.{column} IS "
                          f"{sql_literal(inherited[column])}")
+        return
+    conn.execute("DELETE FROM view_column_comments WHERE schema_name = ? AND view_name = ? "
+                 "AND list_contains(?, column_name)", [schema, name, taken])
+    if taken:
+        conn.execute("INSERT INTO view_column_comments VALUES " + ", ".join(
+            _view_comment_row(target, column, sql_literal(inherited[column]))
+            for column in taken))

@@ -1,178 +1,135 @@
-"""The warehouse file, and how writers and readers share it.
+"""How writers and readers share the warehouse: one DuckLake transaction per run.
 
-DuckDB lets one process open a database file for writing only while no other process has it
-open, even read-only. So nobody ever writes the published file in place:
-
-- Readers (dashboards, `tokenworks sql`, analysts) open the *published* file read-only.
-- An ingest run takes the run lock, copies the published file to a private working copy
-  (only once it knows there is work), builds everything there, checkpoints it, and publishes
-  it with one atomic rename. A reader that opened the old file keeps reading the old snapshot;
-  the next reader opens the new one. Readers never block the writer and never see half a run.
-- A run that dies (even kill -9) leaves only its working copy, which the next run deletes: the
-  published warehouse is exactly what the last complete run left.
+- Readers (dashboards, `tokenworks sql`, analysts) attach the lake read-only and see the last
+  committed run, never waiting for a writer.
+- An ingest run opens one transaction when it starts: everything it reads is one snapshot, and
+  everything it writes (ledger, costs, marts, scenarios, its ingest_runs row) becomes visible in
+  one commit, or not at all. The blocking checks run before the commit, so a failed check
+  commits nothing.
+- Several runs may write at once (one per landing folder, on one machine or several). Each
+  committing run replaces the same row of warehouse_meta, so DuckLake refuses to commit a run
+  that overlapped another's commit: runs are serializable, and the loser is re-run whole
+  (pipelines/jobs.py), which is what keeps one call arriving through two writers one call.
+- A run that dies (even kill -9) commits nothing; the Parquet files it had written belong to no
+  snapshot and are deleted by a later run once they are ORPHAN_GRACE old (younger ones may be
+  another writer's, not yet committed).
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-import shutil
-import time
-from contextlib import contextmanager
+import json
 from dataclasses import dataclass, field
-from pathlib import Path
+from datetime import timedelta
 
 import duckdb
 
-from pipelines.warehouse.sql import apply_schema
+from pipelines.warehouse import state
+from pipelines.warehouse.lake import CATALOG, Lake, WarehouseMissing, is_commit_conflict
+from pipelines.warehouse.sql import apply_schema, schema_current, scalar
 
 WRITER_MEMORY = "768MB"  # DuckDB's share of an ingest's memory; it spills beyond
+ORPHAN_GRACE = timedelta(hours=12)  # longer than any run; shorter than a night between runs
+
+__all__ = ["CommitConflict", "Lake", "RunTransaction", "WarehouseMissing", "connect_reader"]
 
 
-class WarehouseBusy(RuntimeError):
-    pass
+class CommitConflict(RuntimeError):
+    """Another writer committed while this run worked: nothing was committed; run it again."""
 
 
-class WarehouseMissing(FileNotFoundError):
-    pass
-
-
-class ConcurrentPublish(RuntimeError):
-    pass
-
-
-def connect_reader(path: Path, retries: int = 20) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published snapshot."""
-    path = Path(path)
-    for attempt in range(retries):
-        if not path.exists():
-            raise WarehouseMissing(
-                f"no warehouse at {path}: run `tokenworks ingest` (or `tokenworks demo`) first, "
-                "or point TOKENWORKS_WAREHOUSE / --warehouse at an existing one")
-        try:
-            return duckdb.connect(str(path), read_only=True)
-        except duckdb.IOException:
-            # Only a process that broke the protocol (wrote the published file in place) holds a
-            # write lock on it; wait it out briefly rather than fail the reader.
-            if attempt == retries - 1:
-                raise
-            time.sleep(0.1)
-    raise AssertionError("unreachable")
-
-
-def _identity(path: Path) -> tuple | None:
+def connect_reader(lake: Lake) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the last committed run."""
+    conn = lake.connect(read_only=True)
     try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        scalar(conn, "SELECT count(*) FROM warehouse_meta")
+    except duckdb.CatalogException:
+        conn.close()
+        raise WarehouseMissing(f"the warehouse at {lake} holds no run yet: run `tokenworks "
+                               "ingest` (or `tokenworks demo`) first") from None
+    return conn
 
 
 @dataclass
-class RunWorkspace:
-    """One ingest run's private working copy of the warehouse."""
+class RunTransaction:
+    """One run's connection and its transaction on the lake."""
 
-    published: Path
+    lake: Lake
     run_id: str
-    work_path: Path
-    _base_identity: tuple | None = None
-    _created: bool = False
+    has_work: bool = False
     is_published: bool = False
     derived_dropped: bool = False  # made with other schema files: costs and marts made anew
     _conn: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+    _schema_checked: bool = False
 
-    @property
-    def has_work(self) -> bool:
-        return self._created
+    def begin(self) -> None:
+        conn = self.lake.connect(memory_limit=WRITER_MEMORY)
+        self._conn = conn
+        delete_orphaned_files(conn)
+        conn.execute("BEGIN TRANSACTION")
 
-    def connect(self) -> duckdb.DuckDBPyConnection:
-        """The working copy, created from the published snapshot on first use."""
-        if self._conn is not None:
-            return self._conn
-        if not self._created:
-            self._created = True
-            self._base_identity = _identity(self.published)
-            if self._base_identity is not None:
-                tmp = self.work_path.with_suffix(".copying")
-                shutil.copyfile(self.published, tmp)
-                os.replace(tmp, self.work_path)
-        self._conn = duckdb.connect(str(self.work_path), config={"memory_limit": WRITER_MEMORY})
-        self.derived_dropped = apply_schema(self._conn)
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The run's connection: the snapshot the run started from, plus what it wrote. The
+        schema files are applied first when the lake was made with others (or is new)."""
+        assert self._conn is not None, "the run's transaction has not begun"
+        if not self._schema_checked:
+            self._schema_checked = True
+            if not schema_current(self._conn):
+                self.has_work = True
+                self.derived_dropped = apply_schema(self._conn)
         return self._conn
 
-    def close(self):
-        if self._conn is not None:
+    def mark_work(self) -> None:
+        self.has_work = True
+
+    def publish(self) -> None:
+        """Commit the run. Every committing run replaces the row `last_commit`, so two runs that
+        overlapped cannot both commit (store.py's docstring)."""
+        if not self.has_work or self.is_published:
+            return
+        conn = self.connection()
+        state.put(conn, "last_commit", self.run_id)
+        conn.execute(f"CALL {CATALOG}.set_commit_message('tokenworks', ?, extra_info => ?)",
+                     [f"ingest run {self.run_id}", json.dumps({"run_id": self.run_id})])
+        try:
+            conn.execute("COMMIT")
+        except duckdb.Error as error:
+            if is_commit_conflict(str(error)):
+                raise CommitConflict(
+                    f"another writer committed to {self.lake} while this run worked: nothing "
+                    f"was committed; the run is to be made again ({error})") from error
+            raise
+        self.is_published = True
+
+    def close(self) -> None:
+        """Roll back what was not committed and close the connection."""
+        if self._conn is None:
+            return
+        try:
+            if not self.is_published:
+                try:
+                    self._conn.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass  # a failed commit has ended the transaction already
+        finally:
             self._conn.close()
             self._conn = None
 
-    def publish(self) -> None:
-        """Checkpoint the working copy and atomically replace the published file with it."""
-        if not self._created:
-            return
-        conn = self.connect()
-        conn.execute("CHECKPOINT")
-        self.close()
-        if _identity(self.published) != self._base_identity:
-            raise ConcurrentPublish(
-                f"{self.published} changed while this run worked on a copy of it (another "
-                "process published or replaced it): nothing was published; run the ingest again")
-        with open(self.work_path, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(self.work_path, self.published)
-        self.is_published = True
-        dir_fd = os.open(self.published.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
-    def discard(self) -> None:
-        self.close()
-        for path in self.work_path.parent.glob(self.run_id + ".*"):
-            path.unlink(missing_ok=True)
+def delete_orphaned_files(conn: duckdb.DuckDBPyConnection) -> int:
+    """Delete the data files no snapshot knows that are older than ORPHAN_GRACE: what runs that
+    died had written. Returns how many."""
+    if not _lake_has_tables(conn):
+        return 0
+    hours = int(ORPHAN_GRACE.total_seconds() // 3600)
+    rows = conn.execute(f"CALL ducklake_delete_orphaned_files({_quoted_catalog()}, "
+                        f"older_than => now() - INTERVAL {hours} HOUR)").fetchall()
+    return len(rows)
 
 
-class Warehouse:
-    """The published warehouse file plus its run lock and working-copy folder."""
+def _lake_has_tables(conn: duckdb.DuckDBPyConnection) -> bool:
+    return scalar(conn, "SELECT count(*) FROM duckdb_tables() WHERE database_name = ?",
+                  [CATALOG]) > 0
 
-    def __init__(self, path: Path):
-        self.path = Path(path).resolve()
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
-        self.work_dir = self.path.with_name(self.path.name + ".runs")
 
-    def reader(self) -> duckdb.DuckDBPyConnection:
-        return connect_reader(self.path)
-
-    @contextmanager
-    def run_lock(self):
-        """Exclusive for the whole run; the OS releases it when the process dies."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 200, 0).decode(errors="replace").strip()
-                raise WarehouseBusy(
-                    f"another ingest is running on {self.path} ({holder or 'unknown process'}); "
-                    "wait for it to finish, it will have loaded the same files") from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
-            yield
-        finally:
-            os.close(fd)
-
-    def workspace(self, run_id: str) -> RunWorkspace:
-        self.work_dir.mkdir(parents=True, exist_ok=True)
-        return RunWorkspace(self.path, run_id, self.work_dir / f"{run_id}.duckdb")
-
-    def remove_stale_work(self) -> list[Path]:
-        """Working copies of runs that died. Call only while holding the run lock, before this
-        run makes its own."""
-        removed: list[Path] = []
-        if not self.work_dir.exists():
-            return removed
-        for path in self.work_dir.iterdir():
-            path.unlink(missing_ok=True)
-            removed.append(path)
-        return removed
+def _quoted_catalog() -> str:
+    return "'" + CATALOG + "'"

@@ -81,5 +81,7 @@ SELECT source_file, source_line, reason, raw_excerpt, raw_bytes, run_id FROM mai
 COMMENT ON VIEW analytics.quarantine IS 'Records that could not become calls, with file, line and reason. Grain: one row per rejected record.';
 
 CREATE OR REPLACE VIEW analytics.ingestion_runs AS
-SELECT * FROM main.ingest_runs;
-COMMENT ON VIEW analytics.ingestion_runs IS 'Published ingest runs and their counts. Grain: one row per run that changed the warehouse.';
+SELECT r.*, s.snapshot_id, s.snapshot_time
+FROM main.ingest_runs r
+LEFT JOIN main.run_snapshots s USING (run_id);
+COMMENT ON VIEW analytics.ingestion_runs IS 'Committed ingest runs, their counts and the snapshot each committed (time travel: tokenworks sql --as-of RUN_ID). Grain: one row per run that changed the warehouse.';

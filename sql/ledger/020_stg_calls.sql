@@ -38,25 +38,6 @@ CREATE TABLE IF NOT EXISTS stg_calls (
     run_id                 VARCHAR NOT NULL,
     is_canonical           BOOLEAN NOT NULL DEFAULT false
 );
--- Warehouses made before call ids; their ids are assigned on the next run (ingest.refresh_fct).
-ALTER TABLE stg_calls ADD COLUMN IF NOT EXISTS call_id BIGINT;
--- Warehouses made before issue #13 stored 0 for the unknown usage of no_usage calls and a
--- made-up h:<hash> request_id for calls without a provider id: both become NULL (the dedup_key
--- keeps the hash). Runs once, when this schema is first applied to such a warehouse.
-ALTER TABLE stg_calls ALTER COLUMN request_id DROP NOT NULL;
-ALTER TABLE stg_calls ALTER COLUMN input_tokens DROP NOT NULL;
-ALTER TABLE stg_calls ALTER COLUMN cache_read_tokens DROP NOT NULL;
-ALTER TABLE stg_calls ALTER COLUMN cache_write_tokens DROP NOT NULL;
-ALTER TABLE stg_calls ALTER COLUMN cache_write_1h_tokens DROP NOT NULL;
-ALTER TABLE stg_calls ALTER COLUMN output_tokens DROP NOT NULL;
-ALTER TABLE stg_calls ALTER COLUMN reasoning_tokens DROP NOT NULL;
-ALTER TABLE stg_calls ALTER COLUMN web_search_requests DROP NOT NULL;
-UPDATE stg_calls SET request_id = NULL WHERE starts_with(request_id, 'h:');
-UPDATE stg_calls
-SET input_tokens = NULL, cache_read_tokens = NULL, cache_write_tokens = NULL,
-    cache_write_1h_tokens = NULL, output_tokens = NULL, reasoning_tokens = NULL,
-    web_search_requests = NULL, provider_total_tokens = NULL
-WHERE status = 'no_usage' AND input_tokens IS NOT NULL;
 COMMENT ON TABLE stg_calls IS 'Staging. Grain: one row per parsed record occurrence (a call logged twice has two rows). Columns as in fct_requests, plus has_envelope, run_id (the ingest run that read it) and is_canonical (the occurrence fct_requests shows; exactly one per dedup_key).';
 
 CREATE TABLE IF NOT EXISTS quarantine (

@@ -25,9 +25,12 @@ SELECT dedup_key,
            AS call_id
 FROM known;
 
+-- An occurrence is named by its file and line (one record, one call), not its rowid: in a
+-- DuckLake transaction, rows it inserted have rowids that an UPDATE confuses with committed
+-- rows' (measured with ducklake 1.5.5: both rows were updated).
 UPDATE stg_calls SET is_canonical = ranked.rank = 1, call_id = ranked.call_id
 FROM (
-    SELECT s.rowid AS occurrence, i.call_id,
+    SELECT s.source_file, s.source_line, i.call_id,
            row_number() OVER (
                PARTITION BY s.dedup_key
                ORDER BY CASE s.status WHEN 'ok' THEN 0 WHEN 'error' THEN 1 ELSE 2 END,
@@ -35,4 +38,4 @@ FROM (
     FROM stg_calls s
     JOIN touched_ids i USING (dedup_key)
 ) AS ranked
-WHERE stg_calls.rowid = ranked.occurrence;
+WHERE stg_calls.source_file = ranked.source_file AND stg_calls.source_line = ranked.source_line;

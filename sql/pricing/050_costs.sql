@@ -1,11 +1,9 @@
 -- Costs per call, filled by fct_costs.sql and fct_cost_estimates.sql (pipelines/pricing).
--- The strings are forced to dictionary compression: they hold few distinct values, and
--- DuckDB's analysis of the alternatives costs a third of a full re-pricing.
 CREATE TABLE IF NOT EXISTS fct_costs (
     call_id                BIGINT NOT NULL,
     event_day              DATE,
-    price_model            VARCHAR USING COMPRESSION dictionary,
-    cost_status            VARCHAR NOT NULL USING COMPRESSION dictionary,
+    price_model            VARCHAR,
+    cost_status            VARCHAR NOT NULL,
     is_priced              BOOLEAN NOT NULL,
     input_cost             DECIMAL(18, 13),
     cache_read_cost        DECIMAL(18, 13),
@@ -18,7 +16,7 @@ CREATE TABLE IF NOT EXISTS fct_costs (
     list_cost              DECIMAL(18, 13),
     discount_percent       DECIMAL(7, 4) NOT NULL,
     batch_discount_applied BOOLEAN NOT NULL,
-    pricebook_version      VARCHAR NOT NULL USING COMPRESSION dictionary
+    pricebook_version      VARCHAR NOT NULL
 );
 COMMENT ON TABLE fct_costs IS 'Cost of each call in USD, exact DECIMAL(18,13) (prices are kept per token to 1e-12 USD, exact for every price stated with up to 6 decimals per million tokens; the few price-book entries carrying float artifacts such as 0.18000000000000002 are rounded there), at the price in force at its event_at. Grain: one row per fct_requests row (join on call_id; fct_request_costs is that join, keyed by request_id). A call whose cost cannot be known has NULL costs, never $0, and cost_status says why: an unmatched model (unpriced_models) or usage the log does not hold (unknown_usage; its estimate is in fct_cost_estimates, never in these columns).';
 COMMENT ON COLUMN fct_costs.call_id IS 'As in fct_requests: the join key.';

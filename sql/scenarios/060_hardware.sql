@@ -1,7 +1,7 @@
 -- Hardware generations for the projections, loaded from seeds/hardware_generations.yaml
 -- (pipelines/hardware.py). Every figure names its source; NULL where no source gives one.
 CREATE TABLE IF NOT EXISTS hardware_sources (
-    source_key VARCHAR PRIMARY KEY,
+    source_key VARCHAR NOT NULL,
     title      VARCHAR NOT NULL,
     url        VARCHAR
 );
@@ -11,7 +11,7 @@ COMMENT ON COLUMN hardware_sources.title IS 'What the source is (publication, pa
 COMMENT ON COLUMN hardware_sources.url IS 'Address of the source, NULL where the reference gives none.';
 
 CREATE TABLE IF NOT EXISTS dim_hardware_generation (
-    generation_id             VARCHAR PRIMARY KEY,
+    generation_id             VARCHAR NOT NULL,
     name                      VARCHAR NOT NULL,
     vendor                    VARCHAR NOT NULL,
     architecture              VARCHAR NOT NULL,

@@ -29,9 +29,6 @@ CREATE TABLE IF NOT EXISTS scenario_parameters (
     min_value   DOUBLE,
     max_value   DOUBLE
 );
--- Warehouses made before the bounds were recorded.
-ALTER TABLE scenario_parameters ADD COLUMN IF NOT EXISTS min_value DOUBLE;
-ALTER TABLE scenario_parameters ADD COLUMN IF NOT EXISTS max_value DOUBLE;
 COMMENT ON TABLE scenario_parameters IS 'Every parameter of every scenario with the value it used. Grain: one row per scenario and parameter.';
 COMMENT ON COLUMN scenario_parameters.scenario_id IS 'Scenario id from scenarios/scenarios.yaml.';
 COMMENT ON COLUMN scenario_parameters.title IS 'Scenario title.';

@@ -30,3 +30,15 @@ COMMENT ON COLUMN ingest_runs.quarantined IS 'Records this run sent to quarantin
 COMMENT ON COLUMN ingest_runs.seconds IS 'Wall time from planning to just before publishing.';
 COMMENT ON COLUMN ingest_runs.calls_loaded IS 'Net new rows in fct_requests from this run.';
 COMMENT ON COLUMN ingest_runs.duplicates IS 'Records this run staged that did not add a call (already known, or repeated within the run).';
+
+-- The snapshot each run committed, from the lake's own record of its commits (a run names
+-- itself in the commit: warehouse/store.py). What `tokenworks sql --as-of RUN_ID` opens.
+CREATE OR REPLACE VIEW run_snapshots AS
+SELECT json_extract_string(commit_extra_info, '$.run_id') AS run_id, snapshot_id,
+       snapshot_time
+FROM ducklake_snapshots('lake')
+WHERE author = 'tokenworks' AND json_extract_string(commit_extra_info, '$.run_id') IS NOT NULL;
+COMMENT ON VIEW run_snapshots IS 'The lake snapshot each ingest run committed. Grain: one row per committed run (also runs of a selection of assets, which leave no ingest_runs row). Snapshots older than the retention (maintenance) are expired and leave this view.';
+COMMENT ON COLUMN run_snapshots.run_id IS 'The run (ingest_runs.run_id, the Dagster run id).';
+COMMENT ON COLUMN run_snapshots.snapshot_id IS 'The DuckLake snapshot its commit made: tokenworks sql --as-of RUN_ID reads the warehouse as it was then.';
+COMMENT ON COLUMN run_snapshots.snapshot_time IS 'When the run committed (UTC).';
