@@ -1,8 +1,8 @@
 """The Tokenworks dashboards: `tokenworks dashboard` serves this file with Streamlit.
 
-Pages are thin: each reads the published warehouse read-only through dashboards/queries.py, whose
-results are cached with a TTL and keyed by the warehouse file's identity, so a newly published
-warehouse shows on the next load and an ingest in progress is never waited for.
+Pages are thin: each reads the warehouse read-only through dashboards/queries.py, whose
+results are cached with a TTL and keyed by the lake's latest snapshot, so a newly committed
+run shows on the next load and an ingest in progress is never waited for.
 """
 
 import sys
@@ -34,4 +34,4 @@ page = st.navigation(PAGES)
 filters.sidebar()
 page.run()
 # Drawn last, so a browser (and the benchmark) knows the page has finished rendering.
-st.caption(f"Tokenworks · {page.title} · {queries.warehouse_path()} · read-only")
+st.caption(f"Tokenworks · {page.title} · {queries.lake()} · read-only")

@@ -1,16 +1,14 @@
-"""Every query the dashboards run, over the published warehouse, read-only.
+"""Every query the dashboards run, over the warehouse, read-only.
 
-Results are cached with a TTL and keyed by the warehouse file's identity (inode, size, mtime): a
-newly published warehouse is read on the next page load, and an ingest in progress (which writes
-a private working copy) is never waited for. Each snapshot is opened read-only once and queried
-through cursors. Money stays DECIMAL here; pages format it.
+The lake is attached once per server process, read-only: each query sees the last committed
+run, and an ingest in progress is never waited for. Results are cached with a TTL and keyed by
+the lake's latest snapshot, so a newly committed run is read on the next page load. Money stays
+DECIMAL here; pages format it.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -18,56 +16,66 @@ import streamlit as st
 
 from pipelines import config
 from pipelines.scenarios import projection as scenarios
-from pipelines.warehouse.sql import sql_literal
+from pipelines.warehouse.lake import Lake
+from pipelines.warehouse.sql import scalar
+from pipelines.warehouse.store import WarehouseMissing, connect_reader
 
 TTL_SECONDS = 300
 
 
-def warehouse_path() -> Path:
-    return config.resolve().warehouse
+def lake() -> Lake:
+    return Lake.of(config.resolve())
 
 
-def _identity() -> tuple:
-    stat = os.stat(warehouse_path())
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _database(location: Lake) -> duckdb.DuckDBPyConnection:
+    """One read-only connection for the server: a query takes a cursor of it. It reads each
+    new commit on its next query (DuckLake: no reopening)."""
+    return connect_reader(location)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
-def _database(path: str, identity: tuple) -> duckdb.DuckDBPyConnection:
-    """One read-only database per published snapshot: a query takes a cursor of it instead of
-    opening the file again. The file is attached to a private in-memory instance because
-    duckdb.connect(path) would hand back the process's cached instance of the path, which keeps
-    the replaced snapshot open. The old snapshot's instance is dropped once two newer ones
-    were opened."""
-    conn = duckdb.connect()
-    conn.execute(f"ATTACH {sql_literal(path)} AS published (READ_ONLY)")
-    return conn
-
-
-def _execute(sql: str, params: dict | None, identity: tuple, path: str) -> pl.DataFrame:
-    cursor = _database(path, identity).cursor()
+def _snapshot(location: Lake) -> int:
+    cursor = _database(location).cursor()
     try:
-        cursor.execute("USE published")
+        return scalar(cursor, "FROM lake.current_snapshot()")
+    finally:
+        cursor.close()
+
+
+def _execute(sql: str, params: dict | None, snapshot: int, location: Lake) -> pl.DataFrame:
+    cursor = _database(location).cursor()
+    try:
+        cursor.execute("USE lake")
         return cursor.execute(sql, params or None).pl()
     finally:
         cursor.close()
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=500)
-def _run(sql: str, params: dict | None, identity: tuple, path: str) -> pl.DataFrame:
-    return _execute(sql, params, identity, path)
+def _run(sql: str, params: dict | None, snapshot: int, location: Lake) -> pl.DataFrame:
+    return _execute(sql, params, snapshot, location)
 
 
 def run(sql: str, params: dict | None = None) -> pl.DataFrame:
-    return _run(sql, params, _identity(), str(warehouse_path()))
+    location = lake()
+    return _run(sql, params, _snapshot(location), location)
 
 
 def run_uncached(sql: str, params: dict | None = None) -> pl.DataFrame:
-    return _execute(sql, params, _identity(), str(warehouse_path()))
+    location = lake()
+    return _execute(sql, params, _snapshot(location), location)
+
+
+def has_warehouse() -> bool:
+    try:
+        _database(lake())
+    except WarehouseMissing:
+        return False
+    return True
 
 
 def filter_options() -> dict:
-    if not warehouse_path().exists():
+    if not has_warehouse():
         return {"first_day": None, "last_day": None, "provider": [], "model": [],
                 "project": []}
     # the drivers mart has every day, provider, model and project of the spend mart, in an

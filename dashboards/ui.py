@@ -81,8 +81,7 @@ def chart_frame(frame: pl.DataFrame) -> pl.DataFrame:
 def empty_warehouse() -> bool:
     from dashboards import queries
 
-    if not queries.warehouse_path().exists():
-        st.warning(f"No warehouse at {queries.warehouse_path()}: run `tokenworks ingest` "
-                   "first.")
+    if not queries.has_warehouse():
+        st.warning(f"No warehouse at {queries.lake()}: run `tokenworks ingest` first.")
         return True
     return False

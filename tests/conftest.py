@@ -68,9 +68,9 @@ def warehouse_state(warehouse: Path) -> dict:
 @pytest.fixture
 def schema_lake():
     """A new lake with the schema files applied, nothing loaded."""
-    from pipelines.analysts.catalog_docs import fresh_lake
+    from pipelines.warehouse.store import scratch_lake
 
-    with fresh_lake() as conn:
+    with scratch_lake() as conn:
         yield conn
 
 

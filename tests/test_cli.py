@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.warehouse.lake import Lake
+from pipelines.warehouse.store import WarehouseMissing, connect_reader
 from tests.conftest import query
 
 pytestmark = pytest.mark.slow
@@ -89,19 +91,6 @@ def test_demo_generates_once_then_ingests_and_shows(tmp_path):
     assert "generating" not in second.stdout and "nothing new" in second.stdout
 
 
-def test_a_second_ingest_while_one_runs_fails_clearly_and_changes_nothing(tmp_path):
-    from pipelines.warehouse.store import Warehouse
-
-    landing, wh = tmp_path / "landing", tmp_path / "wh.ducklake"
-    assert tokenworks("generate", "--out", landing, "--requests", 200, "--days", 2,
-                      cwd=tmp_path).returncode == 0
-    with Warehouse(wh).run_lock():  # as a running ingest holds it
-        busy = tokenworks("ingest", "--landing", landing, "--warehouse", wh, cwd=tmp_path)
-    assert busy.returncode == 1
-    assert "another ingest is running" in busy.stderr and "unchanged" in busy.stderr
-    assert not wh.exists()
-
-
 def test_a_bad_overrides_file_stops_the_run_naming_line_and_field(tmp_path):
     landing, wh, overrides = tmp_path / "landing", tmp_path / "wh.ducklake", tmp_path / "o.yaml"
     assert tokenworks("generate", "--out", landing, "--requests", 200, "--days", 2,
@@ -112,4 +101,6 @@ def test_a_bad_overrides_file_stops_the_run_naming_line_and_field(tmp_path):
                         env={"TOKENWORKS_PRICE_OVERRIDES": str(overrides)})
     assert failed.returncode == 1
     assert f"{overrides} line 3, field 'percent': must be between 0 and 100" in failed.stderr
-    assert not wh.exists()
+    assert "nothing was committed" in failed.stderr
+    with pytest.raises(WarehouseMissing, match="holds no run yet"):
+        connect_reader(Lake.locate(wh))

@@ -22,7 +22,9 @@ from dagster import (
 import pipelines.ledger.assets as ledger_assets
 from pipelines import config
 from pipelines.definitions import build_definitions
+from pipelines.warehouse.lake import Lake
 from pipelines.warehouse.resource import TokenworksWarehouse
+from pipelines.warehouse.store import RunTransaction, WarehouseMissing, connect_reader
 from tests.conftest import open_lake, query
 
 
@@ -177,10 +179,11 @@ def test_an_asset_materializes_on_its_own_from_what_the_warehouse_holds(
     outcome = run_selection(settings, selection=["mart_daily_spend"], instance=instance)
     assert outcome.success
     assert query(settings.warehouse, "SELECT * FROM mart_daily_spend ORDER BY ALL") == expected
-    # nothing to do is nothing done: the published file is not replaced
-    before = settings.warehouse.stat().st_ino
+    # nothing to do is nothing done: no new snapshot
+    last_snapshot = "SELECT max(snapshot_id) FROM ducklake_snapshots('lake')"
+    before = query(settings.warehouse, last_snapshot)
     assert run_selection(settings, selection=["fct_costs"], instance=instance).success
-    assert settings.warehouse.stat().st_ino == before
+    assert query(settings.warehouse, last_snapshot) == before
 
 
 def test_failing_blocking_check_publishes_nothing(fixture_landing, tmp_path, instance,
@@ -200,8 +203,8 @@ def test_failing_blocking_check_publishes_nothing(fixture_landing, tmp_path, ins
               if e.event_type_value == "ASSET_CHECK_EVALUATION"
               and not e.event_specific_data.passed]
     assert failed == ["exactly_once"]
-    assert not settings.warehouse.exists()
-    assert not list((tmp_path / "wh.duckdb.runs").glob("*.ducklake"))
+    with pytest.raises(WarehouseMissing, match="holds no run yet"):
+        connect_reader(Lake.of(settings))
 
 
 def test_the_code_location_takes_settings_from_the_environment_as_env_vars(
@@ -223,30 +226,34 @@ def test_the_code_location_takes_settings_from_the_environment_as_env_vars(
     assert query(tmp_path / "from-env.ducklake", "SELECT count(*) FROM fct_requests")[0][0] > 20
 
 
-def test_a_publication_that_fails_fails_the_run(fixture_landing, tmp_path, instance,
-                                                 monkeypatch):
-    """Someone replaced the published file while the run worked: ingest_runs refuses to publish,
-    and the run fails there, visibly (not only in a log line)."""
-    import shutil
-
+def test_a_commit_that_fails_fails_the_run(fixture_landing, tmp_path, instance, monkeypatch):
+    """Another writer committed while the run worked: the lake refuses this run's commit, and
+    the run fails there, visibly (tokenworks ingest then runs it again: test_warehouse.py)."""
     settings = config.resolve(fixture_landing, tmp_path / "wh.ducklake")
     assert run_job(settings, instance).success
     (fixture_landing / "late.jsonl").write_bytes(
         (fixture_landing / "gateway.jsonl").read_bytes()[:2000].rsplit(b"\n", 1)[0] + b"\n")
     real_refresh = ledger_assets.refresh_fct
 
-    def refresh_while_someone_replaces_the_file(conn, run_id):
-        replacement = tmp_path / "replacement.ducklake"
-        shutil.copy(settings.warehouse, replacement)
-        replacement.replace(settings.warehouse)
+    def refresh_while_another_writer_commits(conn, run_id):
+        other = RunTransaction(Lake.of(settings), "other-writer")
+        other.begin()
+        other.connection()
+        other.mark_work()
+        other.publish()
+        other.close()
         return real_refresh(conn, run_id)
 
-    monkeypatch.setattr(ledger_assets, "refresh_fct", refresh_while_someone_replaces_the_file)
+    monkeypatch.setattr(ledger_assets, "refresh_fct", refresh_while_another_writer_commits)
     result = run_job(settings, instance)
     assert not result.success
     failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert failed == ["ingest_runs"]
     assert query(settings.warehouse, "SELECT count(*) FROM ingest_runs")[0][0] == 1
+    assert query(settings.warehouse, "SELECT value FROM warehouse_meta WHERE key = "
+                                     "'last_commit'") == [("other-writer",)]
+    assert query(settings.warehouse, "SELECT value FROM warehouse_meta WHERE key = "
+                                     "'last_commit'") == [("other-writer",)]
 
 
 def test_a_selection_cannot_leave_a_schema_change_half_made(fixture_landing, tmp_path,
@@ -265,7 +272,7 @@ def test_a_selection_cannot_leave_a_schema_change_half_made(fixture_landing, tmp
     assert not outcome.success
     assert any("other schema files" in problem for problem in outcome.problems)
     assert query(settings.warehouse, "SELECT count(*), sum(total_cost) FROM fct_costs"
-                 ) == expected  # nothing was published
+                 ) == expected  # nothing was committed
     assert run_selection(settings, instance=instance).success
     assert query(settings.warehouse, "SELECT count(*), sum(total_cost) FROM fct_costs"
                  ) == expected

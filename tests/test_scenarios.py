@@ -18,7 +18,6 @@ from pipelines.jobs import run_ingest, run_job
 from pipelines.samples import generate
 from pipelines.scenarios import hardware
 from pipelines.scenarios import projection as scenarios
-from pipelines.warehouse.sql import apply_schema
 from tests.conftest import open_lake, query
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,15 +47,13 @@ EXAMPLE_CELL = dict(
 
 
 @pytest.fixture
-def example(tmp_path) -> duckdb.DuckDBPyConnection:
-    conn = open_lake(tmp_path / "example.ducklake", read_only=False)
-    apply_schema(conn)
+def example(schema_lake) -> duckdb.DuckDBPyConnection:
+    conn = schema_lake
     hardware.load_into(conn, hardware.load(config.DEFAULT_HARDWARE))
     columns = ", ".join(EXAMPLE_CELL)
     conn.execute(f"INSERT INTO scenario_base ({columns}) VALUES "
                  f"({', '.join('?' * len(EXAMPLE_CELL))})", list(EXAMPLE_CELL.values()))
-    yield conn
-    conn.close()
+    return conn
 
 
 def month_row(conn, values: dict, month_index: int) -> dict:
@@ -222,10 +219,9 @@ def test_sensitivity_covers_the_grid_and_agrees_with_the_projection(projected):
     assert no_pass == [(Decimal(0),)]
 
 
-def test_trend_fit_recovers_a_known_growth(tmp_path):
+def test_trend_fit_recovers_a_known_growth(schema_lake):
     """Tokens per day doubling every month for four months: growth 100%, R² 1."""
-    conn = open_lake(tmp_path / "t.ducklake", read_only=False)
-    apply_schema(conn)
+    conn = schema_lake
     conn.execute("""
         INSERT INTO mart_daily_spend BY NAME
         SELECT d::DATE AS day, 'openai' AS provider, 'gpt-4o' AS model, 'p' AS project,
@@ -249,7 +245,6 @@ def test_trend_fit_recovers_a_known_growth(tmp_path):
     scenarios.build_base(conn, scenarios.load(config.DEFAULT_SCENARIOS))
     assert conn.execute("SELECT monthly_growth, fit FROM scenario_trend "
                         "WHERE trend_by = 'project'").fetchone() == (None, "too short: flat")
-    conn.close()
 
 
 SCENARIO_ASSETS = ["dim_hardware_generation", "hardware_sources", "scenario_routes",
@@ -260,7 +255,7 @@ SCENARIO_ASSETS = ["dim_hardware_generation", "hardware_sources", "scenario_rout
 def test_same_inputs_give_identical_output(projected, tmp_path):
     """The scenario assets alone, made again from what the warehouse holds."""
     copy = tmp_path / "again.ducklake"
-    shutil.copy(projected, copy)
+    run_ingest(projected.parent / "landing", copy, workers=1)
     conn = open_lake(copy, read_only=False)
     conn.execute("DELETE FROM warehouse_meta WHERE key LIKE 'scenario%' "
                  "OR key LIKE 'dim_hardware%'")

@@ -163,28 +163,6 @@ def test_estimates_follow_late_reference_calls_as_one_clean_run_would(landing, t
     assert warehouse_state(wh) == warehouse_state(clean)
 
 
-def test_a_warehouse_with_zero_usage_and_made_up_ids_is_mended_by_the_next_run(landing,
-                                                                               tmp_path):
-    wh = tmp_path / "wh.ducklake"
-    landing.joinpath("converse.json").write_bytes(
-        orjson.dumps(fixture_records("bedrock_converse_basic_llama.json")[0]))
-    run_ingest(landing, wh, workers=1)
-    expected = warehouse_state(wh)
-    assert query(wh, "SELECT count(*) FROM fct_requests WHERE request_id IS NULL")[0][0] == 1
-    conn = open_lake(wh, read_only=False)  # what the schema before issue #13 stored
-    conn.execute("UPDATE stg_calls SET request_id = substr(dedup_key, strpos(dedup_key, 'h:')) "
-                 "WHERE request_id IS NULL")
-    conn.execute("UPDATE stg_calls SET input_tokens = 0, cache_read_tokens = 0, "
-                 "cache_write_tokens = 0, cache_write_1h_tokens = 0, output_tokens = 0, "
-                 "reasoning_tokens = 0, web_search_requests = 0 WHERE status = 'no_usage'")
-    conn.execute("UPDATE warehouse_meta SET value = 'before-issue-13' WHERE key = 'schema'")
-    conn.close()
-    assert query(wh, "SELECT count(*) FROM fct_requests WHERE request_id LIKE 'h:%'")[0][0] == 1
-    summary = run_ingest(landing, wh, workers=1)  # no new log: the schema change mends it
-    assert (summary.files_new, summary.calls_loaded) == (0, 0)
-    assert warehouse_state(wh) == expected
-
-
 def test_the_estimates_measured_error_is_what_leave_one_out_gives(landing, tmp_path):
     """The backtest behind docs/pricing.md's figures, against the same arithmetic done by hand
     in Python on the ledger's exact costs."""

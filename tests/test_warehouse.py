@@ -3,6 +3,7 @@ and made again, and readers are told clearly what is wrong."""
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from pipelines import config
@@ -14,7 +15,7 @@ from pipelines.warehouse.store import (
     WarehouseMissing,
     connect_reader,
 )
-from tests.conftest import open_lake, query, synthetic_lines, warehouse_state
+from tests.conftest import query, synthetic_lines, warehouse_state
 
 
 def test_a_run_that_overlapped_another_commit_commits_nothing(fixture_landing, tmp_path):
@@ -83,8 +84,8 @@ def test_reader_on_a_missing_warehouse_says_what_to_do(tmp_path):
 
 
 def test_a_warehouse_of_the_format_before_the_lake_is_refused_clearly(tmp_path):
-    old = tmp_path / "warehouse.ducklake"
-    open_lake(old, read_only=False).execute("CREATE TABLE fct_requests (x INT)").close()
+    old = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(old)).execute("CREATE TABLE fct_requests (x INT)").close()
     with pytest.raises(WarehouseFormatError, match="ingest the landing folder into a new lake"):
         connect_reader(Lake.locate(old))
 

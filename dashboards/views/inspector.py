@@ -51,7 +51,7 @@ else:
                     else record["raw_excerpt"])
 
 if text:
-    result = inspector.inspect_text(text, queries.warehouse_path(), settings.price_overrides)
+    result = inspector.inspect_text(text, queries.lake(), settings.price_overrides)
     shown, parsed = st.columns(2)
     with shown:
         st.subheader("Record")

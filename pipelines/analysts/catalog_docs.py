@@ -7,15 +7,10 @@
 from __future__ import annotations
 
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse.lake import Lake
-from pipelines.warehouse.sql import apply_schema
+from pipelines.warehouse.store import scratch_lake
 
 HEADER = """# The warehouse: tables and views
 
@@ -70,25 +65,13 @@ def contract(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
     return shape
 
 
-@contextmanager
-def fresh_lake() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A new, empty lake in a temporary folder with the schema files applied."""
-    with tempfile.TemporaryDirectory() as folder:
-        conn = Lake.locate(Path(folder) / "schema.ducklake").connect()
-        try:
-            apply_schema(conn)
-            yield conn
-        finally:
-            conn.close()
-
-
 def render_fresh() -> str:
-    with fresh_lake() as conn:
+    with scratch_lake() as conn:
         return render(conn)
 
 
 def contract_fresh() -> dict[str, dict[str, str]]:
-    with fresh_lake() as conn:
+    with scratch_lake() as conn:
         return contract(conn)
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipelines.warehouse.sql import read_sql, scalar, sql_literal
 from pipelines.warehouse.lake import Lake
+from pipelines.warehouse.sql import read_sql, scalar, sql_literal
 from pipelines.warehouse.store import connect_reader
 
 

@@ -1,27 +1,29 @@
 """The Inspector's engine: one raw record through the pipeline's own parser and the pipeline's
 own costing SQL, never a second implementation.
 
-A pasted record is parsed by pipelines.parsing, staged into a private in-memory warehouse that
-carries the published price book (dim_price, price_discounts), matched by the same rules and
+A pasted record is parsed by pipelines.parsing, staged into a private scratch lake that carries
+the warehouse's price book (dim_price, price_discounts), matched by the same rules and
 costed by the same sql/pricing/fct_costs.sql. A logged call or quarantined record is re-read from
 its landing file by file and line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import orjson
 
 from pipelines.landing import files as lf
 from pipelines.parsing import BUCKETS, CALL_COLUMNS, Rejected, parse_record, parse_stream_document
 from pipelines.pricing import costs, pricebook
 from pipelines.pricing import overrides as overrides_file
-from pipelines.warehouse.sql import apply_schema, scalar, sql_literal
+from pipelines.warehouse.lake import Lake
+from pipelines.warehouse.sql import append_frame, scalar
+from pipelines.warehouse.store import WarehouseMissing, connect_reader, scratch_lake
 
 COST_COLUMNS = ("input_cost", "cache_read_cost", "cache_write_cost", "cache_write_1h_cost",
                 "output_cost", "web_search_cost", "request_cost")
@@ -74,18 +76,18 @@ def parse_text(text: str) -> tuple[str, dict | None, str | None]:
         return pretty, None, str(rejected)
 
 
-def price_call(call: dict, warehouse: Path, price_overrides: Path | None = None) -> dict:
-    """The fct_costs row the pipeline would make for this call, with the published price
+def price_call(call: dict, warehouse: Lake, price_overrides: Path | None = None) -> dict:
+    """The fct_costs row the pipeline would make for this call, with the warehouse's price
     book."""
-    conn = duckdb.connect()
-    try:
+    with scratch_lake() as conn:
         conn.execute("SET enable_progress_bar = false")
-        apply_schema(conn)
-        conn.execute(f"ATTACH {sql_literal(warehouse)} AS published (READ_ONLY)")
-        conn.execute("INSERT INTO dim_price SELECT * FROM published.dim_price")
-        conn.execute("INSERT INTO price_discounts SELECT * FROM published.price_discounts")
+        published = connect_reader(warehouse)
+        try:
+            for table in ("dim_price", "price_discounts"):
+                append_frame(conn, table, published.execute(f"SELECT * FROM {table}").pl())
+        finally:
+            published.close()
         version = scalar(conn, "SELECT max(pricebook_version) FROM dim_price")
-        conn.execute("DETACH published")
         row = {name: call.get(name) for name in CALL_COLUMNS}
         row.update(call_id=1, source_file="(inspector)", source_line=1, run_id="inspector",
                    is_canonical=True)
@@ -101,16 +103,15 @@ def price_call(call: dict, warehouse: Path, price_overrides: Path | None = None)
         if costed is None:
             raise LookupError("the pipeline's costing made no fct_costs row for the call")
         return dict(zip(names, costed, strict=True))
-    finally:
-        conn.close()
 
 
-def inspect_text(text: str, warehouse: Path, price_overrides: Path | None = None
+def inspect_text(text: str, warehouse: Lake, price_overrides: Path | None = None
                  ) -> Inspection:
     pretty, call, rejected = parse_text(text)
     inspection = Inspection(pretty, call, rejected)
-    if call is not None and warehouse.exists():
-        inspection.costs = price_call(call, warehouse, price_overrides)
+    if call is not None:
+        with contextlib.suppress(WarehouseMissing):  # no price book yet: the parse alone
+            inspection.costs = price_call(call, warehouse, price_overrides)
     return inspection
 
 

@@ -121,7 +121,6 @@ def apply_schema(conn: duckdb.DuckDBPyConnection) -> bool:
     if applied:
         for table in DERIVED_TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
-    conn.execute("DELETE FROM view_column_comments")
     view_comments: list[str] = []
     for path in schema_files():
         for statement in statements(path.read_text()):
