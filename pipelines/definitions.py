@@ -31,15 +31,20 @@ from pipelines.scenarios.assets import (
     scenario_projection,
     scenario_sensitivity,
 )
-from pipelines.warehouse.assets import ingest_runs
+from pipelines.warehouse.assets import ingest_runs, lake_maintenance
 from pipelines.warehouse.resource import TokenworksWarehouse
 
 ASSETS = [staging, fct_requests, price_book, dim_model, fct_costs, daily_marts,
           fct_cost_estimates, mart_daily_spend, hardware_generations, scenario_inputs,
           scenario_projection, scenario_sensitivity, ingest_runs]
 CHECKS = [*fct_checks, every_call_priced, usage_logged]
-ingest_job = define_asset_job("ingest", selection=ASSETS,
-                              description="Landing folder -> published warehouse.")
+ingest_job = define_asset_job(
+    "ingest", selection=ASSETS, description="Landing folder -> warehouse, in one commit.",
+    # A run that lost the race to commit against another writer is made again whole
+    # (dagster.yaml: run_retries; `tokenworks ingest` does the same: pipelines/jobs.py).
+    tags={"dagster/max_retries": "3"})
+maintenance_job = define_asset_job("maintenance", selection=[lake_maintenance],
+                                   description="The lake's weekly upkeep.")
 
 
 def build_definitions(settings: config.Settings | None = None, *, show_progress: bool = False,
@@ -50,15 +55,21 @@ def build_definitions(settings: config.Settings | None = None, *, show_progress:
     resource = resource or TokenworksWarehouse.from_settings(
         settings, show_progress=show_progress, chunk_bytes=chunk_bytes)
     return Definitions(
-        assets=ASSETS,
+        assets=[*ASSETS, lake_maintenance],
         asset_checks=CHECKS,
-        jobs=[ingest_job],
+        jobs=[ingest_job, maintenance_job],
         schedules=[ScheduleDefinition(
             name="nightly_ingest", job=ingest_job, cron_schedule=settings.nightly_cron,
             execution_timezone="UTC", default_status=DefaultScheduleStatus.RUNNING,
-            description="Nightly ingest (TOKENWORKS_NIGHTLY_CRON, default 02:00 UTC).")],
+            description="Nightly ingest (TOKENWORKS_NIGHTLY_CRON, default 02:00 UTC)."),
+            ScheduleDefinition(
+                name="weekly_maintenance", job=maintenance_job,
+                cron_schedule=settings.maintenance_cron, execution_timezone="UTC",
+                default_status=DefaultScheduleStatus.RUNNING,
+                description="Lake maintenance (TOKENWORKS_MAINTENANCE_CRON, default Sundays "
+                            "04:00 UTC).")],
         sensors=[landing_sensor_for(ingest_job)],
-        # One process per run: the run lock and the working copy belong to it.
+        # One process per run: the run's transaction belongs to it.
         executor=in_process_executor,
         resources={"tokenworks": resource},
     )

@@ -3,6 +3,8 @@ and made again, and readers are told clearly what is wrong."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -16,6 +18,7 @@ from pipelines.warehouse.store import (
     connect_reader,
 )
 from tests.conftest import query, synthetic_lines, warehouse_state
+from tests.test_cli import tokenworks
 
 
 def test_a_run_that_overlapped_another_commit_commits_nothing(fixture_landing, tmp_path):
@@ -100,3 +103,75 @@ def test_locations_name_the_embedded_lake_or_a_postgres_catalog(tmp_path):
     assert "secret" not in str(remote) and str(remote) == "ducklake:postgres:db/5432/lake"
     with pytest.raises(ValueError, match="unsupported warehouse"):
         Lake.locate("ducklake:mysql:db")
+
+
+def two_runs(tmp_path) -> tuple[Path, Path, list[str]]:
+    landing, wh = tmp_path / "landing", tmp_path / "wh.ducklake"
+    landing.mkdir()
+    run_ids = []
+    for seed in (1, 2):
+        lines = synthetic_lines(150, seed=seed)
+        (landing / f"day-{seed}.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+        run_ids.append(run_ingest(landing, wh, workers=1).run_id)
+    return landing, wh, run_ids
+
+
+def test_time_travel_answers_as_a_run_or_a_moment_left_the_warehouse(tmp_path):
+    _, wh, (first, second) = two_runs(tmp_path)
+    runs = query(wh, "SELECT run_id, snapshot_id, snapshot_time, calls_loaded "
+                     "FROM analytics.ingestion_runs ORDER BY snapshot_id")
+    assert [run[0] for run in runs] == [first, second]
+    assert runs[0][1] < runs[1][1] and all(run[2] is not None for run in runs)
+
+    def count(*args):
+        done = tokenworks("sql", "--warehouse", wh, "--format", "csv", *args,
+                          "SELECT count(*) AS calls FROM fct_requests", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout.splitlines()[1])
+
+    assert count("--as-of", first) == runs[0][3]
+    assert count("--as-of", second) == count() == runs[0][3] + runs[1][3]
+    between = runs[0][2] + (runs[1][2] - runs[0][2]) / 2
+    assert count("--as-of", between.isoformat()) == runs[0][3]
+    unknown = tokenworks("sql", "--warehouse", wh, "--as-of", "no-such-run", "SELECT 1",
+                         cwd=tmp_path)
+    assert unknown.returncode == 2 and "neither an ingest run id" in unknown.stderr
+    early = tokenworks("sql", "--warehouse", wh, "--as-of", "2001-01-01", "SELECT 1",
+                       cwd=tmp_path)
+    assert early.returncode == 2 and "before the first snapshot" in early.stderr
+
+
+def test_maintenance_compacts_expires_and_deletes_what_no_snapshot_needs(tmp_path):
+    """Snapshots are aged in the catalog as time would age them; the weekly job then expires
+    those past the retention, and the warehouse reads the same with fewer files."""
+    import sqlite3
+
+    from pipelines.definitions import build_definitions
+
+    landing, wh, (first, _) = two_runs(tmp_path)
+    (landing / "day-1.jsonl").write_bytes(  # a rewritten file replaces its calls' rows
+        b"\n".join(synthetic_lines(120, seed=1)) + b"\n")
+    run_ingest(landing, wh, workers=1)
+    state = warehouse_state(wh)
+    data = Path(f"{wh}.files")
+    parquet_before = set(data.rglob("*.parquet"))
+    with sqlite3.connect(wh) as catalog:  # the first run's commit and all before it: 100 days
+        catalog.execute("UPDATE ducklake_snapshot SET snapshot_time = strftime("
+                        "'%Y-%m-%d %H:%M:%f', replace(snapshot_time, '+00', ''), '-100 days') "
+                        "|| '+00' WHERE snapshot_id <= (SELECT snapshot_id FROM "
+                        "ducklake_snapshot_changes WHERE commit_extra_info LIKE ?)",
+                        [f'%{first}%'])
+    catalog.close()
+
+    settings = config.resolve(landing, wh)
+    result = build_definitions(settings).resolve_job_def("maintenance").execute_in_process()
+    assert result.success
+    done = {key: value.value for key, value in
+            result.asset_materializations_for_node("lake_maintenance")[0].metadata.items()}
+    assert done["retention_days"] == 90
+    assert done["files_after"] < done["files_before"]
+    assert done["snapshots_expired"] > 0 and done["files_deleted"] > 0
+    assert warehouse_state(wh) == state, "maintenance never changes what the warehouse says"
+    assert len(set(data.rglob("*.parquet"))) < len(parquet_before)
+    expired = tokenworks("sql", "--warehouse", wh, "--as-of", first, "SELECT 1", cwd=tmp_path)
+    assert expired.returncode == 2 and "neither an ingest run id" in expired.stderr

@@ -15,6 +15,8 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_LANDING = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.ducklake"  # the embedded lake's SQLite catalog
 DEFAULT_NIGHTLY_CRON = "0 2 * * *"  # 02:00 UTC
+DEFAULT_MAINTENANCE_CRON = "0 4 * * 0"  # Sundays 04:00 UTC
+DEFAULT_RETENTION_DAYS = 90  # of time travel
 DEFAULT_PRICE_OVERRIDES = REPO / "pricing" / "overrides.yaml"
 DEFAULT_SCENARIOS = REPO / "scenarios" / "scenarios.yaml"
 DEFAULT_HARDWARE = REPO / "seeds" / "hardware_generations.yaml"
@@ -25,7 +27,8 @@ ENVIRONMENT = {
     "data_path": "TOKENWORKS_DATA_PATH", "landing_prefix": "TOKENWORKS_LANDING_PREFIX",
     "nightly_cron": "TOKENWORKS_NIGHTLY_CRON", "workers": "TOKENWORKS_WORKERS",
     "price_overrides": "TOKENWORKS_PRICE_OVERRIDES", "scenarios": "TOKENWORKS_SCENARIOS",
-    "hardware": "TOKENWORKS_HARDWARE",
+    "hardware": "TOKENWORKS_HARDWARE", "maintenance_cron": "TOKENWORKS_MAINTENANCE_CRON",
+    "retention_days": "TOKENWORKS_RETENTION_DAYS",
 }
 
 
@@ -36,6 +39,8 @@ class Settings:
     warehouse: str  # an absolute path (the embedded lake) or ducklake:postgres:<conninfo>
     data_path: str | None  # a folder or s3://bucket/prefix/ for a new lake; None: the default
     nightly_cron: str
+    maintenance_cron: str
+    retention_days: int  # snapshots older than this are expired: how far time travel reaches
     workers: int  # 0 = one per CPU
     price_overrides: Path
     scenarios: Path
@@ -58,6 +63,8 @@ def resolve(landing: str | Path | None = None, warehouse: str | Path | None = No
         warehouse=_warehouse(value("warehouse", DEFAULT_WAREHOUSE)),
         data_path=_data_path(value("data_path", None)),
         nightly_cron=value("nightly_cron", DEFAULT_NIGHTLY_CRON),
+        maintenance_cron=value("maintenance_cron", DEFAULT_MAINTENANCE_CRON),
+        retention_days=int(value("retention_days", DEFAULT_RETENTION_DAYS)),
         workers=int(value("workers", 0)),
         price_overrides=Path(value("price_overrides", DEFAULT_PRICE_OVERRIDES)).resolve(),
         scenarios=Path(value("scenarios", DEFAULT_SCENARIOS)).resolve(),

@@ -9,9 +9,24 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from pipelines.landing.plan import plan_run, read_manifest
 from pipelines.warehouse import state
-from pipelines.warehouse.resource import INGESTION, TokenworksWarehouse
+from pipelines.warehouse.maintenance import maintain
+from pipelines.warehouse.resource import INGESTION, MAINTENANCE, TokenworksWarehouse
 from pipelines.warehouse.runs import finish_run
 from pipelines.warehouse.sql import scalar
+
+
+@asset(group_name=MAINTENANCE, kinds={"ducklake"},
+       description="The lake kept lean, weekly: small files merged, snapshots older than the "
+                   "retention expired (TOKENWORKS_RETENTION_DAYS, default 90 days of time "
+                   "travel), files no snapshot needs deleted.")
+def lake_maintenance(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
+                     ) -> MaterializeResult:
+    conn = tokenworks.lake().connect()
+    try:
+        done = maintain(conn, tokenworks.retention_days)
+    finally:
+        conn.close()
+    return MaterializeResult(metadata=done)
 
 
 @asset(group_name=INGESTION, kinds={"duckdb"},

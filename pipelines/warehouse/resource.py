@@ -38,6 +38,7 @@ from pipelines.warehouse.lake import Lake
 from pipelines.warehouse.store import RunTransaction
 
 INGESTION, PRICING, MARTS, SCENARIOS = "ingestion", "pricing", "marts", "scenarios"
+MAINTENANCE = "maintenance"
 # What a schema change drops and makes again (warehouse/sql.py DERIVED_TABLES), with what costs
 # them: a run after one must include all of it.
 REMADE_WHOLE = frozenset({"fct_costs", "mart_daily_drivers", "mart_daily_distribution",
@@ -55,6 +56,7 @@ class TokenworksWarehouse(ConfigurableResource):
     scenarios: str
     hardware: str
     workers: int = 0
+    retention_days: int = config.DEFAULT_RETENTION_DAYS
     chunk_bytes: int = 0  # 0: the staging default
     show_progress: bool = False
 
@@ -73,6 +75,9 @@ class TokenworksWarehouse(ConfigurableResource):
                 getattr(settings, name) or "")
         workers = config.ENVIRONMENT["workers"]
         values["workers"] = EnvVar.int(workers) if os.environ.get(workers) else settings.workers
+        retention = config.ENVIRONMENT["retention_days"]
+        values["retention_days"] = EnvVar.int(retention) if os.environ.get(retention) else (
+            settings.retention_days)
         return cls(**values)
 
     @classmethod
@@ -81,7 +86,7 @@ class TokenworksWarehouse(ConfigurableResource):
                    data_path=settings.data_path or "", landing_prefix=settings.landing_prefix,
                    price_overrides=str(settings.price_overrides),
                    scenarios=str(settings.scenarios), hardware=str(settings.hardware),
-                   workers=settings.workers, **options)
+                   workers=settings.workers, retention_days=settings.retention_days, **options)
 
     # ------------------------------------------------------------------ a run's lifetime
 

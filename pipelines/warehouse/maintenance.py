@@ -1,0 +1,59 @@
+"""The lake's weekly upkeep: every commit adds small Parquet files and every replaced day leaves
+files only old snapshots need. Maintenance merges the small files, expires the snapshots older
+than the retention (so time travel reaches back that far, not forever) and deletes the files no
+snapshot needs any more, including what runs that died had written.
+
+Each step is DuckLake's own procedure and commits on its own; all of them run beside live
+writers and readers (shared/reference/ducklake.md).
+"""
+
+from __future__ import annotations
+
+import time
+
+import duckdb
+
+from pipelines.warehouse.lake import CATALOG
+from pipelines.warehouse.sql import one
+from pipelines.warehouse.store import ORPHAN_GRACE
+
+
+def lake_files(conn: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Data files the current snapshot reads, and their bytes."""
+    files, size = one(conn, "SELECT coalesce(sum(file_count), 0), "
+                            f"coalesce(sum(file_size_bytes), 0) FROM ducklake_table_info('{CATALOG}')")
+    return int(files), int(size)
+
+
+def maintain(conn: duckdb.DuckDBPyConnection, retention_days: int) -> dict:
+    """Compact, expire, clean; returns what it did, for the asset's metadata."""
+    if retention_days < 1:
+        raise ValueError(f"retention of {retention_days} days: at least 1 (time travel to the "
+                         "runs of the last day)")
+    started = time.perf_counter()
+    files_before, bytes_before = lake_files(conn)
+    snapshots_before = _count(conn, f"SELECT count(*) FROM ducklake_snapshots('{CATALOG}')")
+    conn.execute(f"CALL ducklake_flush_inlined_data('{CATALOG}')")
+    conn.execute(f"CALL ducklake_merge_adjacent_files('{CATALOG}')")
+    conn.execute(f"CALL ducklake_rewrite_data_files('{CATALOG}')")
+    expired = conn.execute(
+        f"CALL ducklake_expire_snapshots('{CATALOG}', older_than => now() - "
+        f"INTERVAL {int(retention_days)} DAY)").fetchall()
+    # Files no snapshot in retention reads (merged away, replaced days, expired snapshots).
+    cleaned = conn.execute(
+        f"CALL ducklake_cleanup_old_files('{CATALOG}', cleanup_all => true)").fetchall()
+    hours = int(ORPHAN_GRACE.total_seconds() // 3600)
+    orphans = conn.execute(
+        f"CALL ducklake_delete_orphaned_files('{CATALOG}', older_than => now() - "
+        f"INTERVAL {hours} HOUR)").fetchall()
+    files_after, bytes_after = lake_files(conn)
+    return {"files_before": files_before, "files_after": files_after,
+            "bytes_before": bytes_before, "bytes_after": bytes_after,
+            "snapshots_before": snapshots_before, "snapshots_expired": len(expired),
+            "files_deleted": len(cleaned), "orphans_deleted": len(orphans),
+            "retention_days": retention_days,
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
+def _count(conn: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(one(conn, sql)[0])
