@@ -20,8 +20,8 @@ from pipelines.warehouse.store import ORPHAN_GRACE
 
 def lake_files(conn: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """Data files the current snapshot reads, and their bytes."""
-    files, size = one(conn, "SELECT coalesce(sum(file_count), 0), "
-                            f"coalesce(sum(file_size_bytes), 0) FROM ducklake_table_info('{CATALOG}')")
+    files, size = one(conn, "SELECT coalesce(sum(file_count), 0), coalesce(sum(file_size_bytes), "
+                            f"0) FROM ducklake_table_info('{CATALOG}')")
     return int(files), int(size)
 
 
