@@ -126,9 +126,11 @@ class Lake:
             config["memory_limit"] = memory_limit
         conn = duckdb.connect(config=config)
         try:
-            for name in self._extensions():
+            extensions = self._extensions()
+            for name in extensions:
                 conn.execute(f"LOAD {sql_literal(extension_path(name))}")
-            _s3_secret_from_environment(conn)
+            if "httpfs" in extensions:
+                _s3_secret_from_environment(conn)
             options = []
             data_path = self.data_path or (None if self.exists() else self.default_data_path)
             if data_path:
