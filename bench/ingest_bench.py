@@ -1,14 +1,19 @@
-"""Ingestion benchmark: prints figures, asserts nothing (targets are in issue #2).
+"""Ingestion benchmark: prints figures, asserts nothing (targets are in the issues).
 
     make bench                       # 1,000,000 calls, a year of logs
     python bench/ingest_bench.py --requests 100000   # a quicker look
+    python bench/ingest_bench.py --baseline 4d8ebd8  # the code of that commit, side by side
 
 Measures, on the same generated landing folder in the same run:
   - DuckDB's own typed read_ndjson of the .jsonl/.jsonl.gz files (the reference),
-  - the end-to-end `tokenworks ingest` (all shapes, dedup, quarantine, load, checks, publish):
+  - the end-to-end `tokenworks ingest` (all shapes, dedup, quarantine, load, checks, commit):
     calls/s, MB/s, and the peak RSS of its whole process tree,
   - an unchanged landing folder re-ingested (the `tokenworks ingest` command, wall time),
-  - one new day ingested into a warehouse holding one day versus a year of history.
+  - one new day ingested into a warehouse holding one day, a year, and ten times the year's
+    calls (the year's ledger replayed, as bench/cost_bench.py does): the nightly cost should
+    follow the new data, not the history,
+  - with --baseline REF, the same measurements with the code of commit REF (a git worktree
+    under --out, run by this interpreter), each right before the current code's.
 """
 
 from __future__ import annotations
@@ -27,8 +32,8 @@ from pathlib import Path
 import duckdb
 import psutil
 
-from pipelines.jobs import run_ingest
 from pipelines.samples import generate
+from pipelines.warehouse.lake import Lake
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -102,67 +107,96 @@ class TreeRss:
         return self.peak
 
 
-def cli_ingest(landing: Path, warehouse: Path) -> tuple[float, int, str]:
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "ingest", "--landing", str(landing),
-         "--warehouse", str(warehouse)], cwd=REPO, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
-    rss = TreeRss(proc.pid)
-    out, err = proc.communicate()
-    peak = rss.stop()
-    seconds = time.perf_counter() - started
-    if proc.returncode:
-        raise SystemExit(f"ingest failed:\n{out}\n{err}")
-    return seconds, peak, out
+class Code:
+    """The code that ingests: this checkout, or a git worktree of an earlier commit whose
+    warehouse is one DuckDB file (before the lake)."""
+
+    def __init__(self, name: str, root: Path, suffix: str):
+        self.name, self.root, self.suffix = name, root, suffix
+
+    @classmethod
+    def baseline(cls, ref: str, out: Path) -> Code:
+        sha = subprocess.run(["git", "rev-parse", "--short", ref], cwd=REPO, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        root = out / f"baseline-{sha}"
+        if not root.exists():
+            subprocess.run(["git", "worktree", "add", "--detach", str(root), sha], cwd=REPO,
+                           check=True, capture_output=True)
+        return cls(f"baseline {sha}", root, ".duckdb")
+
+    def warehouse(self, out: Path, name: str) -> Path:
+        return out / f"{name}-{self.name.replace(' ', '-')}{self.suffix}"
+
+    def ingest(self, landing: Path, warehouse: Path) -> tuple[float, int]:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "ingest", "--landing", str(landing),
+             "--warehouse", str(warehouse)], cwd=self.root, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": str(self.root)})
+        rss = TreeRss(proc.pid)
+        out, err = proc.communicate()
+        peak = rss.stop()
+        seconds = time.perf_counter() - started
+        if proc.returncode:
+            raise SystemExit(f"{self.name}: ingest failed:\n{out}\n{err}")
+        return seconds, peak
+
+    def calls_in(self, warehouse: Path) -> int:
+        conn = (duckdb.connect(str(warehouse), read_only=True) if self.suffix == ".duckdb"
+                else Lake.locate(warehouse).connect(read_only=True))
+        try:
+            return conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
+        finally:
+            conn.close()
 
 
-def calls_in(warehouse: Path) -> int:
-    conn = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
-    finally:
-        conn.close()
+def fresh(warehouse: Path) -> None:
+    for path in warehouse.parent.glob(warehouse.name + "*"):
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
-def new_day_cost(out: Path, full_landing: Path, full_warehouse: Path, seed: int
-                 ) -> tuple[float, float]:
-    """Seconds to ingest the same new day on top of one day versus all the history. Each case
-    starts from a copy of a warehouse that has never seen the new day."""
+def new_day_landing(out: Path, seed: int) -> Path:
     new_day = out / "new-day"
     if not (new_day / ".complete").exists():
         shutil.rmtree(new_day, ignore_errors=True)
         generate(new_day, requests=4_000, days=1, seed=seed + 1,
                  end_date=END_DATE + dt.timedelta(days=1))
         (new_day / ".complete").write_text("ok")
-    one_day = out / "one-day-landing"
-    shutil.rmtree(one_day, ignore_errors=True)
-    last_day = END_DATE.strftime("%Y/%m/%d")
-    shutil.copytree(full_landing / last_day, one_day / last_day)
-    one_day_base = out / "one-day-base.duckdb"
-    fresh(one_day_base)
-    run_ingest(one_day, one_day_base)
-    results = []
-    for landing, base in ((one_day, one_day_base), (full_landing, full_warehouse)):
-        scratch = out / "new-day-scratch.duckdb"
-        fresh(scratch)
-        shutil.copy(base, scratch)
-        target = landing / "zz-new-day"
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(new_day, target, ignore=shutil.ignore_patterns(".complete"))
-        try:
-            started = time.perf_counter()
-            summary = run_ingest(landing, scratch)
-            results.append(time.perf_counter() - started)
-            assert summary.files_new == sum(1 for p in target.rglob("*") if p.is_file())
-        finally:
-            shutil.rmtree(target)
-    return results[0], results[1]
+    return new_day
 
 
-def fresh(warehouse: Path) -> None:
-    shutil.rmtree(str(warehouse) + ".runs", ignore_errors=True)
-    warehouse.unlink(missing_ok=True)
+@contextlib.contextmanager
+def with_new_day(landing: Path, new_day: Path):
+    """The new day's files in the landing folder, for one ingest."""
+    target = landing / "zz-new-day"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(new_day, target, ignore=shutil.ignore_patterns(".complete"))
+    try:
+        yield
+    finally:
+        shutil.rmtree(target)
+
+
+def replay_history(warehouse: Path, copies: int) -> None:
+    """Ten times the ledger: the year's calls replayed with their own keys and ids, each copy
+    shifted back by 37 days; the next run re-prices every call and rebuilds the marts."""
+    conn = Lake.locate(warehouse).connect()
+    try:
+        conn.execute("BEGIN TRANSACTION")
+        conn.execute(
+            "INSERT INTO stg_calls BY NAME SELECT s.* REPLACE ("
+            "dedup_key || '#' || k AS dedup_key, request_id || '#' || k AS request_id, "
+            "call_id + k * (SELECT max(call_id) FROM stg_calls) AS call_id, "
+            "event_at - INTERVAL (k * 37) DAY AS event_at) "
+            f"FROM stg_calls s, range(1, {copies}) t(k)")
+        conn.execute("DELETE FROM fct_costs")
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
 def main() -> None:
@@ -171,6 +205,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=REPO / "bench-output")
+    parser.add_argument("--baseline", help="a commit whose code to measure side by side")
+    parser.add_argument("--history-copies", type=int, default=10)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     landing = ensure_landing(args.out, args.requests, args.days, args.seed)
@@ -185,22 +221,52 @@ def main() -> None:
     print(f"\nDuckDB typed read_ndjson (reference): {ref_rows:,} rows in {ref_seconds:.1f} s = "
           f"{ref_rate:,.0f} MB/s")
 
-    warehouse = args.out / "full.duckdb"
-    fresh(warehouse)
-    seconds, peak, _ = cli_ingest(landing, warehouse)
-    calls = calls_in(warehouse)
-    rate = total_mb / seconds
-    print(f"tokenworks ingest (end to end, CLI): {calls:,} calls in {seconds:.1f} s = "
-          f"{calls / seconds:,.0f} calls/s, {rate:,.0f} MB/s "
-          f"({rate / ref_rate:.0%} of DuckDB's read; target >= 40%)")
-    print(f"  peak RSS, whole process tree: {peak / 2**20:,.0f} MiB (target < 1536 MiB)")
+    codes = [Code("current", REPO, ".ducklake")]
+    if args.baseline:
+        codes.insert(0, Code.baseline(args.baseline, args.out))
+    for code in codes:
+        fresh(code.warehouse(args.out, "full"))
+    for code in codes:  # each baseline measurement right before the current one
+        warehouse = code.warehouse(args.out, "full")
+        seconds, peak = code.ingest(landing, warehouse)
+        calls = code.calls_in(warehouse)
+        rate = total_mb / seconds
+        print(f"[{code.name}] tokenworks ingest (end to end, CLI): {calls:,} calls in "
+              f"{seconds:.1f} s = {calls / seconds:,.0f} calls/s, {rate:,.0f} MB/s "
+              f"({rate / ref_rate:.0%} of DuckDB's read); peak RSS {peak / 2**20:,.0f} MiB")
+    for code in codes:
+        seconds, _ = code.ingest(landing, code.warehouse(args.out, "full"))
+        print(f"[{code.name}] unchanged landing re-ingest (CLI wall time): {seconds:.2f} s")
 
-    seconds, _, _ = cli_ingest(landing, warehouse)
-    print(f"unchanged landing re-ingest (CLI wall time): {seconds:.2f} s (target < 3 s)")
+    new_day = new_day_landing(args.out, args.seed)
+    one_day = args.out / "one-day-landing"
+    shutil.rmtree(one_day, ignore_errors=True)
+    last_day = END_DATE.strftime("%Y/%m/%d")
+    shutil.copytree(landing / last_day, one_day / last_day)
+    for code in codes:
+        base = code.warehouse(args.out, "one-day")
+        fresh(base)
+        code.ingest(one_day, base)
+        with with_new_day(one_day, new_day):
+            small, _ = code.ingest(one_day, base)
+        with with_new_day(landing, new_day):
+            year, _ = code.ingest(landing, code.warehouse(args.out, "full"))
+        print(f"[{code.name}] one new day on 1 day of history: {small:.2f} s; on {args.days} "
+              f"days: {year:.2f} s (ratio {year / small:.2f})")
 
-    one_day, full_year = new_day_cost(args.out, landing, warehouse, args.seed)
-    print(f"one new day on 1 day of history: {one_day:.2f} s; on {args.days} days: "
-          f"{full_year:.2f} s (ratio {full_year / one_day:.2f})")
+    current = codes[-1]
+    big = current.warehouse(args.out, f"history-{args.history_copies}x")
+    fresh(big)
+    current.ingest(landing, big)
+    replay_history(big, args.history_copies)
+    seconds, _ = current.ingest(landing, big)  # re-prices all, rebuilds the marts
+    calls = current.calls_in(big)
+    print(f"[{current.name}] {calls:,} calls of history: re-priced and marts rebuilt in "
+          f"{seconds:.1f} s")
+    with with_new_day(landing, new_day):
+        tenfold, _ = current.ingest(landing, big)
+    print(f"[{current.name}] one new day on {calls:,} calls of history: {tenfold:.2f} s "
+          f"(ratio to one day of history {tenfold / small:.2f})")
 
 
 if __name__ == "__main__":

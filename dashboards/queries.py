@@ -380,8 +380,17 @@ def pricebook_version() -> str:
 
 # --- Data quality ----------------------------------------------------------------------------
 
-def ingest_runs() -> pl.DataFrame:
-    return run("SELECT * FROM ingest_runs ORDER BY started_at DESC")
+def ingestion_runs(limit: int = 500) -> pl.DataFrame:
+    """The committed ingest runs, newest first, each with the lake snapshot it committed (NULL
+    once maintenance expired it): `tokenworks sql --as-of RUN_ID` reads the warehouse as that
+    run left it. Newest is the latest commit; runs whose snapshot expired, older than any kept
+    one, come last."""
+    return run(f"""
+        SELECT run_id, finished_at, snapshot_id, snapshot_time, files_new, files_appended,
+               files_rewritten, calls_loaded, duplicates, quarantined, seconds
+        FROM analytics.ingestion_runs
+        ORDER BY snapshot_id DESC NULLS LAST, finished_at DESC, run_id
+        LIMIT {int(limit)}""")
 
 
 def quarantine(limit: int = 1000) -> pl.DataFrame:

@@ -31,8 +31,13 @@ PAGES = {"views/spend.py": "Spend overview", "views/cost_drivers.py": "Cost driv
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
+    """Two runs: the history, then a small late day (an incremental run), so that the pages
+    read a warehouse built run by run and list more than one ingest run."""
     base = tmp_path_factory.mktemp("dashboards")
     generate(base / "landing", requests=4000, days=120, seed=11, end_date=date(2026, 11, 27))
+    run_ingest(base / "landing", base / "wh.ducklake", workers=1)
+    generate(base / "landing" / "late", requests=200, days=1, seed=12,
+             end_date=date(2026, 11, 28))
     run_ingest(base / "landing", base / "wh.ducklake", workers=1)
     return base / "wh.ducklake"
 
@@ -160,6 +165,30 @@ def test_calls_without_usage_are_counted_estimated_and_listed_with_their_fix(app
         r[:3] for r in expected]
     assert sum(listed.calls) == calls
     assert any('"include_usage": true' in fix for *_, fix in expected)
+
+
+RUN_COLUMNS = ["run_id", "finished_at", "snapshot_id", "snapshot_time", "files_new",
+               "files_appended", "files_rewritten", "calls_loaded", "duplicates", "quarantined",
+               "seconds"]
+
+
+def test_data_quality_lists_the_runs_with_their_snapshots_for_time_travel(app, warehouse):
+    """The Ingestion runs tab, open by default, lists analytics.ingestion_runs newest first
+    with the snapshot each run committed, and says how to query the warehouse as of one."""
+    expected = query(warehouse, "SELECT run_id, snapshot_id, calls_loaded "
+                                "FROM analytics.ingestion_runs ORDER BY snapshot_id DESC")
+    assert len(expected) == 2 and all(snapshot is not None for _, snapshot, _ in expected)
+    app.run()
+    app.switch_page("views/data_quality.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    runs = [d.value for d in app.dataframe if list(d.value.columns) == RUN_COLUMNS]
+    assert len(runs) == 1, [list(d.value.columns) for d in app.dataframe]
+    shown = runs[0]
+    assert [(r.run_id, r.snapshot_id, r.calls_loaded) for r in shown.itertuples()] == expected
+    assert shown.snapshot_time.notna().all() and shown.finished_at.notna().all()
+    assert any("tokenworks sql --as-of RUN_ID" in c.value for c in app.caption), \
+        [c.value for c in app.caption]
+    assert "csv_ingestion_runs" in [b.key for b in app.get("download_button")]
 
 
 def test_scenario_controls_take_their_bounds_from_the_scenarios_file(app):
@@ -299,9 +328,10 @@ def test_the_filter_summary_names_what_is_chosen_and_escapes_markdown():
 
 def test_no_page_reads_staging_or_the_manifest():
     """Pages read marts and views made for them (issue #14): never the staging tables, the
-    manifest or a run's scratch tables, whose shape is the pipeline's own business."""
+    manifest, a run's scratch tables or the runs' record (analytics.ingestion_runs is theirs),
+    whose shape is the pipeline's own business."""
     internal = re.compile(r"\b(stg_calls|landing_files|run_plan|run_state|run_removed_keys|"
-                          r"run_changed_days)\b")
+                          r"run_changed_days|ingest_runs|run_snapshots)\b")
     sources = [Path(APP).parent / "queries.py", *sorted((Path(APP).parent / "views").glob("*.py"))]
     offenders = [f"{path.name}:{number}" for path in sources
                  for number, line in enumerate(path.read_text().splitlines(), 1)

@@ -14,10 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines import config
-from pipelines.jobs import run_ingest, run_job
+from pipelines.jobs import RunFailed, run_ingest, run_job
 from pipelines.samples import generate
 from pipelines.scenarios import hardware
 from pipelines.scenarios import projection as scenarios
+from pipelines.warehouse.lake import Lake
+from pipelines.warehouse.store import WarehouseMissing, connect_reader
 from tests.conftest import open_lake, query
 
 REPO = Path(__file__).resolve().parent.parent
@@ -361,3 +363,17 @@ def test_every_parameter_is_documented_and_every_scenario_documented():
     doc = (REPO / "docs" / "scenarios.md").read_text()
     for name in file.parameters:
         assert f"`{name}`" in doc, name
+
+
+def test_a_generation_listed_twice_fails_the_run_and_commits_nothing(
+        fixture_landing, tmp_path):
+    """The lake declares no PRIMARY KEY: the seed's loader keeps generation ids unique, and
+    the run it fails commits nothing."""
+    text = config.DEFAULT_HARDWARE.read_text()
+    first = text[text.index("  - id: a100-80gb"):text.index("  - id: h100-sxm")]
+    seed = tmp_path / "hardware.yaml"
+    seed.write_text(text.rstrip("\n") + "\n" + first.replace("sequence: 1", "sequence: 99"))
+    with pytest.raises(RunFailed, match="field 'id': 'a100-80gb' is not unique"):
+        run_ingest(fixture_landing, tmp_path / "wh.ducklake", hardware=seed, workers=1)
+    with pytest.raises(WarehouseMissing, match="holds no run yet"):
+        connect_reader(Lake.locate(tmp_path / "wh.ducklake"))

@@ -41,7 +41,10 @@ if not ui.empty_warehouse():
          "Files"], key="quality_tab", bind="query-params")
     with runs:
         if runs.open:
-            ui.table(queries.ingest_runs(), "ingest_runs")
+            st.caption("Newest first. To query the warehouse as a run left it: "
+                       '`tokenworks sql --as-of RUN_ID "SELECT …"` (a run without a '
+                       "snapshot_id had its snapshot expired by maintenance).")
+            ui.table(queries.ingestion_runs(), "ingestion_runs")
     with quarantine:
         if quarantine.open:
             st.caption("By reason, then every record. Open one in the Inspector with its file "

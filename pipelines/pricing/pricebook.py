@@ -20,6 +20,8 @@ from decimal import Decimal
 
 from genai_prices import data_snapshot, types
 
+from pipelines.warehouse.sql import insert_rows
+
 # The price keys the warehouse's buckets can be priced with; the package's other keys (audio,
 # image, video, documents, storage searches, …) have no bucket here.
 PRICE_KEYS = {
@@ -212,10 +214,9 @@ def load_prices(conn, version: str, overrides=None) -> int:
     finally:
         conn.unregister("price_rows")
     conn.execute("DELETE FROM price_discounts")
-    for ordinal, d in enumerate(overrides.discounts if overrides else ()):
-        conn.execute("INSERT INTO price_discounts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     [ordinal, d.provider, d.model, d.project, str(d.percent), d.valid_from,
-                      d.until, version])
+    insert_rows(conn, "price_discounts", [
+        (ordinal, d.provider, d.model, d.project, str(d.percent), d.valid_from, d.until, version)
+        for ordinal, d in enumerate(overrides.discounts if overrides else ())])
     return len(rows)
 
 
@@ -240,9 +241,9 @@ def match_models(conn, version: str, overrides=None) -> tuple[int, int]:
         "WHERE f.provider IS NOT NULL AND f.model IS NOT NULL").fetchall()
     matches = [match_model(provider, model, overrides) for provider, model in todo]
     if matches:
-        conn.executemany("INSERT INTO dim_model VALUES (?, ?, ?, ?, ?, ?)",
-                         [(m.provider, m.model, m.price_provider, m.price_model, m.via_fallback,
-                           version) for m in matches])
+        insert_rows(conn, "dim_model",
+                    [(m.provider, m.model, m.price_provider, m.price_model, m.via_fallback,
+                      version) for m in matches])
     unmatched = conn.execute("SELECT count(*) FROM dim_model WHERE price_model IS NULL"
                              ).fetchone()[0]
     return len(matches), unmatched

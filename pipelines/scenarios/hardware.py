@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from pipelines.config.yamlfile import SeedFileError, Where, is_null, read_sections
+from pipelines.warehouse.sql import insert_rows
 
 # figure -> (lowest, highest) plausible value; the unit is in the name
 FIGURES = {
@@ -165,9 +166,10 @@ def load_into(conn, seed: HardwareSeed) -> int:
     """Replace dim_hardware_generation and hardware_sources with the seed; returns the number of
     generations."""
     conn.execute("DELETE FROM hardware_sources")
-    conn.executemany("INSERT INTO hardware_sources VALUES (?, ?, ?)",
-                     [(key, title, url) for key, (title, url) in seed.sources.items()])
+    insert_rows(conn, "hardware_sources",
+                [(key, title, url) for key, (title, url) in seed.sources.items()])
     conn.execute("DELETE FROM dim_hardware_generation")
+    rows = []
     for generation in seed.generations:
         row = {"generation_id": generation.generation_id, "name": generation.name,
                "vendor": generation.vendor, "architecture": generation.architecture,
@@ -175,7 +177,9 @@ def load_into(conn, seed: HardwareSeed) -> int:
                **{k: str(v) if isinstance(v, Decimal) else v
                   for k, v in generation.facts.items()},
                "notes": generation.notes, "seed_version": seed.fingerprint}
-        columns = ", ".join(row)
-        conn.execute(f"INSERT INTO dim_hardware_generation ({columns}) VALUES "
-                     f"({', '.join('?' * len(row))})", list(row.values()))
+        rows.append(row)
+    for columns in {tuple(row) for row in rows}:  # generations may lack the same facts
+        insert_rows(conn, "dim_hardware_generation",
+                    [tuple(row.values()) for row in rows if tuple(row) == columns],
+                    list(columns))
     return len(seed.generations)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pipelines.config.yamlfile import SeedFileError, Where, is_null, read_sections
-from pipelines.warehouse.sql import read_sql, run_sql
+from pipelines.warehouse.sql import insert_rows, read_sql, run_sql
 
 HARDWARE_PARAMETERS = ("hardware_factor", "pass_through_share", "pass_through_lag_months",
                        "adoption_ramp_months")
@@ -175,10 +175,10 @@ def build_base(conn, scenario_file: ScenarioFile) -> int:
     """The routes, discounts and parameters of the file, then the trends and the base window."""
     conn.execute("DELETE FROM scenario_routes")
     if scenario_file.routes:
-        conn.executemany("INSERT INTO scenario_routes VALUES (?, ?, ?)", scenario_file.routes)
+        insert_rows(conn, "scenario_routes", list(scenario_file.routes))
     conn.execute("DELETE FROM scenario_batch_discounts")
-    conn.executemany("INSERT INTO scenario_batch_discounts VALUES (?, ?)",
-                     [(p, str(d)) for p, d in scenario_file.batch_discounts.items()])
+    insert_rows(conn, "scenario_batch_discounts",
+                [(p, str(d)) for p, d in scenario_file.batch_discounts.items()])
     conn.execute("DELETE FROM scenario_parameters")
     rows = []
     for scenario in scenario_file.scenarios:
@@ -188,7 +188,7 @@ def build_base(conn, scenario_file: ScenarioFile) -> int:
                          name not in scenario.values, parameter.doc,
                          None if parameter.low is None else float(parameter.low),
                          None if parameter.high is None else float(parameter.high)))
-    conn.executemany("INSERT INTO scenario_parameters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    insert_rows(conn, "scenario_parameters", rows)
     run_sql(conn, read_sql("scenarios/scenario_base.sql"))
     return conn.execute("SELECT count(*) FROM scenario_base").fetchone()[0]
 

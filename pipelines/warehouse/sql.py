@@ -77,6 +77,18 @@ def append_frame(conn: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFram
         conn.unregister("frame_to_append")
 
 
+def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple],
+                columns: list[str] | None = None) -> None:
+    """One INSERT for a few hundred rows at most (seeds, settings): executemany would make each
+    row an insert of its own, a change of its own in the lake's transaction."""
+    if not rows:
+        return
+    row = "(" + ", ".join("?" * len(rows[0])) + ")"
+    named = f" ({', '.join(columns)})" if columns else ""
+    conn.execute(f"INSERT INTO {table}{named} VALUES " + ", ".join([row] * len(rows)),
+                 [value for values in rows for value in values])
+
+
 # Made from the ledger and the price book alone, so they can always be made again.
 DERIVED_TABLES = ("fct_costs", "fct_cost_estimates", "mart_daily_spend", "mart_daily_drivers",
                   "mart_daily_distribution")
