@@ -41,9 +41,9 @@ def test_fixture_bodies_and_their_envelopes_count_once(fixture_landing, tmp_path
                      "'chatcmpl-BNi420iFNtIOHzy8Gq2fVS5utTus7' AND project IS NOT NULL")[0][0] == 1
 
 
-@settings(max_examples=6, deadline=None,
+@settings(max_examples=4, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(cuts=st.lists(st.integers(1, 239), min_size=1, max_size=4, unique=True),
+@given(cuts=st.lists(st.integers(1, 239), min_size=1, max_size=3, unique=True),
        gzipped=st.booleans())
 def test_a_file_split_into_appended_parts_equals_the_whole(tmp_path_factory, cuts, gzipped):
     base = tmp_path_factory.mktemp("split")

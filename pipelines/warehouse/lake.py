@@ -12,6 +12,7 @@ downloads at run time.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sqlite3
@@ -28,6 +29,9 @@ from pipelines.warehouse.sql import sql_literal
 CATALOG = "lake"
 POSTGRES_PREFIX = "ducklake:postgres:"
 SQLITE_PREFIX = "ducklake:sqlite:"
+# What an attach says when there is no lake to read.
+MISSING_SIGNS = ("unable to open", "does not exist", "not initialized",
+                 "create a new ducklake instance")
 # What DuckDB files start with, at byte 8: a warehouse of the format before the lake.
 DUCKDB_FILE_MAGIC = b"DUCK"
 
@@ -132,7 +136,8 @@ class Lake:
             if "httpfs" in extensions:
                 _s3_secret_from_environment(conn)
             options = []
-            data_path = self.data_path or (None if self.exists() else self.default_data_path)
+            data_path = self.data_path or (
+                None if self._initialized() else self.default_data_path)
             if data_path:
                 if "://" not in data_path:
                     Path(data_path).mkdir(parents=True, exist_ok=True)
@@ -162,14 +167,34 @@ class Lake:
                 return
             except duckdb.Error as error:
                 message = str(error)
-                if read_only and ("unable to open" in message or "does not exist" in message
-                                  or "not initialized" in message.lower()):
+                if read_only and any(sign in message for sign in MISSING_SIGNS):
                     raise WarehouseMissing(self._missing_message()) from error
+                if "data_path is not set" in message:
+                    raise WarehouseMissing(
+                        f"{self} holds no lake yet: give --data-path (TOKENWORKS_DATA_PATH), "
+                        "a folder or s3://bucket/prefix/, for the run that makes it"
+                    ) from error
                 if "DATA_PATH" in message or attempt == attempts - 1:
                     raise
                 # Two writers making the same new lake race to create its catalog tables, and a
                 # SQLite catalog is briefly locked by a committing writer: attach again.
                 time.sleep(0.05 * (attempt + 1))
+
+    def _initialized(self) -> bool:
+        """Whether the lake has been made: a PostgreSQL catalog is taken to be (the attach
+        says when it is not); an embedded one is once its catalog records a data path (a
+        writer making it at this moment has only created the file)."""
+        file = self.embedded_file
+        if file is None:
+            return True
+        if not file.exists():
+            return False
+        with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as catalog:
+            try:
+                return catalog.execute("SELECT count(*) FROM ducklake_metadata WHERE key = "
+                                       "'data_path'").fetchone()[0] > 0
+            except sqlite3.OperationalError:  # no such table yet, or locked while made
+                return False
 
     def _extensions(self) -> list[str]:
         names = ["ducklake"]
