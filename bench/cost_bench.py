@@ -1,9 +1,10 @@
 """Costing benchmark (issue #3): prints figures, asserts nothing.
 
 Costs 10,000,000 calls in SQL and compares with genai_prices.calc_price called per row on a
-10,000-call sample. The 10M ledger is the 1M benchmark ledger (bench/ingest_bench.py builds it)
-replayed ten times, each copy shifted by 37 days and given its own keys, so the calls keep
-realistic shapes and span dates where prices differ.
+10,000-call sample. The 10M ledger is the lake bench/ingest_bench.py leaves: the 1M benchmark
+ledger replayed ten times, each copy shifted by 37 days and given its own keys, so the calls
+keep realistic shapes and span dates where prices differ. Everything here runs in one
+transaction that is rolled back: the lake is left as it was.
 """
 
 from __future__ import annotations
@@ -14,45 +15,14 @@ import time
 from datetime import UTC
 from pathlib import Path
 
-import duckdb
 from genai_prices import Usage, calc_price
 
 from pipelines.marts.build import build_marts, build_spend
 from pipelines.pricing import costs, pricebook
-from pipelines.warehouse.sql import apply_schema, schema_digest
+from pipelines.warehouse.lake import Lake
+from pipelines.warehouse.sql import insert_rows
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def built_with_current_schema(path: Path) -> bool:
-    """A benchmark warehouse left by an earlier run is reused only if made with today's schema
-    files; otherwise it is rebuilt."""
-    if not path.exists():
-        return False
-    conn = duckdb.connect(str(path), read_only=True)
-    try:
-        row = conn.execute("SELECT value FROM warehouse_meta WHERE key = 'schema'").fetchone()
-    finally:
-        conn.close()
-    return row is not None and row[0] == schema_digest()
-
-
-def build_ledger(source: Path, target: Path, copies: int) -> None:
-    if built_with_current_schema(target):
-        return
-    target.unlink(missing_ok=True)
-    conn = duckdb.connect(str(target))
-    apply_schema(conn)
-    conn.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
-    conn.execute(
-        "INSERT INTO stg_calls BY NAME SELECT s.* REPLACE ("
-        "dedup_key || '#' || k AS dedup_key, request_id || '#' || k AS request_id, "
-        "call_id + k * (SELECT max(call_id) FROM src.stg_calls) AS call_id, "
-        "event_at - INTERVAL (k * 37) DAY AS event_at) "
-        f"FROM src.stg_calls s, range({copies}) t(k)")
-    conn.execute("DETACH src")
-    conn.execute("CHECKPOINT")
-    conn.close()
 
 
 def calc_price_per_row(conn, sample_size: int) -> tuple[float, int]:
@@ -87,9 +57,9 @@ DISCOUNTS = [("openai", None, None, 10, "2020-01-01", None),
 def with_discounts(conn, version: str) -> float:
     """Full re-pricing with discounts in force (about half the calls get one); the costs are
     re-made without them afterwards."""
-    for ordinal, (provider, model, project, percent, start, until) in enumerate(DISCOUNTS):
-        conn.execute("INSERT INTO price_discounts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     [10_000 + ordinal, provider, model, project, percent, start, until, version])
+    insert_rows(conn, "price_discounts", [
+        (10_000 + ordinal, provider, model, project, percent, start, until, version)
+        for ordinal, (provider, model, project, percent, start, until) in enumerate(DISCOUNTS)])
     try:
         started = time.perf_counter()
         costs.cost_calls(conn, version)
@@ -101,16 +71,15 @@ def with_discounts(conn, version: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--source", type=Path, default=REPO / "bench-output" / "full.duckdb",
-                        help="the 1M-call warehouse bench/ingest_bench.py publishes")
-    parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--warehouse", type=Path,
+                        default=REPO / "bench-output" / "history-10x-current.ducklake",
+                        help="the 10M-call lake bench/ingest_bench.py leaves")
     args = parser.parse_args()
-    if not args.source.exists():
-        raise SystemExit(f"{args.source} is missing: run bench/ingest_bench.py first")
-    target = args.source.with_name(f"costing-{args.copies}x.duckdb")
-    build_ledger(args.source, target, args.copies)
-    conn = duckdb.connect(str(target))
+    if not args.warehouse.exists():
+        raise SystemExit(f"{args.warehouse} is missing: run bench/ingest_bench.py first")
+    conn = Lake.locate(args.warehouse).connect(memory_limit="768MB")
     conn.execute("SET enable_progress_bar = false")
+    conn.execute("BEGIN TRANSACTION")  # rolled back at the end
     calls = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
     version = pricebook.pricebook_version()
     pricebook.load_prices(conn, version)
@@ -131,6 +100,7 @@ def main() -> None:
     print(f"calc_price per row: {sample:,} calls in {seconds:.1f} s ({per_row * 1e6:.0f} µs per "
           f"call, {per_row * calls / 60:.0f} min for all {calls:,})")
     print(f"ratio: SQL is {per_row / (sql_seconds / calls):,.0f}x faster per call")
+    conn.execute("ROLLBACK")
     conn.close()
 
 

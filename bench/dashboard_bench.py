@@ -1,9 +1,9 @@
 """Dashboard benchmark (issue #5): prints figures, asserts nothing.
 
-Serves the dashboards over the 10M-call warehouse (bench/cost_bench.py's ledger, with its marts
-and scenarios built here) and times every page in Debian's Chromium: from navigation until the
-page is completely drawn (dashboards/drawn.py: its footer, the run finished, every chart and
-visible table drawn). Target: every page under 2 s.
+Serves the dashboards over the 10M-call lake bench/ingest_bench.py leaves (the year's ledger
+replayed tenfold, priced, its marts and projections made by the job) and times every page in
+Debian's Chromium: from navigation until the page is completely drawn (dashboards/drawn.py: its
+footer, the run finished, every chart and visible table drawn). Target: every page under 2 s.
 
 Two browsers are timed, as finance meets the app:
 - first visit: a browser that has never opened the app, on a server just started, opens the
@@ -18,7 +18,6 @@ Two browsers are timed, as finance meets the app:
 from __future__ import annotations
 
 import argparse
-import shutil
 import socket
 import subprocess
 import sys
@@ -27,13 +26,10 @@ import urllib.request
 from pathlib import Path
 from statistics import median
 
-import duckdb
-from cost_bench import built_with_current_schema  # bench/ is on the path
 from playwright.sync_api import sync_playwright
 
 from dashboards.drawn import PageFailed, wait_until_drawn
-from pipelines import config
-from pipelines.jobs import run_job
+from pipelines.warehouse.lake import Lake
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = {"": "Spend overview", "cost-drivers": "Cost drivers",
@@ -43,38 +39,16 @@ PAGES = {"": "Spend overview", "cost-drivers": "Cost drivers",
 NAV_LABELS = {"": "Spend overview", "hardware": "Hardware"}
 
 
-def prepare(source: Path, target: Path) -> None:
-    """The 10M costing ledger with its marts and projections, made by the job's mart and
-    scenario assets alone (they find fct_costs current and build the rest from it)."""
-    if built_with_current_schema(target) and _has_marts(target):
-        return
-    target.unlink(missing_ok=True)
-    scratch = target.with_suffix(".building.duckdb")
-    shutil.copy(source, scratch)
-    started = time.perf_counter()
-    outcome = run_job(config.resolve(scratch.parent / "no-landing", scratch),
-                      selection=DERIVED_ASSETS)
-    if not outcome.success:
-        raise SystemExit("; ".join(outcome.problems))
-    conn = duckdb.connect(str(scratch), read_only=True)
-    calls = conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
-    conn.close()
-    scratch.rename(target)
-    print(f"built the marts and projections for {calls:,} calls in "
-          f"{time.perf_counter() - started:.1f} s")
-
-
-DERIVED_ASSETS = ["mart_daily_drivers", "mart_daily_distribution", "fct_cost_estimates",
-                  "mart_daily_spend", "dim_hardware_generation", "hardware_sources",
-                  "scenario_routes", "scenario_batch_discounts", "scenario_parameters",
-                  "scenario_trend", "scenario_base", "scenario_projection",
-                  "scenario_sensitivity"]
-
-
-def _has_marts(path: Path) -> bool:
-    conn = duckdb.connect(str(path), read_only=True)
+def check_built(warehouse: Path) -> int:
+    """The 10M lake bench/ingest_bench.py leaves is made by the whole job: ledger, costs,
+    marts and projections. Returns its calls."""
+    if not warehouse.exists():
+        raise SystemExit(f"{warehouse} is missing: run bench/ingest_bench.py first")
+    conn = Lake.locate(warehouse).connect(read_only=True)
     try:
-        return conn.execute("SELECT count(*) FROM scenario_projection").fetchone()[0] > 0
+        if conn.execute("SELECT count(*) FROM scenario_projection").fetchone()[0] == 0:
+            raise SystemExit(f"{warehouse} has no projections: run bench/ingest_bench.py")
+        return conn.execute("SELECT count(*) FROM fct_requests").fetchone()[0]
     finally:
         conn.close()
 
@@ -177,16 +151,14 @@ def returning_browser(page, warehouse: Path, port: int, repeats: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--source", type=Path,
-                        default=REPO / "bench-output" / "costing-10x.duckdb",
-                        help="the 10M-call ledger bench/cost_bench.py builds and prices")
+    parser.add_argument("--warehouse", type=Path,
+                        default=REPO / "bench-output" / "history-10x-current.ducklake",
+                        help="the 10M-call lake bench/ingest_bench.py leaves")
     parser.add_argument("--repeats", type=int, default=5,
                         help="warm loads and switches per page")
     args = parser.parse_args()
-    if not args.source.exists():
-        raise SystemExit(f"{args.source} is missing: run bench/cost_bench.py first")
-    warehouse = args.source.with_name("dashboard-10x.duckdb")
-    prepare(args.source, warehouse)
+    warehouse = args.warehouse
+    print(f"warehouse: {warehouse}, {check_built(warehouse):,} calls")
     # The browser caches by address: both servers listen on the same port.
     port = free_port()
     with sync_playwright() as playwright:

@@ -11,21 +11,21 @@ import argparse
 import time
 from pathlib import Path
 
-import duckdb
-
 from pipelines.pricing import costs
+from pipelines.warehouse.lake import Lake
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--warehouse", type=Path, default=REPO / "bench-output" / "full.duckdb",
-                        help="the 1M-call warehouse bench/ingest_bench.py publishes")
+    parser.add_argument("--warehouse", type=Path,
+                        default=REPO / "bench-output" / "full-current.ducklake",
+                        help="the 1M-call lake bench/ingest_bench.py leaves")
     args = parser.parse_args()
     if not args.warehouse.exists():
         raise SystemExit(f"{args.warehouse} is missing: run bench/ingest_bench.py first")
-    conn = duckdb.connect(str(args.warehouse), read_only=True)
+    conn = Lake.locate(args.warehouse).connect(read_only=True)
     conn.execute("SET enable_progress_bar = false")
     unknown, at_risk, spend = conn.execute(
         "SELECT count(*) FILTER (cost_status = 'usage_unknown'), sum(estimated_cost), "

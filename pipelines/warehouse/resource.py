@@ -91,8 +91,8 @@ class TokenworksWarehouse(ConfigurableResource):
     # ------------------------------------------------------------------ a run's lifetime
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        """Begin the run's transaction (after deleting files of runs that died). Outside a run
-        (the sensor) there is nothing to set up."""
+        """Begin the run's transaction. Outside a run (the sensor) there is nothing to set
+        up."""
         if context.run is None:
             return
         self._workspace = RunTransaction(self.lake(), context.run.run_id)

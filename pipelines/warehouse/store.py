@@ -11,8 +11,8 @@
   that overlapped another's commit: runs are serializable, and the loser is re-run whole
   (pipelines/jobs.py), which is what keeps one call arriving through two writers one call.
 - A run that dies (even kill -9) commits nothing; the Parquet files it had written belong to no
-  snapshot and are deleted by a later run once they are ORPHAN_GRACE old (younger ones may be
-  another writer's, not yet committed).
+  snapshot and are deleted after a later run's commit once they are ORPHAN_GRACE old (younger
+  ones may be another writer's, not yet committed).
 """
 
 from __future__ import annotations
@@ -86,7 +86,6 @@ class RunTransaction:
     def begin(self) -> None:
         conn = self.lake.connect(memory_limit=WRITER_MEMORY)
         self._conn = conn
-        delete_orphaned_files(conn)
         conn.execute("BEGIN TRANSACTION")
 
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -121,6 +120,10 @@ class RunTransaction:
                     f"was committed; the run is to be made again ({error})") from error
             raise
         self.is_published = True
+        # After the commit, so a run with nothing to do lists no files; a failure here changes
+        # nothing committed, and the next run tries again.
+        with contextlib.suppress(duckdb.Error):
+            delete_orphaned_files(conn)
 
     def close(self) -> None:
         """Roll back what was not committed and close the connection."""

@@ -8,7 +8,7 @@ SELECT (SELECT max(event_at) FROM fct_requests) AS last_event,
        (SELECT count(*) FROM quarantine) AS quarantined;
 COMMENT ON VIEW quality_summary IS 'The warehouse at a glance. Grain: one row.';
 COMMENT ON COLUMN quality_summary.last_event IS 'Latest event_at in the ledger.';
-COMMENT ON COLUMN quality_summary.last_run IS 'When the last published run finished.';
+COMMENT ON COLUMN quality_summary.last_run IS 'When the last committed run finished.';
 COMMENT ON COLUMN quality_summary.calls IS 'Calls in the ledger.';
 COMMENT ON COLUMN quality_summary.duplicates IS 'Logged occurrences that repeat a call already in the ledger.';
 COMMENT ON COLUMN quality_summary.quarantined IS 'Records in quarantine.';

@@ -1,4 +1,4 @@
--- The published runs, recorded by the last step of each run (pipelines/warehouse/runs.py).
+-- The committed runs, recorded by the last step of each run (pipelines/warehouse/runs.py).
 CREATE TABLE IF NOT EXISTS ingest_runs (
     run_id           VARCHAR NOT NULL,
     started_at       TIMESTAMP NOT NULL,
@@ -15,10 +15,10 @@ CREATE TABLE IF NOT EXISTS ingest_runs (
     quarantined      BIGINT NOT NULL,
     seconds          DOUBLE NOT NULL
 );
-COMMENT ON TABLE ingest_runs IS 'Published ingest runs. Grain: one row per run that changed the warehouse (runs that found nothing new publish nothing and leave no row).';
+COMMENT ON TABLE ingest_runs IS 'Committed ingest runs. Grain: one row per run that changed the warehouse (runs that found nothing new commit nothing and leave no row).';
 COMMENT ON COLUMN ingest_runs.run_id IS 'Run id (UTC start time, process id, random suffix; the Dagster run id when run by Dagster).';
 COMMENT ON COLUMN ingest_runs.started_at IS 'UTC time the run planned its work.';
-COMMENT ON COLUMN ingest_runs.finished_at IS 'UTC time the run finished, just before publishing.';
+COMMENT ON COLUMN ingest_runs.finished_at IS 'UTC time the run finished, just before its commit.';
 COMMENT ON COLUMN ingest_runs.files_seen IS 'Loadable files in the landing folder.';
 COMMENT ON COLUMN ingest_runs.files_new IS 'Files read for the first time.';
 COMMENT ON COLUMN ingest_runs.files_appended IS 'Files read from where the previous run stopped.';
@@ -27,7 +27,7 @@ COMMENT ON COLUMN ingest_runs.files_unchanged IS 'Files skipped without being op
 COMMENT ON COLUMN ingest_runs.bytes_read IS 'Bytes read (decompressed for .gz).';
 COMMENT ON COLUMN ingest_runs.records_read IS 'Records read; = staged + quarantined.';
 COMMENT ON COLUMN ingest_runs.quarantined IS 'Records this run sent to quarantine.';
-COMMENT ON COLUMN ingest_runs.seconds IS 'Wall time from planning to just before publishing.';
+COMMENT ON COLUMN ingest_runs.seconds IS 'Wall time from planning to just before its commit.';
 COMMENT ON COLUMN ingest_runs.calls_loaded IS 'Net new rows in fct_requests from this run.';
 COMMENT ON COLUMN ingest_runs.duplicates IS 'Records this run staged that did not add a call (already known, or repeated within the run).';
 
@@ -41,4 +41,4 @@ WHERE author = 'tokenworks' AND json_extract_string(commit_extra_info, '$.run_id
 COMMENT ON VIEW run_snapshots IS 'The lake snapshot each ingest run committed. Grain: one row per committed run (also runs of a selection of assets, which leave no ingest_runs row). Snapshots older than the retention (maintenance) are expired and leave this view.';
 COMMENT ON COLUMN run_snapshots.run_id IS 'The run (ingest_runs.run_id, the Dagster run id).';
 COMMENT ON COLUMN run_snapshots.snapshot_id IS 'The DuckLake snapshot its commit made: tokenworks sql --as-of RUN_ID reads the warehouse as it was then.';
-COMMENT ON COLUMN run_snapshots.snapshot_time IS 'When the run committed (UTC).';
+COMMENT ON COLUMN run_snapshots.snapshot_time IS 'The snapshot''s time as the lake stamps it: when the run''s transaction began (UTC), so before its finished_at. --as-of TIMESTAMP reads the last snapshot stamped at or before it.';
