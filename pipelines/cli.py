@@ -258,7 +258,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_dashboard(args) -> int:
-    """Serve the Streamlit dashboards over the published warehouse (read-only) until
+    """Serve the Streamlit dashboards over the warehouse (read-only) until
     interrupted."""
     from pipelines.warehouse.lake import WarehouseFormatError
     from pipelines.warehouse.store import WarehouseMissing, connect_reader

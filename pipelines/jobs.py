@@ -36,7 +36,7 @@ class JobResult:
     attempts: int = 1  # runs made: more than one when a commit conflicted and was run again
 
     @property
-    def published(self) -> bool:
+    def committed(self) -> bool:
         return bool(self.summary.get("changed"))
 
 
@@ -89,7 +89,7 @@ def run_ingest(landing: Path, warehouse: str | Path, *, data_path: str | Path | 
     outcome = run_job(settings, show_progress=show_progress, chunk_bytes=chunk_bytes)
     if not outcome.success:
         raise RunFailed("; ".join(outcome.problems) + ": nothing was committed")
-    if not outcome.published:
+    if not outcome.committed:
         return RunSummary(run_id="", files_seen=0, files_new=0, files_appended=0,
                           files_rewritten=0, files_unchanged=0, bytes_read=0, records_read=0,
                           calls_loaded=0, duplicates=0, quarantined=0, seconds=0.0)

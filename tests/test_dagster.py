@@ -240,7 +240,7 @@ def test_a_commit_that_fails_fails_the_run(fixture_landing, tmp_path, instance, 
         other.begin()
         other.connection()
         other.mark_work()
-        other.publish()
+        other.commit()
         other.close()
         return real_refresh(conn, run_id)
 

@@ -34,11 +34,11 @@ def test_a_run_that_overlapped_another_commit_commits_nothing(fixture_landing, t
     other.begin()
     other.connection().execute("DELETE FROM quarantine WHERE source_line = 1")
     other.mark_work()
-    other.publish()
+    other.commit()
     other.close()
 
     with pytest.raises(CommitConflict, match="nothing was committed"):
-        late.publish()
+        late.commit()
     late.close()
     assert query(wh, "SELECT count(*) FROM stg_calls")[0][0] > 0
 

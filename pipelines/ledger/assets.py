@@ -95,7 +95,7 @@ def _check(name: str):
     @asset_check(asset=fct_requests, name=name, blocking=True, description=checks.CHECKS[name])
     def _asset_check(context: AssetCheckExecutionContext, tokenworks: TokenworksWarehouse
                      ) -> AssetCheckResult:
-        if not tokenworks.workspace.has_work:
+        if not tokenworks.transaction.has_work:
             return AssetCheckResult(passed=True, metadata={"note": "nothing new this run"})
         outcome = checks.run_check(tokenworks.writer(), name, context.run.run_id)
         return AssetCheckResult(

@@ -108,7 +108,7 @@ def mart_daily_spend(context: AssetExecutionContext, tokenworks: TokenworksWareh
                          "cost (never $0): listed by provider and model with their estimated "
                          "spend at risk and the fix at the source (unknown_usage).")
 def usage_logged(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
-    if not tokenworks.workspace.has_work:
+    if not tokenworks.transaction.has_work:
         return AssetCheckResult(passed=True, metadata={"note": "nothing changed this run"})
     rows = tokenworks.reader().execute(
         "SELECT provider, model, calls, estimated_cost, fix FROM unknown_usage").fetchall()

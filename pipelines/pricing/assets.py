@@ -90,7 +90,7 @@ def fct_costs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
 @asset_check(asset=fct_costs, description="Every successful call's model has a price; unpriced "
                                           "models are listed with their tokens (unpriced_models).")
 def every_call_priced(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
-    if not tokenworks.workspace.has_work:
+    if not tokenworks.transaction.has_work:
         return AssetCheckResult(passed=True, metadata={"note": "nothing changed this run"})
     rows = tokenworks.reader().execute(
         "SELECT provider, model, calls, input_tokens, output_tokens FROM unpriced_models"

@@ -1,3 +1,3 @@
-"""The warehouse itself: its SQL files and schema (sql.py), the published file with its run lock
-and working copies (store.py), one run's bookkeeping (runs.py), the Dagster resource every asset
-works through (resource.py). See README.md."""
+"""The warehouse itself: where the lake is and how to open it (lake.py), its SQL files and schema
+(sql.py), one transaction per run (store.py), one run's bookkeeping (runs.py), maintenance
+(maintenance.py), the Dagster resource every asset works through (resource.py). See README.md."""

@@ -36,7 +36,7 @@ def lake_maintenance(context: AssetExecutionContext, tokenworks: TokenworksWareh
                    "counts. Made last: it commits the run's transaction.")
 def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
                 ) -> MaterializeResult:
-    if not tokenworks.workspace.has_work:
+    if not tokenworks.transaction.has_work:
         return MaterializeResult(metadata={"changed": False, "seconds": 0.0})
     started = time.perf_counter()
     conn = tokenworks.writer()
@@ -44,10 +44,10 @@ def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
         tokenworks.landing_path, read_manifest(conn), tokenworks.landing_prefix).seen
     summary = finish_run(conn, context.run.run_id, files_seen=seen)
     rows = scalar(conn, "SELECT count(*) FROM fct_requests")
-    tokenworks.publish()
+    tokenworks.commit()
     snapshot = scalar(conn, "SELECT max(snapshot_id) FROM run_snapshots WHERE run_id = ?",
                       [context.run.run_id])
     return MaterializeResult(metadata={
-        "changed": True, "warehouse": str(tokenworks.workspace.lake), "snapshot_id": snapshot,
+        "changed": True, "warehouse": str(tokenworks.transaction.lake), "snapshot_id": snapshot,
         "rows": rows, **summary.as_dict(),
         "record_seconds": round(time.perf_counter() - started, 3)})

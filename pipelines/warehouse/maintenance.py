@@ -15,7 +15,7 @@ import duckdb
 
 from pipelines.warehouse.lake import CATALOG
 from pipelines.warehouse.sql import one
-from pipelines.warehouse.store import ORPHAN_GRACE
+from pipelines.warehouse.store import delete_orphaned_files
 
 
 def lake_files(conn: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -42,15 +42,12 @@ def maintain(conn: duckdb.DuckDBPyConnection, retention_days: int) -> dict:
     # Files no snapshot in retention reads (merged away, replaced days, expired snapshots).
     cleaned = conn.execute(
         f"CALL ducklake_cleanup_old_files('{CATALOG}', cleanup_all => true)").fetchall()
-    hours = int(ORPHAN_GRACE.total_seconds() // 3600)
-    orphans = conn.execute(
-        f"CALL ducklake_delete_orphaned_files('{CATALOG}', older_than => now() - "
-        f"INTERVAL {hours} HOUR)").fetchall()
+    orphans = delete_orphaned_files(conn)
     files_after, bytes_after = lake_files(conn)
     return {"files_before": files_before, "files_after": files_after,
             "bytes_before": bytes_before, "bytes_after": bytes_after,
             "snapshots_before": snapshots_before, "snapshots_expired": len(expired),
-            "files_deleted": len(cleaned), "orphans_deleted": len(orphans),
+            "files_deleted": len(cleaned), "orphans_deleted": orphans,
             "retention_days": retention_days,
             "seconds": round(time.perf_counter() - started, 3)}
 

@@ -60,7 +60,7 @@ class TokenworksWarehouse(ConfigurableResource):
     chunk_bytes: int = 0  # 0: the staging default
     show_progress: bool = False
 
-    _workspace: RunTransaction | None = PrivateAttr(default=None)
+    _transaction: RunTransaction | None = PrivateAttr(default=None)
     _selection: AbstractSet[AssetKey] | None = PrivateAttr(default=None)
 
     @classmethod
@@ -95,24 +95,24 @@ class TokenworksWarehouse(ConfigurableResource):
         up."""
         if context.run is None:
             return
-        self._workspace = RunTransaction(self.lake(), context.run.run_id)
-        self._workspace.begin()
+        self._transaction = RunTransaction(self.lake(), context.run.run_id)
+        self._transaction.begin()
         self._selection = context.run.asset_selection or None  # empty: the whole job
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
-        workspace = self._workspace
-        if workspace is None:
+        transaction = self._transaction
+        if transaction is None:
             return
         try:
-            if workspace.has_work and not workspace.is_published:
+            if transaction.has_work and not transaction.is_committed:
                 # A selection without ingest_runs: its changes are committed here.
                 if _run_failed(context):
                     _log(context).warning("a step failed: nothing was committed")
                 else:
-                    workspace.publish()
-                    _log(context).info(f"committed to {workspace.lake}")
+                    transaction.commit()
+                    _log(context).info(f"committed to {transaction.lake}")
         finally:
-            workspace.close()
+            transaction.close()
 
     # ---------------------------------------------------------------------- for the assets
 
@@ -120,36 +120,36 @@ class TokenworksWarehouse(ConfigurableResource):
         return Lake.locate(self.warehouse, self.data_path or None)
 
     @property
-    def workspace(self) -> RunTransaction:
-        assert self._workspace is not None, "resource used outside a run"
-        return self._workspace
+    def transaction(self) -> RunTransaction:
+        assert self._transaction is not None, "resource used outside a run"
+        return self._transaction
 
     def writer(self) -> duckdb.DuckDBPyConnection:
         """The run's connection, for an asset that writes."""
-        if self.workspace.is_published:
+        if self.transaction.is_committed:
             raise RuntimeError("this run has committed: nothing more is written after "
                                "ingest_runs")
-        conn = self.workspace.connection()
-        self.workspace.mark_work()
-        if self.workspace.derived_dropped and self._selection is not None and not (
+        conn = self.transaction.connection()
+        self.transaction.mark_work()
+        if self.transaction.derived_dropped and self._selection is not None and not (
                 {key.to_user_string() for key in self._selection} >= REMADE_WHOLE):
             raise RuntimeError(
-                f"{self.workspace.lake} was made with other schema files: its costs, marts and "
+                f"{self.transaction.lake} was made with other schema files: its costs, marts and "
                 "projections are made again whole, which takes the whole job (tokenworks "
                 "ingest, or every asset in Dagster), not a selection")
         return conn
 
-    def publish(self) -> None:
+    def commit(self) -> None:
         """Commit the run (ingest_runs does, last in the job; the run's end does for a selection
         without it). After this, readers see what the run wrote."""
-        self.workspace.publish()
+        self.transaction.commit()
 
     def reader(self) -> duckdb.DuckDBPyConnection:
         """What the warehouse holds now for this run: the snapshot it began from plus what it
         wrote (applying the schema files first, as work, when the lake is new or was made with
         other ones)."""
-        conn = self.workspace.connection()
-        return self.writer() if self.workspace.derived_dropped else conn
+        conn = self.transaction.connection()
+        return self.writer() if self.transaction.derived_dropped else conn
 
     @property
     def landing_path(self) -> Path:
@@ -169,7 +169,7 @@ class TokenworksWarehouse(ConfigurableResource):
 
 def _run_failed(context: InitResourceContext) -> bool:
     """A step of this run failed, a blocking check included (its step fails)."""
-    # Dagster leaves them unset only outside a run, where the resource has no workspace.
+    # Dagster leaves them unset only outside a run, where the resource has no transaction.
     if context.instance is None or context.run is None:
         raise RuntimeError("the resource's context has no run to look at")
     records = context.instance.all_logs(context.run.run_id,

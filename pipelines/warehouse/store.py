@@ -78,7 +78,7 @@ class RunTransaction:
     lake: Lake
     run_id: str
     has_work: bool = False
-    is_published: bool = False
+    is_committed: bool = False
     derived_dropped: bool = False  # made with other schema files: costs and marts made anew
     _conn: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
     _schema_checked: bool = False
@@ -102,10 +102,10 @@ class RunTransaction:
     def mark_work(self) -> None:
         self.has_work = True
 
-    def publish(self) -> None:
+    def commit(self) -> None:
         """Commit the run. Every committing run replaces the row `last_commit`, so two runs that
         overlapped cannot both commit (store.py's docstring)."""
-        if not self.has_work or self.is_published:
+        if not self.has_work or self.is_committed:
             return
         conn = self.connection()
         state.put(conn, "last_commit", self.run_id)
@@ -119,7 +119,7 @@ class RunTransaction:
                     f"another writer committed to {self.lake} while this run worked: nothing "
                     f"was committed; the run is to be made again ({error})") from error
             raise
-        self.is_published = True
+        self.is_committed = True
         # After the commit, so a run with nothing to do lists no files; a failure here changes
         # nothing committed, and the next run tries again.
         with contextlib.suppress(duckdb.Error):
@@ -130,7 +130,7 @@ class RunTransaction:
         if self._conn is None:
             return
         try:
-            if not self.is_published:
+            if not self.is_committed:
                 # a failed commit has ended the transaction already
                 with contextlib.suppress(duckdb.Error):
                     self._conn.execute("ROLLBACK")
@@ -142,18 +142,6 @@ class RunTransaction:
 def delete_orphaned_files(conn: duckdb.DuckDBPyConnection) -> int:
     """Delete the data files no snapshot knows that are older than ORPHAN_GRACE: what runs that
     died had written. Returns how many."""
-    if not _lake_has_tables(conn):
-        return 0
     hours = int(ORPHAN_GRACE.total_seconds() // 3600)
-    rows = conn.execute(f"CALL ducklake_delete_orphaned_files({_quoted_catalog()}, "
-                        f"older_than => now() - INTERVAL {hours} HOUR)").fetchall()
-    return len(rows)
-
-
-def _lake_has_tables(conn: duckdb.DuckDBPyConnection) -> bool:
-    return scalar(conn, "SELECT count(*) FROM duckdb_tables() WHERE database_name = ?",
-                  [CATALOG]) > 0
-
-
-def _quoted_catalog() -> str:
-    return "'" + CATALOG + "'"
+    return len(conn.execute(f"CALL ducklake_delete_orphaned_files('{CATALOG}', older_than => "
+                            f"now() - INTERVAL {hours} HOUR)").fetchall())
