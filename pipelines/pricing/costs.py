@@ -27,7 +27,9 @@ def cost_calls(conn, version: str, run_id: str = "", full: bool = True) -> None:
     """Cost every call (full), or the calls run `run_id` added, changed or removed; the days
     whose costs changed go to run_changed_days for the marts and estimates of the same run."""
     run_sql(conn, read_sql("warehouse/run_tables.sql"))
-    run_sql(conn, read_sql("pricing/cost_scope.sql"), {"run_id": run_id})
+    run_sql(conn, read_sql("pricing/cost_scope.sql"), {"run_id": run_id, "full": full})
+    if full:
+        conn.execute("CREATE OR REPLACE TEMP VIEW calls_to_cost AS SELECT * FROM fct_requests")
     run_sql(conn, read_sql("pricing/fct_costs.sql"), {"pricebook_version": version, "full": full})
     conn.execute("INSERT INTO run_changed_days SELECT DISTINCT ?, event_day FROM fct_costs "
                  "WHERE call_id IN (SELECT call_id FROM cost_scope)", [run_id])

@@ -65,10 +65,9 @@ calls AS NOT MATERIALIZED (
                 THEN hash(f.provider, f.model, m.price_model, f.project, event_day)
            END AS discount_key,
            f.is_batch, f.service_tier, coalesce(m.via_fallback, false) AS via_fallback
-    FROM fct_requests f
+    FROM calls_to_cost f  -- the ledger, or the run's calls (cost_scope.sql)
     LEFT JOIN model_info m ON m.provider = f.provider AND m.model IS NOT DISTINCT FROM f.model
     CROSS JOIN thresholds t
-    WHERE $full OR f.call_id IN (SELECT call_id FROM cost_scope)
 ),
 call_keys AS (
     SELECT price_key_id, any_value(provider) AS provider,
