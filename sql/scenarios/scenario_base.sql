@@ -45,6 +45,18 @@ SELECT trend_by, trend_group, months, first_month, last_month,
        CASE WHEN months >= 3 THEN 'fitted' ELSE 'too short: flat' END AS fit
 FROM fits;
 
+-- The last 30 days' calls, kept first: in a run's transaction that staged calls the optimizer
+-- takes the ledger for small (1,800 rows for 10M) and would hash all of it (2.4 s instead of
+-- 0.2 s for one new day on 10M calls of history).
+CREATE OR REPLACE TEMP TABLE window_costs AS
+SELECT call_id, price_model, is_priced, input_cost, cache_read_cost, cache_write_cost,
+       cache_write_1h_cost, output_cost, web_search_cost, request_cost, total_cost
+FROM fct_costs WHERE event_day > (SELECT as_of FROM scenario_span) - 30;
+CREATE OR REPLACE TEMP TABLE window_requests AS
+SELECT call_id, provider, model, project, is_batch, finish_reason, input_tokens,
+       cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens
+FROM fct_requests WHERE call_id IN (SELECT call_id FROM window_costs);
+
 DELETE FROM scenario_base;
 INSERT INTO scenario_base BY NAME
 WITH window_calls AS (
@@ -56,11 +68,9 @@ WITH window_calls AS (
            f.output_tokens, c.is_priced, c.input_cost, c.cache_read_cost,
            c.cache_write_cost + c.cache_write_1h_cost AS cache_write_cost, c.output_cost,
            c.web_search_cost + c.request_cost AS other_cost, c.total_cost
-    FROM fct_requests f
-    JOIN fct_costs c USING (call_id)
-    LEFT JOIN dim_model m ON m.provider = f.provider AND m.model = f.model,
-    scenario_span s
-    WHERE c.event_day > s.as_of - 30
+    FROM window_requests f
+    JOIN window_costs c USING (call_id)
+    LEFT JOIN dim_model m ON m.provider = f.provider AND m.model = f.model
 ),
 rates AS (
     SELECT * FROM prices_in_force((SELECT as_of FROM scenario_span))
