@@ -84,10 +84,24 @@ READER = textwrap.dedent("""
 """)
 
 
-def start_reader(lake: dict, tmp_path: Path) -> tuple[subprocess.Popen, Path, Path]:
+@pytest.fixture
+def processes():
+    """Every process a test starts, killed when it ends, failed or not: a reader left running
+    would load the machine for the rest of the suite."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def start_reader(lake: dict, tmp_path: Path, processes: list
+                 ) -> tuple[subprocess.Popen, Path, Path]:
     stop, out = tmp_path / "stop", tmp_path / "reader.json"
     reader = subprocess.Popen([sys.executable, "-c", READER, lake["warehouse"], str(stop),
                                str(out)])
+    processes.append(reader)
     return reader, stop, out
 
 
@@ -103,16 +117,17 @@ def counts(warehouse: str) -> tuple:
                             "(SELECT coalesce(sum(calls), 0) FROM mart_daily_spend)")[0]
 
 
-def test_readers_never_fail_while_an_ingest_runs(tmp_path, lake):
+def test_readers_never_fail_while_an_ingest_runs(tmp_path, lake, processes):
     landing = tmp_path / "landing"
     write_landing(landing, files=2, lines_per_file=500, seed=1)
     ingest(landing, lake)
     before = counts(lake["warehouse"])
     write_landing(landing, files=30, lines_per_file=1000, seed=2)
 
-    reader, stop, out = start_reader(lake, tmp_path)
+    reader, stop, out = start_reader(lake, tmp_path, processes)
     time.sleep(1.5)
     process = start_ingest(landing, lake)
+    processes.append(process)
     _, stderr = process.communicate(timeout=300)
     assert process.returncode == 0, stderr.decode()
     time.sleep(1.0)
@@ -126,7 +141,8 @@ def test_readers_never_fail_while_an_ingest_runs(tmp_path, lake):
     assert after[0] > before[0]
 
 
-def test_a_run_killed_mid_way_leaves_nothing_and_its_files_are_cleaned(tmp_path, lake):
+def test_a_run_killed_mid_way_leaves_nothing_and_its_files_are_cleaned(tmp_path, lake,
+                                                                        processes):
     landing = tmp_path / "landing"
     write_landing(landing, files=2, lines_per_file=300, seed=3)
     ingest(landing, lake)
@@ -135,6 +151,7 @@ def test_a_run_killed_mid_way_leaves_nothing_and_its_files_are_cleaned(tmp_path,
     write_landing(landing, files=40, lines_per_file=1000, seed=4)
 
     process = start_ingest(landing, lake)
+    processes.append(process)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # kill once the run is writing data files
         if set(lake["files"].rglob("*.parquet")) - files_before:
@@ -163,7 +180,7 @@ def test_a_run_killed_mid_way_leaves_nothing_and_its_files_are_cleaned(tmp_path,
     assert warehouse_state(lake["warehouse"]) == warehouse_state(clean)
 
 
-def test_concurrent_writers_all_commit_and_equal_one_serial_run(tmp_path, lake):
+def test_concurrent_writers_all_commit_and_equal_one_serial_run(tmp_path, lake, processes):
     """Three ingests, one per landing prefix, at the same time, with a reader alongside. The
     same calls arrive through two of them and are counted once."""
     landing = tmp_path / "landing"
@@ -172,8 +189,9 @@ def test_concurrent_writers_all_commit_and_equal_one_serial_run(tmp_path, lake):
     for path in sorted((landing / "east").iterdir())[:2]:  # logged by both gateways
         (landing / "north" / f"copy-{path.name}").write_bytes(path.read_bytes())
 
-    reader, stop, out = start_reader(lake, tmp_path)
+    reader, stop, out = start_reader(lake, tmp_path, processes)
     writers = [start_ingest(landing, lake, prefix) for prefix in ("east", "west", "north")]
+    processes.extend(writers)
     for writer in writers:
         _, stderr = writer.communicate(timeout=600)
         assert writer.returncode == 0, stderr.decode()
