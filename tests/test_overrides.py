@@ -49,9 +49,11 @@ def test_custom_models_corrections_and_discounts(fixture_landing, tmp_path):
     run_ingest(fixture_landing, wh, workers=1, price_overrides=overrides)
     # the fixture envelopes name a model "m" that no price book knows
     provider = query(wh, "SELECT min(provider) FROM unpriced_models WHERE model = 'm'")[0][0]
-    custom_id, inp, read, out = query(
-        wh, "SELECT dedup_key, input_tokens, cache_read_tokens, output_tokens "
-            "FROM fct_requests WHERE model = 'm' AND status = 'ok' AND provider = ?",
+    custom_id, inp, read, write, out = query(
+        wh, "SELECT dedup_key, input_tokens, cache_read_tokens, "
+            "cache_write_tokens + cache_write_1h_tokens, output_tokens "
+            "FROM fct_requests WHERE model = 'm' AND status = 'ok' AND provider = ? "
+            "ORDER BY dedup_key LIMIT 1",  # the lake returns rows in no fixed order
         [provider])[0]
     assert priced(wh, custom_id)[:2] == (False, None)
     sonnet = "msg_01KPaKTJSqAKoZri7Ujrny58"  # claude-sonnet-4-5: 3 in, 1111 read, 418 write, 33 out
@@ -72,8 +74,9 @@ def test_custom_models_corrections_and_discounts(fixture_landing, tmp_path):
     assert provider not in {row[0] for row in query(
         wh, "SELECT provider FROM unpriced_models WHERE model = 'm'")}
     is_priced, total, *_ = priced(wh, custom_id)
+    # a cache write without a price of its own is priced as input
     assert is_priced and total == (inp * Decimal("0.5") + read * Decimal("0.1")
-                                   + out * Decimal(2)) / 1_000_000
+                                   + write * Decimal("0.5") + out * Decimal(2)) / 1_000_000
 
     is_priced, total, list_cost, discount, input_cost, output_cost = priced(wh, sonnet)
     assert discount == 10 and list_cost == before[2] + 33 * Decimal(15) / 1_000_000
