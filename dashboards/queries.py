@@ -42,7 +42,7 @@ def _snapshot(location: Lake) -> int:
         cursor.close()
 
 
-def _execute(sql: str, params: dict | None, snapshot: int, location: Lake) -> pl.DataFrame:
+def _execute(sql: str, params: dict | None, location: Lake) -> pl.DataFrame:
     cursor = _database(location).cursor()
     try:
         cursor.execute("USE lake")
@@ -53,7 +53,8 @@ def _execute(sql: str, params: dict | None, snapshot: int, location: Lake) -> pl
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=500)
 def _run(sql: str, params: dict | None, snapshot: int, location: Lake) -> pl.DataFrame:
-    return _execute(sql, params, snapshot, location)
+    """`snapshot` only keys the cache: a new commit is read on the next load."""
+    return _execute(sql, params, location)
 
 
 def run(sql: str, params: dict | None = None) -> pl.DataFrame:
@@ -62,8 +63,7 @@ def run(sql: str, params: dict | None = None) -> pl.DataFrame:
 
 
 def run_uncached(sql: str, params: dict | None = None) -> pl.DataFrame:
-    location = lake()
-    return _execute(sql, params, _snapshot(location), location)
+    return _execute(sql, params, lake())
 
 
 def has_warehouse() -> bool:

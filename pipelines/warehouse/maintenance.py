@@ -14,7 +14,7 @@ import time
 import duckdb
 
 from pipelines.warehouse.lake import CATALOG
-from pipelines.warehouse.sql import one
+from pipelines.warehouse.sql import one, scalar
 from pipelines.warehouse.store import delete_orphaned_files
 
 
@@ -32,7 +32,7 @@ def maintain(conn: duckdb.DuckDBPyConnection, retention_days: int) -> dict:
                          "runs of the last day)")
     started = time.perf_counter()
     files_before, bytes_before = lake_files(conn)
-    snapshots_before = _count(conn, f"SELECT count(*) FROM ducklake_snapshots('{CATALOG}')")
+    snapshots_before = scalar(conn, f"SELECT count(*) FROM ducklake_snapshots('{CATALOG}')")
     conn.execute(f"CALL ducklake_flush_inlined_data('{CATALOG}')")
     conn.execute(f"CALL ducklake_merge_adjacent_files('{CATALOG}')")
     conn.execute(f"CALL ducklake_rewrite_data_files('{CATALOG}')")
@@ -50,7 +50,3 @@ def maintain(conn: duckdb.DuckDBPyConnection, retention_days: int) -> dict:
             "files_deleted": len(cleaned), "orphans_deleted": orphans,
             "retention_days": retention_days,
             "seconds": round(time.perf_counter() - started, 3)}
-
-
-def _count(conn: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return int(one(conn, sql)[0])

@@ -133,15 +133,22 @@ def apply_schema(conn: duckdb.DuckDBPyConnection) -> bool:
     if applied:
         for table in DERIVED_TABLES:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
-    view_comments: list[str] = []
+    column_comments = []
     for path in schema_files():
         for statement in statements(path.read_text()):
-            comment = VIEW_COLUMN_COMMENT.match(statement)
-            if comment and _is_view(conn, comment["relation"]):
-                view_comments.append(_view_comment_row(
-                    comment["relation"], comment["column"], comment["text"]))
+            comment = COLUMN_COMMENT.match(statement)
+            if comment:  # made once every relation exists: a view's go to a table
+                column_comments.append((statement, comment))
             else:
                 conn.execute(statement)
+    views = _views(conn)
+    view_comments = []
+    for statement, comment in column_comments:
+        if _qualified(comment["relation"]) in views:
+            view_comments.append(_view_comment_row(
+                comment["relation"], comment["column"], comment["text"]))
+        else:
+            conn.execute(statement)
     if view_comments:
         conn.execute("INSERT INTO view_column_comments VALUES " + ", ".join(view_comments))
     # Relations that re-expose columns document them once, where they are defined.
@@ -166,16 +173,20 @@ ANALYTICS_COMMENT_SOURCES = {
 }
 
 
-# COMMENT ON COLUMN of a view: DuckLake refuses it, so view_column_comments keeps it.
-VIEW_COLUMN_COMMENT = re.compile(
+# COMMENT ON COLUMN: DuckLake refuses it on a view's column, so view_column_comments keeps those.
+COLUMN_COMMENT = re.compile(
     r"\s*COMMENT ON COLUMN (?P<relation>[\w.]+)\.(?P<column>\w+) IS (?P<text>'.*');\s*$", re.S)
 
 
-def _is_view(conn: duckdb.DuckDBPyConnection, relation: str) -> bool:
+def _views(conn: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(schema, name) of every view of the warehouse."""
+    return set(conn.execute("SELECT schema_name, view_name FROM duckdb_views() "
+                            "WHERE database_name = current_database()").fetchall())
+
+
+def _qualified(relation: str) -> tuple[str, str]:
     schema, _, name = relation.rpartition(".")
-    return scalar(conn, "SELECT count(*) FROM duckdb_views() WHERE database_name = "
-                  "current_database() AND schema_name = ? AND view_name = ?",
-                  [schema or "main", name]) > 0
+    return schema or "main", name
 
 
 def _view_comment_row(relation: str, column: str, text_literal: str) -> str:
@@ -201,7 +212,7 @@ def _inherit_column_comments(conn: duckdb.DuckDBPyConnection, target: str,
                             "WHERE schema_name = ? AND table_name = ?", [schema, name]).fetchall())
     taken = [column for column, comment in own.items()
              if column in inherited and (schema == "main" or not comment)]
-    if not _is_view(conn, target):
+    if (schema, name) not in _views(conn):
         for column in taken:
             conn.execute(f"COMMENT ON COLUMN {target}.{column} IS "
                          f"{sql_literal(inherited[column])}")
