@@ -4,6 +4,7 @@ writers at once, and the same result whatever the catalog or the data path."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -108,6 +109,7 @@ def start_reader(lake: dict, tmp_path: Path, processes: list
 def stop_reader(reader: subprocess.Popen, stop: Path, out: Path) -> dict:
     stop.touch()
     reader.wait(timeout=60)
+    assert reader.returncode == 0, f"the reader died (exit {reader.returncode})"
     return json.loads(out.read_text())
 
 
@@ -139,6 +141,44 @@ def test_readers_never_fail_while_an_ingest_runs(tmp_path, lake, processes):
     # ledger, costs and marts move together: the old run or the new one, never a mix
     assert {tuple(seen) for seen in result["seen"]} == {before, after}
     assert after[0] > before[0]
+
+
+HOLDER = textwrap.dedent("""
+    import sys, time
+    from pipelines.warehouse.lake import Lake
+    from pipelines.warehouse.store import connect_reader
+    kept = connect_reader(Lake.locate(sys.argv[1]))  # a dashboard's cached connection
+    kept.execute("SELECT count(*) FROM fct_requests").fetchone()
+    another = connect_reader(Lake.locate(sys.argv[1]))  # and a query of its own
+    another.execute("SELECT count(*) FROM fct_requests").fetchone()
+    another.close()
+    print("ready", flush=True)
+    time.sleep(60)
+""")
+
+
+def test_a_process_opening_a_second_reader_keeps_its_hold_on_the_catalog(tmp_path, processes):
+    """A process reading the embedded lake holds SQLite's shared lock on the catalog's shared
+    memory for as long as it keeps a connection. When a second connection dropped it (POSIX
+    locks are per process), the next writer took the shared memory for unused and truncated it
+    under the reader, which died of SIGBUS: a dashboard during the nightly run."""
+    landing = tmp_path / "landing"
+    write_landing(landing, files=1, lines_per_file=50, seed=8)
+    warehouse = str(tmp_path / "wh.ducklake")
+    run_ingest(landing, warehouse, workers=1)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, warehouse], stdout=subprocess.PIPE,
+                              text=True)
+    processes.append(holder)
+    assert holder.stdout is not None and holder.stdout.readline() == "ready\n"
+
+    # What a connecting SQLite does first: ask for the "dead man switch" byte of the shared
+    # memory (offset 128) exclusively; it is granted only when no process holds it shared.
+    shared_memory = os.open(f"{warehouse}-shm", os.O_RDWR)
+    try:
+        with pytest.raises(OSError):
+            fcntl.lockf(shared_memory, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128)
+    finally:
+        os.close(shared_memory)
 
 
 def test_a_run_killed_mid_way_leaves_nothing_and_its_files_are_cleaned(tmp_path, lake,

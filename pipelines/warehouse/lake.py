@@ -12,7 +12,6 @@ downloads at run time.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 import sqlite3
@@ -24,7 +23,7 @@ from urllib.parse import urlparse
 
 import duckdb
 
-from pipelines.warehouse.sql import sql_literal
+from pipelines.warehouse.sql import scalar, sql_literal
 
 CATALOG = "lake"
 POSTGRES_PREFIX = "ducklake:postgres:"
@@ -137,7 +136,7 @@ class Lake:
                 _s3_secret_from_environment(conn)
             options = []
             data_path = self.data_path or (
-                None if self._initialized() else self.default_data_path)
+                None if read_only or self._initialized(conn) else self.default_data_path)
             if data_path:
                 if "://" not in data_path:
                     Path(data_path).mkdir(parents=True, exist_ok=True)
@@ -180,21 +179,25 @@ class Lake:
                 # SQLite catalog is briefly locked by a committing writer: attach again.
                 time.sleep(0.05 * (attempt + 1))
 
-    def _initialized(self) -> bool:
+    def _initialized(self, conn: duckdb.DuckDBPyConnection) -> bool:
         """Whether the lake has been made: a PostgreSQL catalog is taken to be (the attach
         says when it is not); an embedded one is once its catalog records a data path (a
-        writer making it at this moment has only created the file)."""
+        writer making it at this moment has only created the file).
+
+        The catalog is read through this connection's SQLite, never Python's `sqlite3`: POSIX
+        locks belong to the process, so closing a second library's handle on the file drops
+        the locks the lake's own SQLite holds on it. A writer starting then takes the shared
+        memory for unused, truncates it, and a reader still mapping it dies of SIGBUS."""
         file = self.embedded_file
         if file is None:
             return True
         if not file.exists():
             return False
-        with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as catalog:
-            try:
-                return catalog.execute("SELECT count(*) FROM ducklake_metadata WHERE key = "
-                                       "'data_path'").fetchone()[0] > 0
-            except sqlite3.OperationalError:  # no such table yet, or locked while made
-                return False
+        try:
+            return scalar(conn, "SELECT count(*) FROM sqlite_scan(?, 'ducklake_metadata') "
+                                "WHERE key = 'data_path'", [str(file)]) > 0
+        except duckdb.Error:  # no such table yet, or locked while made
+            return False
 
     def _extensions(self) -> list[str]:
         names = ["ducklake"]
