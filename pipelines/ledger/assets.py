@@ -22,7 +22,6 @@ from pipelines.ledger.progress import ProgressLine
 from pipelines.ledger.reading import CHUNK_BYTES
 from pipelines.ledger.refresh import keys_to_refresh, refresh_fct
 from pipelines.ledger.staging import stage
-from pipelines.warehouse import state
 from pipelines.warehouse.resource import INGESTION, TokenworksWarehouse
 from pipelines.warehouse.sql import scalar
 
@@ -84,7 +83,7 @@ def fct_requests(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
     if keys_to_refresh(tokenworks.reader(), context.run.run_id):
         conn = tokenworks.writer()
         touched = refresh_fct(conn, context.run.run_id)
-        state.put(conn, "fct_requests.built", context.run.run_id)
+        tokenworks.record("fct_requests.built", context.run.run_id)
     rows = scalar(tokenworks.reader(), "SELECT count(*) FROM fct_requests")
     return MaterializeResult(metadata={
         "keys_refreshed": touched, "rows": rows,

@@ -28,24 +28,22 @@ from pipelines.warehouse.sql import scalar
 
 def _scope(tokenworks: TokenworksWarehouse, asset_name: str, run_id: str) -> bool | None:
     """True: rebuild whole; False: the days this run changed; None: nothing to do."""
-    reader = tokenworks.reader()
-    if state.get(reader, f"{asset_name}.from") != _costs_full(reader):
+    if tokenworks.recorded(f"{asset_name}.from") != _costs_full(tokenworks):
         return True
-    if state.run_changed(reader, "run_changed_days", run_id):
+    if state.run_changed(tokenworks.reader(), "run_changed_days", run_id):
         return False
     return None
 
 
-def _costs_full(conn) -> str:
+def _costs_full(tokenworks: TokenworksWarehouse) -> str:
     """The run that last costed every call ("none": never recorded, as in a warehouse costed
     outside a run)."""
-    return state.get(conn, "fct_costs.full") or "none"
+    return tokenworks.recorded("fct_costs.full") or "none"
 
 
 def _built(tokenworks: TokenworksWarehouse, asset_name: str, full: bool) -> None:
-    conn = tokenworks.writer()
     if full:
-        state.put(conn, f"{asset_name}.from", _costs_full(conn))
+        tokenworks.record(f"{asset_name}.from", _costs_full(tokenworks))
 
 
 @multi_asset(
@@ -99,7 +97,7 @@ def mart_daily_spend(context: AssetExecutionContext, tokenworks: TokenworksWareh
         return nothing_to_do("no cost changed")
     rows, seconds = timed(build_spend, tokenworks.writer(), context.run.run_id, full)
     _built(tokenworks, "mart_daily_spend", full)
-    state.put(tokenworks.writer(), "mart_daily_spend.built", context.run.run_id)
+    tokenworks.record("mart_daily_spend.built", context.run.run_id)
     return MaterializeResult(metadata={"rows": rows, "rebuilt_whole": full, "seconds": seconds})
 
 

@@ -14,7 +14,6 @@ from dagster import (
 
 from pipelines.ledger.assets import fct_requests
 from pipelines.pricing import costs, pricebook
-from pipelines.warehouse import state
 from pipelines.warehouse.resource import PRICING, TokenworksWarehouse, nothing_to_do, timed
 from pipelines.warehouse.sql import one, scalar
 
@@ -53,13 +52,13 @@ def dim_model(tokenworks: TokenworksWarehouse) -> MaterializeResult:
     version = pricebook.pricebook_version(overrides)
     reader = tokenworks.reader()
     # Matched against this price book and this ledger already: no need to look at the ledger.
-    inputs = f"{version} | {state.get(reader, 'fct_requests.built')}"
-    if state.get(reader, "dim_model.from") == inputs or not pricebook.models_to_match(
+    inputs = f"{version} | {tokenworks.recorded('fct_requests.built')}"
+    if tokenworks.recorded("dim_model.from") == inputs or not pricebook.models_to_match(
             reader, version):
         return nothing_to_do("every model string is matched")
     conn = tokenworks.writer()
     (matched, unmatched), seconds = timed(pricebook.match_models, conn, version, overrides)
-    state.put(conn, "dim_model.from", inputs)
+    tokenworks.record("dim_model.from", inputs)
     rows = scalar(conn, "SELECT count(*) FROM dim_model")
     return MaterializeResult(metadata={"rows": rows, "matched_now": matched,
                                        "unmatched": unmatched, "seconds": seconds})
@@ -80,7 +79,7 @@ def fct_costs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
     conn = tokenworks.writer()
     _, seconds = timed(costs.cost_calls, conn, version, run_id, full)
     if full:
-        state.put(conn, "fct_costs.full", run_id)
+        tokenworks.record("fct_costs.full", run_id)
     rows, unpriced = one(
         conn, "SELECT count(*), count(*) FILTER (NOT is_priced) FROM fct_costs")
     return MaterializeResult(metadata={"rows": rows, "unpriced_calls": unpriced,

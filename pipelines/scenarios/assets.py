@@ -7,20 +7,18 @@ from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, asset, 
 from pipelines.marts.assets import mart_daily_spend
 from pipelines.scenarios import hardware
 from pipelines.scenarios import projection as scenarios
-from pipelines.warehouse import state
 from pipelines.warehouse.resource import SCENARIOS, TokenworksWarehouse, nothing_to_do, timed
 from pipelines.warehouse.sql import one
 
 
 def _stale(tokenworks: TokenworksWarehouse, asset_name: str, inputs: str) -> bool:
-    return state.get(tokenworks.reader(), f"{asset_name}.from") != inputs
+    return tokenworks.recorded(f"{asset_name}.from") != inputs
 
 
 def _built(tokenworks: TokenworksWarehouse, context: AssetExecutionContext, asset_name: str,
            inputs: str) -> None:
-    conn = tokenworks.writer()
-    state.put(conn, f"{asset_name}.from", inputs)
-    state.put(conn, f"{asset_name}.built", context.run.run_id)
+    tokenworks.record(f"{asset_name}.from", inputs)
+    tokenworks.record(f"{asset_name}.built", context.run.run_id)
 
 
 @multi_asset(
@@ -65,9 +63,8 @@ BASE_TABLES = ("scenario_routes", "scenario_batch_discounts", "scenario_paramete
 )
 def scenario_inputs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse):
     scenario_file = tokenworks.scenario_file()
-    reader = tokenworks.reader()
-    inputs = (f"{scenario_file.fingerprint} | {state.get(reader, 'mart_daily_spend.built')} | "
-              f"{state.get(reader, 'dim_hardware_generation.built')}")
+    inputs = (f"{scenario_file.fingerprint} | {tokenworks.recorded('mart_daily_spend.built')} | "
+              f"{tokenworks.recorded('dim_hardware_generation.built')}")
     if not _stale(tokenworks, "scenario_base", inputs):
         for key in BASE_TABLES:
             yield MaterializeResult(asset_key=key, metadata={"note": "inputs unchanged"})
@@ -86,7 +83,7 @@ def scenario_inputs(context: AssetExecutionContext, tokenworks: TokenworksWareho
 
 
 def _projection_inputs(tokenworks: TokenworksWarehouse, scenario_file) -> str:
-    return f"{scenario_file.fingerprint} | {state.get(tokenworks.reader(), 'scenario_base.built')}"
+    return f"{scenario_file.fingerprint} | {tokenworks.recorded('scenario_base.built')}"
 
 
 @asset(group_name=SCENARIOS, deps=["scenario_base", "scenario_parameters"], kinds={"duckdb"},

@@ -151,6 +151,15 @@ class TokenworksWarehouse(ConfigurableResource):
         conn = self.transaction.connection()
         return self.writer() if self.transaction.derived_dropped else conn
 
+    def recorded(self, key: str) -> str | None:
+        """What warehouse_meta holds under `key` for this run (pipelines/warehouse/state.py)."""
+        return self.transaction.state.get(key)
+
+    def record(self, key: str, value: str) -> None:
+        """Record `key` in warehouse_meta: written with the run's commit."""
+        self.writer()
+        self.transaction.state.put(key, value)
+
     @property
     def landing_path(self) -> Path:
         return Path(self.landing).resolve()

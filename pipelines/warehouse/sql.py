@@ -105,16 +105,6 @@ def schema_digest() -> str:
                            digest_size=8).hexdigest()
 
 
-def schema_current(conn: duckdb.DuckDBPyConnection) -> bool:
-    """The warehouse was made with these schema files."""
-    try:
-        row = conn.execute("SELECT max(value) FROM warehouse_meta WHERE key = 'schema'"
-                           ).fetchone()
-    except duckdb.CatalogException:
-        return False
-    return row is not None and row[0] == schema_digest()
-
-
 def apply_schema(conn: duckdb.DuckDBPyConnection) -> bool:
     """Create what is missing; every schema file is idempotent (CREATE … IF NOT EXISTS / OR
     REPLACE), applied in the order of their numbers. Skipped when this exact schema was applied

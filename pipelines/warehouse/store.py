@@ -28,9 +28,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import state
 from pipelines.warehouse.lake import CATALOG, Lake, WarehouseMissing, is_commit_conflict
-from pipelines.warehouse.sql import apply_schema, scalar, schema_current
+from pipelines.warehouse.sql import apply_schema, scalar, schema_digest
+from pipelines.warehouse.state import RunState
 
 WRITER_MEMORY = "768MB"  # DuckDB's share of an ingest's memory; it spills beyond
 ORPHAN_GRACE = timedelta(hours=12)  # longer than any run; shorter than a night between runs
@@ -81,7 +81,7 @@ class RunTransaction:
     is_committed: bool = False
     derived_dropped: bool = False  # made with other schema files: costs and marts made anew
     _conn: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
-    _schema_checked: bool = False
+    _state: RunState | None = field(default=None, repr=False)
 
     def begin(self) -> None:
         conn = self.lake.connect(memory_limit=WRITER_MEMORY)
@@ -92,12 +92,20 @@ class RunTransaction:
         """The run's connection: the snapshot the run started from, plus what it wrote. The
         schema files are applied first when the lake was made with others (or is new)."""
         assert self._conn is not None, "the run's transaction has not begun"
-        if not self._schema_checked:
-            self._schema_checked = True
-            if not schema_current(self._conn):
+        if self._state is None:
+            self._state = RunState.load(self._conn)
+            if self._state.get("schema") != schema_digest():
                 self.has_work = True
                 self.derived_dropped = apply_schema(self._conn)
+                self._state = RunState.load(self._conn)
         return self._conn
+
+    @property
+    def state(self) -> RunState:
+        """warehouse_meta as this run sees it (what it put is written when it commits)."""
+        self.connection()
+        assert self._state is not None
+        return self._state
 
     def mark_work(self) -> None:
         self.has_work = True
@@ -108,7 +116,8 @@ class RunTransaction:
         if not self.has_work or self.is_committed:
             return
         conn = self.connection()
-        state.put(conn, "last_commit", self.run_id)
+        self.state.put("last_commit", self.run_id)
+        self.state.write(conn)
         conn.execute(f"CALL {CATALOG}.set_commit_message('tokenworks', ?, extra_info => ?)",
                      [f"ingest run {self.run_id}", json.dumps({"run_id": self.run_id})])
         try:
