@@ -9,23 +9,19 @@ from pipelines.warehouse.sql import read_sql, run_sql, scalar
 
 
 def keys_to_refresh(conn: duckdb.DuckDBPyConnection, run_id: str) -> bool:
-    """Whether run `run_id` staged or removed occurrences, or keys lack a call id (a warehouse
-    made before call ids)."""
-    # Two queries, not one with OR: each alone is answered from the row groups' statistics.
+    """Whether run `run_id` staged or removed occurrences."""
     staged = scalar(conn, "SELECT count(*) FROM stg_calls WHERE run_id = ?", [run_id])
-    without_id = scalar(conn, "SELECT count(*) FROM stg_calls WHERE call_id IS NULL")
-    return staged + without_id > 0 or state.run_changed(conn, "run_removed_keys", run_id)
+    return staged > 0 or state.run_changed(conn, "run_removed_keys", run_id)
 
 
 def refresh_fct(conn: duckdb.DuckDBPyConnection, run_id: str) -> int:
     """Re-choose the canonical occurrence (the fct_requests row) of every key this run
-    touched, and give new keys their call id; returns how many keys that was. Keys without an
-    id (a warehouse made before call ids) count as touched."""
+    touched, and give new keys their call id; returns how many keys that was."""
     run_sql(conn, read_sql("warehouse/run_tables.sql"))
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE touched_keys AS "
         "SELECT DISTINCT dedup_key, NULL::BIGINT AS call_id FROM stg_calls "
-        "WHERE run_id = ? OR call_id IS NULL "
+        "WHERE run_id = ? "
         "UNION ALL SELECT dedup_key, call_id FROM run_removed_keys WHERE run_id = ?",
         [run_id, run_id])
     conn.execute(read_sql("ledger/fct_requests_refresh.sql"))
