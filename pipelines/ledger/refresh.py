@@ -24,8 +24,9 @@ def refresh_fct(conn: duckdb.DuckDBPyConnection, run_id: str) -> int:
         "WHERE run_id = ? "
         "UNION ALL SELECT dedup_key, call_id FROM run_removed_keys WHERE run_id = ?",
         [run_id, run_id])
-    conn.execute(read_sql("ledger/fct_requests_refresh.sql"))
+    run_sql(conn, read_sql("ledger/fct_requests_refresh.sql"))
     touched = scalar(conn, "SELECT count(*) FROM touched_ids")
     conn.execute("DROP TABLE touched_keys")
     conn.execute("DROP TABLE touched_ids")
+    conn.execute("DROP TABLE touched_occurrences")
     return touched

@@ -4,6 +4,13 @@
 -- touched keys are updated, so the nightly cost follows the new data.
 -- Call ids: a touched key keeps the id it has (on its other occurrences, or on the rows a
 -- rewritten file took away); a key seen for the first time gets the next free one.
+-- The touched keys' occurrences are read from staging once (a scan of every key in history)
+-- and kept: both the ids and the ranking need them.
+CREATE OR REPLACE TEMP TABLE touched_occurrences AS
+SELECT source_file, source_line, dedup_key, call_id, status, has_envelope
+FROM stg_calls
+WHERE dedup_key IN (SELECT dedup_key FROM touched_keys);
+
 CREATE OR REPLACE TEMP TABLE touched_ids AS
 WITH touched AS (
     SELECT dedup_key, max(call_id) AS removed_call_id FROM touched_keys GROUP BY dedup_key
@@ -11,8 +18,7 @@ WITH touched AS (
 known AS (
     SELECT t.dedup_key, coalesce(s.call_id, t.removed_call_id) AS call_id
     FROM touched t
-    LEFT JOIN (SELECT dedup_key, max(call_id) AS call_id FROM stg_calls
-               WHERE dedup_key IN (SELECT dedup_key FROM touched)
+    LEFT JOIN (SELECT dedup_key, max(call_id) AS call_id FROM touched_occurrences
                GROUP BY dedup_key) s USING (dedup_key)
 ),
 high_water AS (
@@ -30,12 +36,12 @@ FROM known;
 -- rows' (measured with ducklake 1.5.5: both rows were updated).
 UPDATE stg_calls SET is_canonical = ranked.rank = 1, call_id = ranked.call_id
 FROM (
-    SELECT s.source_file, s.source_line, i.call_id,
+    SELECT o.source_file, o.source_line, i.call_id,
            row_number() OVER (
-               PARTITION BY s.dedup_key
-               ORDER BY CASE s.status WHEN 'ok' THEN 0 WHEN 'error' THEN 1 ELSE 2 END,
-                        s.has_envelope DESC, s.source_file, s.source_line) AS rank
-    FROM stg_calls s
+               PARTITION BY o.dedup_key
+               ORDER BY CASE o.status WHEN 'ok' THEN 0 WHEN 'error' THEN 1 ELSE 2 END,
+                        o.has_envelope DESC, o.source_file, o.source_line) AS rank
+    FROM touched_occurrences o
     JOIN touched_ids i USING (dedup_key)
 ) AS ranked
 WHERE stg_calls.source_file = ranked.source_file AND stg_calls.source_line = ranked.source_line;

@@ -55,7 +55,9 @@ FROM fct_costs WHERE event_day > (SELECT as_of FROM scenario_span) - 30;
 CREATE OR REPLACE TEMP TABLE window_requests AS
 SELECT call_id, provider, model, project, is_batch, finish_reason, input_tokens,
        cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens
-FROM fct_requests WHERE call_id IN (SELECT call_id FROM window_costs);
+FROM fct_requests
+WHERE event_at >= (SELECT as_of FROM scenario_span) - 30  -- skips older row groups
+  AND call_id IN (SELECT call_id FROM window_costs);
 
 DELETE FROM scenario_base;
 INSERT INTO scenario_base BY NAME
