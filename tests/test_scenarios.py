@@ -221,17 +221,29 @@ def test_sensitivity_covers_the_grid_and_agrees_with_the_projection(projected):
     assert no_pass == [(Decimal(0),)]
 
 
+def test_trends_are_fitted_on_the_spend_marts_token_sums(projected):
+    """The trends read the drivers mart (smaller): per day, provider, model and project its
+    token sums are the spend mart's."""
+    tokens = ("sum(input_tokens), sum(cache_read_tokens), sum(cache_write_tokens), "
+              "sum(cache_write_1h_tokens), sum(output_tokens)")
+    cells = "day, provider, model, project"
+    spend = query(projected, f"SELECT {cells}, {tokens} FROM mart_daily_spend "
+                             f"GROUP BY ALL ORDER BY ALL")
+    drivers = query(projected, f"SELECT {cells}, {tokens} FROM mart_daily_drivers "
+                               f"GROUP BY ALL ORDER BY ALL")
+    assert spend == drivers
+    assert sum(row[6] or 0 for row in drivers) > 0, "cache writes are among the sums"
+
+
 def test_trend_fit_recovers_a_known_growth(schema_lake):
     """Tokens per day doubling every month for four months: growth 100%, R² 1."""
     conn = schema_lake
     conn.execute("""
-        INSERT INTO mart_daily_spend BY NAME
+        INSERT INTO mart_daily_drivers BY NAME
         SELECT d::DATE AS day, 'openai' AS provider, 'gpt-4o' AS model, 'p' AS project,
-               'ok' AS status, 1 AS calls, 0 AS unpriced_calls,
-               (1000 * pow(2, datediff('month', DATE '2026-01-01', d)))::HUGEINT
+               1 AS calls, (1000 * pow(2, datediff('month', DATE '2026-01-01', d)))::HUGEINT
                    AS input_tokens, 0 AS cache_read_tokens, 0 AS cache_write_tokens,
-               0 AS cache_write_1h_tokens, 0 AS output_tokens, 0 AS reasoning_tokens,
-               0 AS web_search_requests
+               0 AS cache_write_1h_tokens, 0 AS output_tokens, 0 AS reasoning_tokens
         FROM range(DATE '2026-01-01', DATE '2026-05-01', INTERVAL 1 DAY) t(d)""")
     conn.execute("INSERT INTO fct_costs BY NAME SELECT call_id, day AS event_day, "
                  "'unpriced_model' AS cost_status, false AS is_priced, 0 AS discount_percent, "
@@ -243,7 +255,7 @@ def test_trend_fit_recovers_a_known_growth(schema_lake):
         "WHERE trend_by = 'model_family'").fetchone()
     assert (months, fit) == (4, "fitted")
     assert growth == pytest.approx(1.0) and r2 == pytest.approx(1.0)
-    conn.execute("DELETE FROM mart_daily_spend WHERE day >= DATE '2026-03-01'")
+    conn.execute("DELETE FROM mart_daily_drivers WHERE day >= DATE '2026-03-01'")
     scenarios.build_base(conn, scenarios.load(config.DEFAULT_SCENARIOS))
     assert conn.execute("SELECT monthly_growth, fit FROM scenario_trend "
                         "WHERE trend_by = 'project'").fetchone() == (None, "too short: flat")

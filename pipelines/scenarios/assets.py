@@ -51,7 +51,7 @@ BASE_TABLES = ("scenario_routes", "scenario_batch_discounts", "scenario_paramete
 
 @multi_asset(
     specs=[AssetSpec(name, group_name=SCENARIOS, kinds={"duckdb"},
-                     deps=[mart_daily_spend, "dim_hardware_generation"],
+                     deps=[mart_daily_spend, "mart_daily_drivers", "dim_hardware_generation"],
                      description=description)
            for name, description in zip(BASE_TABLES, (
                "The routes to smaller models of scenarios/scenarios.yaml.",

@@ -14,6 +14,8 @@ CREATE TABLE IF NOT EXISTS mart_daily_drivers (
     runaway_output_tokens BIGINT,
     input_tokens         BIGINT,
     cache_read_tokens    BIGINT,
+    cache_write_tokens   BIGINT,
+    cache_write_1h_tokens BIGINT,
     input_cost           DECIMAL(38, 13),
     cache_read_cost      DECIMAL(38, 13),
     repeat_calls         BIGINT,
@@ -52,6 +54,8 @@ COMMENT ON COLUMN mart_daily_drivers.reference_cost IS 'Their exact cost.';
 COMMENT ON COLUMN mart_daily_drivers.batch_calls IS 'Calls through a batch API.';
 COMMENT ON COLUMN mart_daily_drivers.batch_cost IS 'Their cost.';
 COMMENT ON COLUMN mart_daily_drivers.batch_list_discount IS 'What batching saved where the 50% batch rule priced the call (batch_discount_applied): equal to its cost. Calls priced from a batch price of the price book are not counted here.';
+COMMENT ON COLUMN mart_daily_drivers.cache_write_tokens IS 'Prompt tokens written to a cache (5-minute or unstated lifetime); with input_tokens, cache_read_tokens and cache_write_1h_tokens, the prompt (the scenarios'' usage trends are fitted on these sums).';
+COMMENT ON COLUMN mart_daily_drivers.cache_write_1h_tokens IS 'Prompt tokens written to a 1-hour cache.';
 COMMENT ON COLUMN mart_daily_drivers.output_tokens IS 'Output tokens.';
 COMMENT ON COLUMN mart_daily_drivers.reasoning_tokens IS 'Of which reasoning.';
 COMMENT ON COLUMN mart_daily_drivers.stream_calls IS 'Streamed calls.';

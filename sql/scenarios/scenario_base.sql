@@ -1,6 +1,8 @@
 -- What the projections start from (docs/scenarios.md): the usage trend of each group, and each
 -- cell's last 30 days of actual spend split the way the levers need it, with the price-book
 -- ratios the levers price with. Rebuilt whole; it reads only marts and the last 30 days.
+-- The trends read the drivers mart (a row per day, provider, model and project), not the
+-- spend mart, whose users and keys make it 8x larger for the same sums.
 CREATE OR REPLACE TEMP TABLE scenario_span AS
 SELECT max(event_day) AS as_of, min(event_day) AS first_day FROM fct_costs;
 
@@ -13,7 +15,7 @@ WITH daily AS (
            coalesce(d.project, '(none)') AS project,
            prompt_tokens(d.input_tokens, d.cache_read_tokens, d.cache_write_tokens,
                          d.cache_write_1h_tokens) + d.output_tokens AS tokens
-    FROM mart_daily_spend d
+    FROM mart_daily_drivers d
     LEFT JOIN dim_model m USING (provider, model)
 ),
 by_group AS (
