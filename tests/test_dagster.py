@@ -25,7 +25,7 @@ from pipelines.definitions import build_definitions
 from pipelines.warehouse.lake import Lake
 from pipelines.warehouse.resource import TokenworksWarehouse
 from pipelines.warehouse.store import RunTransaction, WarehouseMissing, connect_reader
-from tests.conftest import open_lake, query
+from tests.conftest import open_lake, query, synthetic_lines
 
 
 @pytest.fixture
@@ -118,6 +118,30 @@ def test_whole_graph_materializes_with_checks_and_metadata(fixture_landing, tmp_
     recorded = next(e for e in again.get_asset_materialization_events()
                 if e.asset_key.to_user_string() == "ingest_runs")
     assert recorded.materialization.metadata["changed"].value is False
+
+    # The next night's calls: the checks judge the calls the run costed, and count what the
+    # warehouse still holds.
+    (fixture_landing / "next-night.jsonl").write_bytes(
+        b"\n".join(synthetic_lines(60, seed=11)) + b"\n")
+    night = run_job(settings, instance)
+    assert night.success
+    judged = {e.event_specific_data.check_name: e.event_specific_data
+              for e in night.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    unpriced_tonight = query(settings.warehouse, """
+        SELECT count(DISTINCT (f.provider, f.model)), count(*) FROM fct_requests f
+        JOIN fct_costs c USING (call_id)
+        WHERE NOT c.is_priced AND f.status = 'ok' AND f.source_file = 'next-night.jsonl'""")[0]
+    priced = judged["every_call_priced"]
+    assert (priced.metadata["unpriced_models"].value,
+            priced.metadata["unpriced_calls"].value) == unpriced_tonight
+    assert unpriced_tonight[0] < query(settings.warehouse,
+                                       "SELECT count(*) FROM unpriced_models")[0][0]
+    assert priced.metadata["unpriced_calls_in_warehouse"].value == query(
+        settings.warehouse, "SELECT count(*) FROM fct_costs "
+                            "WHERE cost_status = 'unpriced_model'")[0][0]
+    assert judged["usage_logged"].passed  # tonight's logs all hold their usage
+    assert judged["usage_logged"].metadata["calls_without_usage_in_warehouse"].value == query(
+        settings.warehouse, "SELECT count(*) FROM fct_requests WHERE status = 'no_usage'")[0][0] > 0
 
 
 def test_sensor_requests_a_run_only_when_there_is_something_new(

@@ -102,14 +102,17 @@ def mart_daily_spend(context: AssetExecutionContext, tokenworks: TokenworksWareh
 
 
 @asset_check(asset=mart_daily_spend,
-             description="Every call's log holds its usage. Calls without it have an unknown "
-                         "cost (never $0): listed by provider and model with their estimated "
-                         "spend at risk and the fix at the source (unknown_usage).")
+             description="The log of every call the run costed holds its usage. Calls without "
+                         "it have an unknown cost (never $0): listed by provider and model with "
+                         "their estimated spend at risk and the fix at the source. The view "
+                         "unknown_usage lists those of every call.")
 def usage_logged(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
-    if not tokenworks.transaction.has_work:
-        return AssetCheckResult(passed=True, metadata={"note": "nothing changed this run"})
-    rows = tokenworks.reader().execute(
-        "SELECT provider, model, calls, estimated_cost, fix FROM unknown_usage").fetchall()
+    conn = tokenworks.reader()
+    rows = costs.among_costed_calls(
+        conn, "SELECT provider, model, calls, estimated_cost, fix "
+              "FROM unknown_usage_among('calls_to_cost')")
+    if rows is None:
+        return AssetCheckResult(passed=True, metadata={"note": "no call was costed this run"})
     listing = "\n".join(
         ["| provider | model | calls | spend at risk (estimated, USD) | fix |",
          "|---|---|---|---|---|",
@@ -120,4 +123,7 @@ def usage_logged(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
         metadata={"calls_without_usage": sum(r[2] for r in rows),
                   "spend_at_risk_estimated_usd": str(sum(r[3] or 0 for r in rows)),
                   "models": MetadataValue.md(listing),
-                  "examples": str([r[:3] for r in rows[:10]])})
+                  "examples": str([r[:3] for r in rows[:10]]),
+                  "calls_without_usage_in_warehouse": scalar(
+                      conn, "SELECT count(*) FROM fct_costs "
+                            "WHERE cost_status = 'usage_unknown'")})

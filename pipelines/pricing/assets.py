@@ -86,16 +86,22 @@ def fct_costs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
                                        "repriced_all": full, "seconds": seconds})
 
 
-@asset_check(asset=fct_costs, description="Every successful call's model has a price; unpriced "
-                                          "models are listed with their tokens (unpriced_models).")
+@asset_check(asset=fct_costs, description="Every successful call the run costed (every call, "
+                                          "after a price-book change) has a price; unpriced "
+                                          "models are listed with their tokens. The view "
+                                          "unpriced_models lists those of every call.")
 def every_call_priced(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
-    if not tokenworks.transaction.has_work:
-        return AssetCheckResult(passed=True, metadata={"note": "nothing changed this run"})
-    rows = tokenworks.reader().execute(
-        "SELECT provider, model, calls, input_tokens, output_tokens FROM unpriced_models"
-    ).fetchall()
+    conn = tokenworks.reader()
+    rows = costs.among_costed_calls(
+        conn, "SELECT provider, model, calls, input_tokens, output_tokens "
+              "FROM unpriced_models_among('calls_to_cost')")
+    if rows is None:
+        return AssetCheckResult(passed=True, metadata={"note": "no call was costed this run"})
     return AssetCheckResult(
         passed=not rows, severity=AssetCheckSeverity.WARN,
         metadata={"unpriced_models": len(rows),
                   "unpriced_calls": sum(r[2] for r in rows),
-                  "examples": str(rows[:10])})
+                  "examples": str(rows[:10]),
+                  "unpriced_calls_in_warehouse": scalar(
+                      conn, "SELECT count(*) FROM fct_costs "
+                            "WHERE cost_status = 'unpriced_model'")})

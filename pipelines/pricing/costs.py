@@ -4,6 +4,8 @@ after the marts it reads its reference from)."""
 
 from __future__ import annotations
 
+import duckdb
+
 from pipelines.warehouse import state
 from pipelines.warehouse.sql import read_sql, run_sql
 
@@ -33,6 +35,17 @@ def cost_calls(conn, version: str, run_id: str = "", full: bool = True) -> None:
     run_sql(conn, read_sql("pricing/fct_costs.sql"), {"pricebook_version": version, "full": full})
     conn.execute("INSERT INTO run_changed_days SELECT DISTINCT ?, event_day FROM fct_costs "
                  "WHERE call_id IN (SELECT call_id FROM cost_scope)", [run_id])
+
+
+def among_costed_calls(conn, sql: str) -> list[tuple] | None:
+    """Rows of `sql`, which reads the temp view calls_to_cost: the calls this run's connection
+    costed (cost_calls). None when it costed none."""
+    try:
+        return conn.execute(sql).fetchall()
+    except duckdb.CatalogException as error:
+        if "calls_to_cost" not in str(error):
+            raise
+        return None
 
 
 # Spend at risk, after the drivers mart: the days to redo, which calls without usage to

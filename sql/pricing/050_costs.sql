@@ -55,17 +55,21 @@ COMMENT ON COLUMN fct_cost_estimates.reference_calls IS 'How many calls the mean
 COMMENT ON COLUMN fct_cost_estimates.estimated_cost IS 'The estimate in USD (exact mean of exact costs, rounded half up to 1e-13); NULL for no_reference.';
 
 -- Views over fct_costs that analysts and checks rely on.
-CREATE OR REPLACE VIEW unpriced_models AS
+-- Each is a view over every call, made from a macro that takes the name of a relation with
+-- fct_requests' columns: the nightly checks ask the same question of the calls their run
+-- costed (the temp view calls_to_cost), so they cost what the new data costs.
+CREATE OR REPLACE MACRO unpriced_models_among(call_relation) AS TABLE
 SELECT f.provider, f.model, count(*) AS calls,
        sum(f.input_tokens) AS input_tokens, sum(f.cache_read_tokens) AS cache_read_tokens,
        sum(f.cache_write_tokens + f.cache_write_1h_tokens) AS cache_write_tokens,
        sum(f.output_tokens) AS output_tokens,
        min(f.event_at) AS first_seen, max(f.event_at) AS last_seen
-FROM fct_requests f
+FROM query_table(call_relation) f
 JOIN fct_costs c USING (call_id)
 WHERE NOT c.is_priced AND f.status = 'ok'
 GROUP BY ALL
 ORDER BY calls DESC;
+CREATE OR REPLACE VIEW unpriced_models AS SELECT * FROM unpriced_models_among('fct_requests');
 COMMENT ON VIEW unpriced_models IS 'Calls whose model matches nothing in the price book (nor an override): never priced at $0, listed here with their tokens. Grain: one row per (provider, model) string.';
 
 CREATE OR REPLACE VIEW cost_vs_reported AS
@@ -102,7 +106,7 @@ JOIN fct_costs c USING (call_id)
 LEFT JOIN fct_cost_estimates e USING (call_id);
 COMMENT ON VIEW fct_request_costs IS 'Each call with its costs: fct_requests joined to fct_costs, and the estimate of a call whose usage is unknown (fct_cost_estimates). Grain: one row per API call, keyed by dedup_key (request_id, the provider''s id, is NULL where the log has none).';
 
-CREATE OR REPLACE VIEW unknown_usage AS
+CREATE OR REPLACE MACRO unknown_usage_among(call_relation) AS TABLE
 SELECT f.provider, f.model, f.api, f.is_stream, count(*) AS calls,
        count(*) FILTER (f.finish_reason = 'error') AS cut_by_error,
        sum(e.estimated_cost) AS estimated_cost,
@@ -117,11 +121,12 @@ SELECT f.provider, f.model, f.api, f.is_stream, count(*) AS calls,
                  || 'cut off by an error or a client that stopped reading never reports it.'
             ELSE 'Log the whole response body, usage included.'
        END AS fix
-FROM fct_requests f
+FROM query_table(call_relation) f
 LEFT JOIN fct_cost_estimates e USING (call_id)
 WHERE f.status = 'no_usage'
 GROUP BY f.provider, f.model, f.api, f.is_stream
 ORDER BY calls DESC, f.provider, f.model;
+CREATE OR REPLACE VIEW unknown_usage AS SELECT * FROM unknown_usage_among('fct_requests');
 COMMENT ON VIEW unknown_usage IS 'Calls that ran but whose log holds no usage (status no_usage): their tokens and cost are unknown, and how to fix that where the calls are logged. Grain: one row per provider, model, api and is_stream.';
 COMMENT ON COLUMN unknown_usage.provider IS 'As in fct_requests.';
 COMMENT ON COLUMN unknown_usage.model IS 'As in fct_requests.';
