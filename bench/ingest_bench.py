@@ -11,7 +11,8 @@ Measures, on the same generated landing folder in the same run:
   - an unchanged landing folder re-ingested (the `tokenworks ingest` command, wall time),
   - one new day ingested into a warehouse holding one day, a year, and ten times the year's
     calls (the year's ledger replayed, as bench/cost_bench.py does): the nightly cost should
-    follow the new data, not the history,
+    follow the new data, not the history. Each warehouse gets --nights successive new days,
+    measured in turn with the other code and sizes; the medians are compared,
   - with --baseline REF, the same measurements with the code of commit REF (a git worktree
     under --out, run by this interpreter), each right before the current code's.
 """
@@ -23,6 +24,7 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -159,26 +161,41 @@ def fresh(warehouse: Path) -> None:
             path.unlink()
 
 
-def new_day_landing(out: Path, seed: int) -> Path:
-    new_day = out / "new-day"
-    if not (new_day / ".complete").exists():
-        shutil.rmtree(new_day, ignore_errors=True)
-        generate(new_day, requests=4_000, days=1, seed=seed + 1,
-                 end_date=END_DATE + dt.timedelta(days=1))
-        (new_day / ".complete").write_text("ok")
-    return new_day
+def new_day_landings(out: Path, seed: int, nights: int) -> list[Path]:
+    """One landing folder per night after the landing's last day: 4,000 calls each."""
+    days = []
+    for night in range(nights):
+        day = out / f"new-day-{night + 1}"
+        if not (day / ".complete").exists():
+            shutil.rmtree(day, ignore_errors=True)
+            generate(day, requests=4_000, days=1, seed=seed + 1 + night,
+                     end_date=END_DATE + dt.timedelta(days=1 + night))
+            (day / ".complete").write_text("ok")
+        days.append(day)
+    return days
 
 
 @contextlib.contextmanager
 def with_new_day(landing: Path, new_day: Path):
-    """The new day's files in the landing folder, for one ingest."""
-    target = landing / "zz-new-day"
+    """The new day's files in the landing folder, for one ingest (then taken away again, as
+    the landing folder of a bench run is shared)."""
+    target = landing / f"zz-{new_day.name}"
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(new_day, target, ignore=shutil.ignore_patterns(".complete"))
     try:
         yield
     finally:
         shutil.rmtree(target)
+
+
+def new_night(code: Code, landing: Path, warehouse: Path, new_day: Path) -> float:
+    with with_new_day(landing, new_day):
+        seconds, _ = code.ingest(landing, warehouse)
+    return seconds
+
+
+def seconds_list(values: list[float]) -> str:
+    return ", ".join(f"{value:.2f}" for value in values)
 
 
 def replay_history(warehouse: Path, copies: int) -> None:
@@ -207,6 +224,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "bench-output")
     parser.add_argument("--baseline", help="a commit whose code to measure side by side")
     parser.add_argument("--history-copies", type=int, default=10)
+    parser.add_argument("--nights", type=int, default=3,
+                        help="new days measured on each warehouse, in turn")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     landing = ensure_landing(args.out, args.requests, args.days, args.seed)
@@ -238,7 +257,9 @@ def main() -> None:
         seconds, _ = code.ingest(landing, code.warehouse(args.out, "full"))
         print(f"[{code.name}] unchanged landing re-ingest (CLI wall time): {seconds:.2f} s")
 
-    new_day = new_day_landing(args.out, args.seed)
+    # Nights are measured in turn (baseline, current; one day, a year, 10x), each code and
+    # size a new night in each round, so drift hits them all alike; medians are compared.
+    new_days = new_day_landings(args.out, args.seed, args.nights)
     one_day = args.out / "one-day-landing"
     shutil.rmtree(one_day, ignore_errors=True)
     last_day = END_DATE.strftime("%Y/%m/%d")
@@ -247,12 +268,6 @@ def main() -> None:
         base = code.warehouse(args.out, "one-day")
         fresh(base)
         code.ingest(one_day, base)
-        with with_new_day(one_day, new_day):
-            small, _ = code.ingest(one_day, base)
-        with with_new_day(landing, new_day):
-            year, _ = code.ingest(landing, code.warehouse(args.out, "full"))
-        print(f"[{code.name}] one new day on 1 day of history: {small:.2f} s; on {args.days} "
-              f"days: {year:.2f} s (ratio {year / small:.2f})")
 
     current = codes[-1]
     big = current.warehouse(args.out, f"history-{args.history_copies}x")
@@ -263,10 +278,29 @@ def main() -> None:
     calls = current.calls_in(big)
     print(f"[{current.name}] {calls:,} calls of history: re-priced and marts rebuilt in "
           f"{seconds:.1f} s")
-    with with_new_day(landing, new_day):
-        tenfold, _ = current.ingest(landing, big)
+
+    nights: dict[tuple[str, str], list[float]] = {}
+    for new_day in new_days:
+        for code in codes:
+            for size, folder, warehouse in (
+                    ("one day", one_day, code.warehouse(args.out, "one-day")),
+                    (f"{args.days} days", landing, code.warehouse(args.out, "full"))):
+                nights.setdefault((code.name, size), []).append(
+                    new_night(code, folder, warehouse, new_day))
+        nights.setdefault((current.name, "10x"), []).append(
+            new_night(current, landing, big, new_day))
+    for code in codes:
+        small = statistics.median(nights[code.name, "one day"])
+        year = statistics.median(nights[code.name, f"{args.days} days"])
+        print(f"[{code.name}] one new day on 1 day of history: {small:.2f} s "
+              f"({seconds_list(nights[code.name, 'one day'])}); on {args.days} days: "
+              f"{year:.2f} s ({seconds_list(nights[code.name, f'{args.days} days'])}); "
+              f"ratio {year / small:.2f} (medians of {len(new_days)} nights)")
+    small = statistics.median(nights[current.name, "one day"])
+    tenfold = statistics.median(nights[current.name, "10x"])
     print(f"[{current.name}] one new day on {calls:,} calls of history: {tenfold:.2f} s "
-          f"(ratio to one day of history {tenfold / small:.2f})")
+          f"({seconds_list(nights[current.name, '10x'])}); ratio to one day of history "
+          f"{tenfold / small:.2f}")
 
 
 if __name__ == "__main__":

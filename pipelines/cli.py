@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 from pipelines import config
@@ -82,42 +83,24 @@ def print_ingest_summary(settings: config.Settings, metadata: dict, seconds: flo
           f"\n  calls loaded: {metadata['calls_loaded']:,}   duplicates: "
           f"{metadata['duplicates']:,}   quarantined: {metadata['quarantined']:,}\n"
           f"  ledger rows: {metadata['rows']:,}   seconds: {seconds:.1f}")
-    print_unknown_costs(settings)
+    print_unknown_costs(metadata)
     if metadata["quarantined"]:
-        print_quarantine_examples(settings, metadata["run_id"])
+        print_quarantine_examples(metadata["quarantine_examples"])
 
 
-def print_unknown_costs(settings: config.Settings) -> None:
+def print_unknown_costs(metadata: dict) -> None:
     """Calls whose cost the warehouse cannot know: never counted as $0, so say so."""
-    from pipelines.warehouse.sql import one
-    from pipelines.warehouse.store import connect_reader
-
-    conn = connect_reader(_lake(settings))
-    try:
-        unpriced, usage_unknown, at_risk = one(
-            conn, "SELECT coalesce(sum(unpriced_calls), 0), coalesce(sum(usage_unknown_calls), 0), "
-            "coalesce(sum(estimated_cost), 0) FROM mart_daily_spend")
-    finally:
-        conn.close()
-    if usage_unknown:
-        print(f"  usage not logged: {usage_unknown:,} calls, cost unknown (spend at risk, "
-              f"estimated: ${at_risk:,.2f}); the fix: tokenworks sql \"SELECT * FROM "
-              f"analytics.unknown_usage\"")
-    if unpriced:
-        print(f"  unpriced models: {unpriced:,} calls, cost unknown: tokenworks sql "
-              f"\"SELECT * FROM analytics.models WHERE NOT is_priced\"")
+    if metadata["usage_unknown_calls"]:
+        at_risk = Decimal(metadata["spend_at_risk_estimated_usd"])
+        print(f"  usage not logged: {metadata['usage_unknown_calls']:,} calls, cost unknown "
+              f"(spend at risk, estimated: ${at_risk:,.2f}); the fix: tokenworks sql "
+              "\"SELECT * FROM analytics.unknown_usage\"")
+    if metadata["unpriced_calls"]:
+        print(f"  unpriced models: {metadata['unpriced_calls']:,} calls, cost unknown: tokenworks "
+              "sql \"SELECT * FROM analytics.models WHERE NOT is_priced\"")
 
 
-def print_quarantine_examples(settings: config.Settings, run_id: str, limit: int = 5) -> None:
-    from pipelines.warehouse.store import connect_reader
-
-    conn = connect_reader(_lake(settings))
-    try:
-        examples = conn.execute(
-            "SELECT source_file, source_line, reason FROM quarantine WHERE run_id = ? "
-            "ORDER BY source_file, source_line LIMIT ?", [run_id, limit]).fetchall()
-    finally:
-        conn.close()
+def print_quarantine_examples(examples: list) -> None:
     print("  quarantined (nothing else in those files was held back), e.g.:")
     for source_file, source_line, reason in examples:
         print(f"    {source_file}:{source_line}: {reason[:160]}")

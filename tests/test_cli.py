@@ -39,6 +39,15 @@ def test_generate_ingest_sql_round_trip(tmp_path):
     for words in ("files:", f"calls loaded: {calls:,}", "duplicates:",
                   f"quarantined: {quarantined:,}", "seconds:"):
         assert words in ingested.stdout
+    no_usage, at_risk = query(wh, "SELECT count(*) FILTER (status = 'no_usage'), "
+                                  "(SELECT sum(estimated_cost) FROM mart_daily_spend) "
+                                  "FROM fct_requests")[0]
+    assert no_usage > 0
+    assert (f"usage not logged: {no_usage:,} calls, cost unknown (spend at risk, estimated: "
+            f"${at_risk:,.2f})") in ingested.stdout
+    first_file, first_line = query(wh, "SELECT source_file, source_line FROM quarantine "
+                                       "ORDER BY ALL LIMIT 1")[0]
+    assert f"    {first_file}:{first_line}: " in ingested.stdout
 
     again = tokenworks("ingest", "--landing", landing, "--warehouse", wh, cwd=tmp_path)
     assert again.returncode == 0 and "nothing new" in again.stdout

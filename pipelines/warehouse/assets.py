@@ -5,14 +5,14 @@ resource when the run ends: resource.py)."""
 
 import time
 
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from pipelines.landing.plan import plan_run, read_manifest
 from pipelines.warehouse import state
 from pipelines.warehouse.maintenance import maintain
 from pipelines.warehouse.resource import INGESTION, MAINTENANCE, TokenworksWarehouse
 from pipelines.warehouse.runs import finish_run
-from pipelines.warehouse.sql import scalar
+from pipelines.warehouse.sql import one, scalar
 
 
 @asset(group_name=MAINTENANCE, kinds={"ducklake"},
@@ -44,10 +44,22 @@ def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
         tokenworks.landing_path, read_manifest(conn), tokenworks.landing_prefix).seen
     summary = finish_run(conn, context.run.run_id, files_seen=seen)
     rows = scalar(conn, "SELECT count(*) FROM fct_requests")
+    # What `tokenworks ingest` reports after the run, read here in the run's transaction: a
+    # reader's connection costs more than the queries.
+    unpriced, usage_unknown, at_risk = one(
+        conn, "SELECT coalesce(sum(unpriced_calls), 0), coalesce(sum(usage_unknown_calls), 0), "
+              "coalesce(sum(estimated_cost), 0)::VARCHAR FROM mart_daily_spend")
+    examples = conn.execute(
+        "SELECT source_file, source_line, reason FROM quarantine WHERE run_id = ? "
+        "ORDER BY source_file, source_line LIMIT 5", [context.run.run_id]).fetchall() if (
+        summary.quarantined) else []
     tokenworks.commit()
     snapshot = scalar(conn, "SELECT max(snapshot_id) FROM run_snapshots WHERE run_id = ?",
                       [context.run.run_id])
     return MaterializeResult(metadata={
         "changed": True, "warehouse": str(tokenworks.transaction.lake), "snapshot_id": snapshot,
         "rows": rows, **summary.as_dict(),
+        "unpriced_calls": unpriced, "usage_unknown_calls": usage_unknown,
+        "spend_at_risk_estimated_usd": at_risk,
+        "quarantine_examples": MetadataValue.json([list(row) for row in examples]),
         "record_seconds": round(time.perf_counter() - started, 3)})
