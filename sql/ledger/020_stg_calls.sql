@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS stg_calls (
 );
 -- Written in time order, so a row group covers a stretch of time and reads of recent days
 -- (the scenarios' last 30) skip the rest of history, whether it came night by night or in
--- one backfill.
+-- one backfill. fct_costs needs no order of its own: the costing writes in the ledger's
+-- (sorting it again made costing 10M calls 11.3 s instead of 8.6 s).
 ALTER TABLE stg_calls SET SORTED BY (event_at ASC);
 COMMENT ON TABLE stg_calls IS 'Staging. Grain: one row per parsed record occurrence (a call logged twice has two rows). Columns as in fct_requests, plus has_envelope, run_id (the ingest run that read it) and is_canonical (the occurrence fct_requests shows; exactly one per dedup_key).';
 

@@ -18,7 +18,6 @@ CREATE TABLE IF NOT EXISTS fct_costs (
     batch_discount_applied BOOLEAN NOT NULL,
     pricebook_version      VARCHAR NOT NULL
 );
-ALTER TABLE fct_costs SET SORTED BY (event_day ASC);  -- as stg_calls, for reads of recent days
 COMMENT ON TABLE fct_costs IS 'Cost of each call in USD, exact DECIMAL(18,13) (prices are kept per token to 1e-12 USD, exact for every price stated with up to 6 decimals per million tokens; the few price-book entries carrying float artifacts such as 0.18000000000000002 are rounded there), at the price in force at its event_at. Grain: one row per fct_requests row (join on call_id; fct_request_costs is that join, keyed by request_id). A call whose cost cannot be known has NULL costs, never $0, and cost_status says why: an unmatched model (unpriced_models) or usage the log does not hold (unknown_usage; its estimate is in fct_cost_estimates, never in these columns).';
 COMMENT ON COLUMN fct_costs.call_id IS 'As in fct_requests: the join key.';
 COMMENT ON COLUMN fct_costs.event_day IS 'UTC day of the call''s event_at: the day whose prices apply, and its mart_daily_spend day.';
