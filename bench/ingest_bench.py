@@ -298,9 +298,12 @@ def main() -> None:
               f"ratio {year / small:.2f} (medians of {len(new_days)} nights)")
     small = statistics.median(nights[current.name, "one day"])
     tenfold = statistics.median(nights[current.name, "10x"])
+    per_night = statistics.median(
+        big_night / small_night for big_night, small_night in zip(
+            nights[current.name, "10x"], nights[current.name, "one day"], strict=True))
     print(f"[{current.name}] one new day on {calls:,} calls of history: {tenfold:.2f} s "
           f"({seconds_list(nights[current.name, '10x'])}); ratio to one day of history "
-          f"{tenfold / small:.2f}")
+          f"{tenfold / small:.2f} (median of the nights' own ratios {per_night:.2f})")
 
 
 if __name__ == "__main__":
