@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import datetime as dt
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -60,7 +61,12 @@ def ensure_landing(out: Path, requests: int, days: int, seed: int) -> Path:
     return landing
 
 
-def duckdb_reference(landing: Path) -> tuple[float, int]:
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def duckdb_reference(landing: Path) -> tuple[float, int, float]:
     """DuckDB's typed read_ndjson of every line-delimited file: the envelope's fields typed,
     bodies as JSON, malformed lines skipped, every column consumed (so none is skipped)."""
     conn = duckdb.connect()
@@ -71,21 +77,25 @@ def duckdb_reference(landing: Path) -> tuple[float, int]:
              "custom_id": "VARCHAR", "result": "JSON", "error": "JSON"}
     pattern = [str(landing / "**" / "*.jsonl"), str(landing / "**" / "*.jsonl.gz")]
     consumed = ", ".join(f"count({name})" for name in typed)
+    cpu = own_cpu_seconds()
     started = time.perf_counter()
     rows = conn.execute(
         f"SELECT count(*), {consumed} FROM read_ndjson({pattern}, columns = {typed}, "
         "ignore_errors = true, maximum_object_size = 67108864)").fetchone()[0]
     seconds = time.perf_counter() - started
+    cpu = own_cpu_seconds() - cpu
     conn.close()
-    return seconds, rows
+    return seconds, rows, cpu / seconds
 
 
 class TreeRss:
-    """Peak summed RSS of a process and all its children, sampled every 20 ms."""
+    """Peak summed RSS of a process and all its children, and the CPU time they used, sampled
+    every 20 ms (a worker's CPU time counts up to its last sample)."""
 
     def __init__(self, pid: int):
         self.root = psutil.Process(pid)
         self.peak = 0
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -98,6 +108,8 @@ class TreeRss:
                 for proc in procs:
                     with contextlib.suppress(psutil.Error):
                         total += proc.memory_info().rss
+                        times = proc.cpu_times()
+                        self.cpu[proc.pid] = times.user + times.system
                 self.peak = max(self.peak, total)
             except psutil.Error:
                 pass
@@ -107,6 +119,9 @@ class TreeRss:
         self._stop.set()
         self._thread.join()
         return self.peak
+
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu.values())
 
 
 class Code:
@@ -129,7 +144,8 @@ class Code:
     def warehouse(self, out: Path, name: str) -> Path:
         return out / f"{name}-{self.name.replace(' ', '-')}{self.suffix}"
 
-    def ingest(self, landing: Path, warehouse: Path) -> tuple[float, int]:
+    def ingest(self, landing: Path, warehouse: Path) -> tuple[float, int, float]:
+        """Wall seconds, peak RSS of the process tree, and CPU use (1.0 = one core busy)."""
         started = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-m", "pipelines.cli", "ingest", "--landing", str(landing),
@@ -142,7 +158,7 @@ class Code:
         seconds = time.perf_counter() - started
         if proc.returncode:
             raise SystemExit(f"{self.name}: ingest failed:\n{out}\n{err}")
-        return seconds, peak
+        return seconds, peak, rss.cpu_seconds() / seconds
 
     def calls_in(self, warehouse: Path) -> int:
         conn = (duckdb.connect(str(warehouse), read_only=True) if self.suffix == ".duckdb"
@@ -190,7 +206,7 @@ def with_new_day(landing: Path, new_day: Path):
 
 def new_night(code: Code, landing: Path, warehouse: Path, new_day: Path) -> float:
     with with_new_day(landing, new_day):
-        seconds, _ = code.ingest(landing, warehouse)
+        seconds, _, _ = code.ingest(landing, warehouse)
     return seconds
 
 
@@ -235,10 +251,10 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, "
           f"{psutil.virtual_memory().total / 2**30:.0f} GiB, duckdb {duckdb.__version__}")
 
-    ref_seconds, ref_rows = duckdb_reference(landing)
+    ref_seconds, ref_rows, ref_cpu = duckdb_reference(landing)
     ref_rate = ndjson_mb / ref_seconds
     print(f"\nDuckDB typed read_ndjson (reference): {ref_rows:,} rows in {ref_seconds:.1f} s = "
-          f"{ref_rate:,.0f} MB/s")
+          f"{ref_rate:,.0f} MB/s; CPU {ref_cpu:.0%} of one core")
 
     codes = [Code("current", REPO, ".ducklake")]
     if args.baseline:
@@ -247,14 +263,15 @@ def main() -> None:
         fresh(code.warehouse(args.out, "full"))
     for code in codes:  # each baseline measurement right before the current one
         warehouse = code.warehouse(args.out, "full")
-        seconds, peak = code.ingest(landing, warehouse)
+        seconds, peak, cpu = code.ingest(landing, warehouse)
         calls = code.calls_in(warehouse)
         rate = total_mb / seconds
         print(f"[{code.name}] tokenworks ingest (end to end, CLI): {calls:,} calls in "
               f"{seconds:.1f} s = {calls / seconds:,.0f} calls/s, {rate:,.0f} MB/s "
-              f"({rate / ref_rate:.0%} of DuckDB's read); peak RSS {peak / 2**20:,.0f} MiB")
+              f"({rate / ref_rate:.0%} of DuckDB's read); peak RSS {peak / 2**20:,.0f} MiB; "
+              f"CPU {cpu:.0%} of one core ({os.cpu_count()} cores)")
     for code in codes:
-        seconds, _ = code.ingest(landing, code.warehouse(args.out, "full"))
+        seconds, _, _ = code.ingest(landing, code.warehouse(args.out, "full"))
         print(f"[{code.name}] unchanged landing re-ingest (CLI wall time): {seconds:.2f} s")
 
     # Nights are measured in turn (baseline, current; one day, a year, 10x), each code and
@@ -274,7 +291,7 @@ def main() -> None:
     fresh(big)
     current.ingest(landing, big)
     replay_history(big, args.history_copies)
-    seconds, _ = current.ingest(landing, big)  # re-prices all, rebuilds the marts
+    seconds, _, _ = current.ingest(landing, big)  # re-prices all, rebuilds the marts
     calls = current.calls_in(big)
     print(f"[{current.name}] {calls:,} calls of history: re-priced and marts rebuilt in "
           f"{seconds:.1f} s")
