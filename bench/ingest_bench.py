@@ -125,8 +125,7 @@ class TreeRss:
 
 
 class Code:
-    """The code that ingests: this checkout, or a git worktree of an earlier commit whose
-    warehouse is one DuckDB file (before the lake)."""
+    """The code that ingests: this checkout, or a git worktree of another commit."""
 
     def __init__(self, name: str, root: Path, suffix: str):
         self.name, self.root, self.suffix = name, root, suffix
@@ -139,7 +138,9 @@ class Code:
         if not root.exists():
             subprocess.run(["git", "worktree", "add", "--detach", str(root), sha], cwd=REPO,
                            check=True, capture_output=True)
-        return cls(f"baseline {sha}", root, ".duckdb")
+        # Before the lake, a warehouse was one DuckDB file.
+        suffix = ".ducklake" if (root / "pipelines/warehouse/lake.py").exists() else ".duckdb"
+        return cls(f"baseline {sha}", root, suffix)
 
     def warehouse(self, out: Path, name: str) -> Path:
         return out / f"{name}-{self.name.replace(' ', '-')}{self.suffix}"
