@@ -92,7 +92,8 @@ def run_ingest(landing: Path, warehouse: str | Path, *, data_path: str | Path | 
     if not outcome.committed:
         return RunSummary(run_id="", files_seen=0, files_new=0, files_appended=0,
                           files_rewritten=0, files_unchanged=0, bytes_read=0, records_read=0,
-                          calls_loaded=0, duplicates=0, quarantined=0, seconds=0.0)
+                          calls_loaded=0, duplicates=0, quarantined=0, seconds=0.0,
+                          ledger_rows=0)
     return RunSummary(**{name: outcome.summary[name]
                          for name in RunSummary.__dataclass_fields__})
 

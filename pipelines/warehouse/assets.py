@@ -43,7 +43,6 @@ def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
     seen = 0 if state.run_changed(conn, "run_state", context.run.run_id) else plan_run(
         tokenworks.landing_path, read_manifest(conn), tokenworks.landing_prefix).seen
     summary = finish_run(conn, context.run.run_id, files_seen=seen)
-    rows = scalar(conn, "SELECT count(*) FROM fct_requests")
     # What `tokenworks ingest` reports after the run, read here in the run's transaction: a
     # reader's connection costs more than the queries.
     unpriced, usage_unknown, at_risk = one(
@@ -58,7 +57,7 @@ def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
                       [context.run.run_id])
     return MaterializeResult(metadata={
         "changed": True, "warehouse": str(tokenworks.transaction.lake), "snapshot_id": snapshot,
-        "rows": rows, **summary.as_dict(),
+        "rows": summary.ledger_rows, **summary.as_dict(),
         "unpriced_calls": unpriced, "usage_unknown_calls": usage_unknown,
         "spend_at_risk_estimated_usd": at_risk,
         "quarantine_examples": MetadataValue.json([list(row) for row in examples]),

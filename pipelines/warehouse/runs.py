@@ -30,6 +30,7 @@ class RunSummary:
     duplicates: int
     quarantined: int
     seconds: float
+    ledger_rows: int  # fct_requests after the run
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -55,7 +56,7 @@ def finish_run(conn: duckdb.DuckDBPyConnection, run_id: str,
     loaded = fct_after - fct_before
     summary = RunSummary(run_id, seen, agg[0], agg[1], agg[2], unchanged, agg[3], agg[4],
                          loaded, max(agg[5] - loaded, 0), agg[6],
-                         round((finished_at - started_at).total_seconds(), 3))
+                         round((finished_at - started_at).total_seconds(), 3), fct_after)
     conn.execute("DELETE FROM ingest_runs WHERE run_id = ?", [run_id])
     conn.execute("INSERT INTO ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  [run_id, started_at, finished_at, seen, agg[0], agg[1], agg[2], unchanged,
