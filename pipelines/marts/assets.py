@@ -8,7 +8,6 @@ whose costs this run changed (run_changed_days), else left as it is."""
 
 from dagster import (
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetExecutionContext,
     AssetSpec,
     MaterializeResult,
@@ -20,7 +19,7 @@ from dagster import (
 
 from pipelines.marts.build import build_marts, build_spend
 from pipelines.pricing import costs
-from pipelines.pricing.assets import fct_costs
+from pipelines.pricing.assets import costed_calls_check, fct_costs
 from pipelines.warehouse import state
 from pipelines.warehouse.resource import MARTS, TokenworksWarehouse, nothing_to_do, timed
 from pipelines.warehouse.sql import scalar
@@ -107,23 +106,18 @@ def mart_daily_spend(context: AssetExecutionContext, tokenworks: TokenworksWareh
                          "their estimated spend at risk and the fix at the source. The view "
                          "unknown_usage lists those of every call.")
 def usage_logged(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
-    conn = tokenworks.reader()
-    rows = costs.among_costed_calls(
-        conn, "SELECT provider, model, calls, estimated_cost, fix "
-              "FROM unknown_usage_among('calls_to_cost')")
-    if rows is None:
-        return AssetCheckResult(passed=True, metadata={"note": "no call was costed this run"})
-    listing = "\n".join(
-        ["| provider | model | calls | spend at risk (estimated, USD) | fix |",
-         "|---|---|---|---|---|",
-         *(f"| {p} | {m} | {n:,} | {'' if e is None else f'{e:.4f}'} | {fix} |"
-           for p, m, n, e, fix in rows[:50])])
-    return AssetCheckResult(
-        passed=not rows, severity=AssetCheckSeverity.WARN,
-        metadata={"calls_without_usage": sum(r[2] for r in rows),
-                  "spend_at_risk_estimated_usd": str(sum(r[3] or 0 for r in rows)),
-                  "models": MetadataValue.md(listing),
-                  "examples": str([r[:3] for r in rows[:10]]),
-                  "calls_without_usage_in_warehouse": scalar(
-                      conn, "SELECT count(*) FROM fct_costs "
-                            "WHERE cost_status = 'usage_unknown'")})
+    def metadata(rows: list[tuple], in_warehouse: int) -> dict:
+        listing = "\n".join(
+            ["| provider | model | calls | spend at risk (estimated, USD) | fix |",
+             "|---|---|---|---|---|",
+             *(f"| {p} | {m} | {n:,} | {'' if e is None else f'{e:.4f}'} | {fix} |"
+               for p, m, n, e, fix in rows[:50])])
+        return {"calls_without_usage": sum(r[2] for r in rows),
+                "spend_at_risk_estimated_usd": str(sum(r[3] or 0 for r in rows)),
+                "models": MetadataValue.md(listing),
+                "examples": str([r[:3] for r in rows[:10]]),
+                "calls_without_usage_in_warehouse": in_warehouse}
+
+    return costed_calls_check(
+        tokenworks, "SELECT provider, model, calls, estimated_cost, fix "
+                    "FROM unknown_usage_among('calls_to_cost')", "usage_unknown", metadata)

@@ -1,6 +1,8 @@
 """The pricing domain's assets: the price book, each model string matched to it, the exact cost
 of every call, and the check that warns of unpriced models."""
 
+from collections.abc import Callable
+
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -91,17 +93,25 @@ def fct_costs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
                                           "models are listed with their tokens. The view "
                                           "unpriced_models lists those of every call.")
 def every_call_priced(tokenworks: TokenworksWarehouse) -> AssetCheckResult:
+    return costed_calls_check(
+        tokenworks, "SELECT provider, model, calls, input_tokens, output_tokens "
+                    "FROM unpriced_models_among('calls_to_cost')", "unpriced_model",
+        lambda rows, in_warehouse: {"unpriced_models": len(rows),
+                                    "unpriced_calls": sum(r[2] for r in rows),
+                                    "examples": str(rows[:10]),
+                                    "unpriced_calls_in_warehouse": in_warehouse})
+
+
+def costed_calls_check(tokenworks: TokenworksWarehouse, sql: str, cost_status: str,
+                       metadata: Callable[[list[tuple], int], dict]) -> AssetCheckResult:
+    """A warning about the calls this run costed: `sql` reads the temp view calls_to_cost and
+    returns what is wrong with them; `metadata` describes those rows and how many calls of the
+    whole warehouse have `cost_status`."""
     conn = tokenworks.reader()
-    rows = costs.among_costed_calls(
-        conn, "SELECT provider, model, calls, input_tokens, output_tokens "
-              "FROM unpriced_models_among('calls_to_cost')")
+    rows = costs.among_costed_calls(conn, sql)
     if rows is None:
         return AssetCheckResult(passed=True, metadata={"note": "no call was costed this run"})
-    return AssetCheckResult(
-        passed=not rows, severity=AssetCheckSeverity.WARN,
-        metadata={"unpriced_models": len(rows),
-                  "unpriced_calls": sum(r[2] for r in rows),
-                  "examples": str(rows[:10]),
-                  "unpriced_calls_in_warehouse": scalar(
-                      conn, "SELECT count(*) FROM fct_costs "
-                            "WHERE cost_status = 'unpriced_model'")})
+    in_warehouse = scalar(conn, "SELECT count(*) FROM fct_costs WHERE cost_status = ?",
+                          [cost_status])
+    return AssetCheckResult(passed=not rows, severity=AssetCheckSeverity.WARN,
+                            metadata=metadata(rows, in_warehouse))
