@@ -61,20 +61,27 @@ def _run_once(settings: config.Settings, selection: list[str] | None, show_progr
 
     defs = build_definitions(settings, show_progress=show_progress, chunk_bytes=chunk_bytes)
     job = defs.resolve_job_def("ingest")
+    # An instance made here is disposed of here: left to the garbage collector, its SQLite
+    # connections are closed from whatever thread collects them, with errors logged there.
+    owned = instance is None
     if instance is None:
         instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else (
             DagsterInstance.ephemeral())
-    result = job.execute_in_process(
-        instance=instance, raise_on_error=False,
-        asset_selection=[AssetKey(name) for name in selection] if selection else None,
-        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
-    summary: dict = {}
-    for event in result.get_asset_materialization_events():
-        materialization = event.materialization
-        if materialization.asset_key.to_user_string() == "ingest_runs":
-            summary = {k: v.value for k, v in materialization.metadata.items()}
-    return JobResult(result.success and not _teardown_failed(result),
-                     summary, _problems(result))
+    try:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            asset_selection=[AssetKey(name) for name in selection] if selection else None,
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
+        summary: dict = {}
+        for event in result.get_asset_materialization_events():
+            materialization = event.materialization
+            if materialization.asset_key.to_user_string() == "ingest_runs":
+                summary = {k: v.value for k, v in materialization.metadata.items()}
+        return JobResult(result.success and not _teardown_failed(result),
+                         summary, _problems(result))
+    finally:
+        if owned:
+            instance.dispose()
 
 
 def run_ingest(landing: Path, warehouse: str | Path, *, data_path: str | Path | None = None,
