@@ -243,6 +243,7 @@ def cmd_demo(args) -> int:
 def cmd_dashboard(args) -> int:
     """Serve the Streamlit dashboards over the warehouse (read-only) until
     interrupted."""
+    from dashboards import STREAMLIT_OPTIONS
     from pipelines.warehouse.lake import WarehouseFormatError
     from pipelines.warehouse.store import WarehouseMissing, connect_reader
 
@@ -256,7 +257,9 @@ def cmd_dashboard(args) -> int:
                "--server.port", str(args.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
                # serve this machine only, and never look up an external address
-               "--server.address", "localhost"]
+               "--server.address", "localhost",
+               *(arg for name, value in STREAMLIT_OPTIONS.items()
+                 for arg in (f"--{name}", str(value).lower()))]
     print(f"\ndashboards: http://localhost:{args.port}  (warehouse {_lake(settings)}; "
           "Ctrl-C stops)", flush=True)
     os.environ[config.ENVIRONMENT["warehouse"]] = settings.warehouse

@@ -15,9 +15,10 @@ import jsonschema
 import polars as pl
 import pyarrow as pa
 import pytest
+from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
-from dashboards import filters, ui
+from dashboards import STREAMLIT_OPTIONS, filters, ui
 from pipelines.jobs import run_ingest
 from pipelines.samples import generate
 from tests.conftest import query
@@ -49,6 +50,8 @@ def app(warehouse, monkeypatch) -> AppTest:
     # AppTest leaves the app as sys.modules["__main__"]; worker processes that later tests
     # start (forkserver) would re-run it as their main module.
     monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    for name, value in STREAMLIT_OPTIONS.items():  # as the server runs
+        streamlit_config.set_option(name, value)
     return AppTest.from_file(APP, default_timeout=120)
 
 
