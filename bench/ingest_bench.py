@@ -5,9 +5,13 @@
     python bench/ingest_bench.py --baseline 4d8ebd8  # the code of that commit, side by side
 
 Measures, on the same generated landing folder in the same run:
-  - DuckDB's own typed read_ndjson of the .jsonl/.jsonl.gz files (the reference),
+  - DuckDB's own typed read_ndjson of the .jsonl/.jsonl.gz files (the reference), and the same
+    read with the bodies typed too (envelope and body STRUCT, usage counts as JSON, as the
+    rules need them): what reading alone costs before any rule,
   - the end-to-end `tokenworks ingest` (all shapes, dedup, quarantine, load, checks, commit):
     calls/s, MB/s, and the peak RSS of its whole process tree,
+  - where that ingest's time goes (bench/ingest_steps.py: one more run, its steps' seconds),
+    and so its time without costing (the ledger alone) and with it,
   - an unchanged landing folder re-ingested (the `tokenworks ingest` command, wall time),
   - one new day ingested into a warehouse holding one day, a year, and ten times the year's
     calls (the year's ledger replayed, as bench/cost_bench.py does): the nightly cost should
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import json
 import os
 import resource
 import shutil
@@ -66,15 +71,49 @@ def own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def duckdb_reference(landing: Path) -> tuple[float, int, float]:
+ENVELOPE = {"timestamp": "VARCHAR", "provider": "VARCHAR", "project": "VARCHAR",
+            "user": "VARCHAR", "api_key_id": "VARCHAR", "latency_ms": "DOUBLE",
+            "metadata": "JSON", "request": "JSON", "response": "JSON", "stream": "JSON",
+            "custom_id": "VARCHAR", "result": "JSON", "error": "JSON"}
+
+# A body of any family, as far as the token rules read it; counts stay JSON so that 12.5 and
+# "12" can still be told from 12.
+_COUNT = "JSON"
+_CACHE = f"STRUCT(ephemeral_5m_input_tokens {_COUNT}, ephemeral_1h_input_tokens {_COUNT})"
+_USAGE = (
+    f"STRUCT(prompt_tokens {_COUNT}, completion_tokens {_COUNT}, total_tokens {_COUNT}, "
+    f"prompt_tokens_details STRUCT(cached_tokens {_COUNT}, cache_write_tokens {_COUNT}), "
+    f"completion_tokens_details STRUCT(reasoning_tokens {_COUNT}), "
+    f"prompt_cache_hit_tokens {_COUNT}, cost JSON, input_tokens {_COUNT}, "
+    f"output_tokens {_COUNT}, input_tokens_details STRUCT(cached_tokens {_COUNT}), "
+    f"output_tokens_details STRUCT(reasoning_tokens {_COUNT}), "
+    f"cache_read_input_tokens {_COUNT}, cache_creation_input_tokens {_COUNT}, "
+    f"cache_creation {_CACHE}, server_tool_use STRUCT(web_search_requests {_COUNT}), "
+    f"service_tier VARCHAR, \"inputTokens\" {_COUNT}, \"outputTokens\" {_COUNT}, "
+    f"\"totalTokens\" {_COUNT}, \"cacheReadInputTokens\" {_COUNT}, "
+    f"\"cacheWriteInputTokens\" {_COUNT}, billed_units STRUCT(input_tokens {_COUNT}, "
+    f"output_tokens {_COUNT}))")
+_GEMINI_USAGE = (
+    f"STRUCT(\"promptTokenCount\" {_COUNT}, \"cachedContentTokenCount\" {_COUNT}, "
+    f"\"candidatesTokenCount\" {_COUNT}, \"thoughtsTokenCount\" {_COUNT}, "
+    f"\"toolUsePromptTokenCount\" {_COUNT}, \"totalTokenCount\" {_COUNT})")
+_BODY_FIELDS = (
+    "object VARCHAR, type VARCHAR, id VARCHAR, model VARCHAR, created JSON, created_at JSON, "
+    "service_tier VARCHAR, choices STRUCT(finish_reason VARCHAR)[], "
+    f"usage {_USAGE}, x_groq STRUCT(usage {_USAGE}), status VARCHAR, "
+    "stop_reason VARCHAR, candidates STRUCT(\"finishReason\" VARCHAR)[], "
+    f"\"usageMetadata\" {_GEMINI_USAGE}, \"modelVersion\" VARCHAR, \"responseId\" VARCHAR, "
+    "\"stopReason\" VARCHAR, error JSON")
+ENVELOPE_AND_BODY = {**ENVELOPE, "response": (
+    f"STRUCT({_BODY_FIELDS}, status_code JSON, request_id VARCHAR, body STRUCT({_BODY_FIELDS}))")}
+
+
+def duckdb_reference(landing: Path, typed: dict = ENVELOPE) -> tuple[float, int, float]:
     """DuckDB's typed read_ndjson of every line-delimited file: the envelope's fields typed,
-    bodies as JSON, malformed lines skipped, every column consumed (so none is skipped)."""
+    bodies as JSON (or as `typed` says), malformed lines skipped, every column consumed (so
+    none is skipped)."""
     conn = duckdb.connect()
     conn.execute("SET threads = 2")
-    typed = {"timestamp": "VARCHAR", "provider": "VARCHAR", "project": "VARCHAR",
-             "user": "VARCHAR", "api_key_id": "VARCHAR", "latency_ms": "DOUBLE",
-             "metadata": "JSON", "request": "JSON", "response": "JSON", "stream": "JSON",
-             "custom_id": "VARCHAR", "result": "JSON", "error": "JSON"}
     pattern = [str(landing / "**" / "*.jsonl"), str(landing / "**" / "*.jsonl.gz")]
     consumed = ", ".join(f"count({name})" for name in typed)
     cpu = own_cpu_seconds()
@@ -170,6 +209,45 @@ class Code:
             conn.close()
 
 
+# The steps that make the ledger; the others price it and build the marts and scenarios.
+LEDGER_STEPS = ("staging", "fct_requests", "ingest_runs")
+
+
+def print_steps(code: Code, landing: Path, out: Path, total_mb: float, ref_rate: float,
+                ref_seconds: float, typed_read_seconds: float) -> None:
+    """One more full ingest (in-process, bench/ingest_steps.py), its steps' seconds, its time
+    without costing (the ledger's steps and their checks alone), and the least a run could
+    take if staging were nothing but the typed read of the bodies: that read and the other
+    steps as they are."""
+    warehouse = code.warehouse(out, "steps")
+    fresh(warehouse)
+    run = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "ingest_steps.py"), str(landing), str(warehouse)],
+        cwd=code.root, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(code.root)})
+    if run.returncode:
+        raise SystemExit(f"{code.name}: ingest_steps failed:\n{run.stderr[-3000:]}")
+    timing = json.loads(run.stdout.strip().splitlines()[-1])
+    steps, total = timing["steps"], timing["total"]
+    ledger = sum(seconds for step, seconds in steps.items()
+                 if step.startswith(LEDGER_STEPS))
+    slowest = sorted(steps.items(), key=lambda item: -item[1])
+    print(f"[{code.name}] where an ingest's time goes ({total:.1f} s in-process; "
+          f"{total - sum(steps.values()):.1f} s between steps): " + ", ".join(
+              f"{step} {seconds:.2f}" for step, seconds in slowest if seconds >= 0.1))
+    for label, seconds in (("without costing (the ledger's steps and checks)", ledger),
+                           ("with costing (the whole run)", total)):
+        rate = total_mb / seconds
+        print(f"[{code.name}]   {label}: {seconds:.1f} s = {rate:,.0f} MB/s "
+              f"({rate / ref_rate:.0%} of DuckDB's read)")
+    rest = sum(steps.values()) - steps.get("staging", 0)
+    floor = typed_read_seconds + rest
+    print(f"[{code.name}]   25% of DuckDB's read allows {4 * ref_seconds:.1f} s in all. Staging "
+          f"took {steps.get('staging', 0):.1f} s, the other steps {rest:.1f} s: with staging "
+          f"no more than the typed read of the bodies, a run would take {floor:.1f} s = "
+          f"{total_mb / floor / ref_rate:.0%} of DuckDB's read")
+
+
 def fresh(warehouse: Path) -> None:
     for path in warehouse.parent.glob(warehouse.name + "*"):
         if path.is_dir():
@@ -256,6 +334,10 @@ def main() -> None:
     ref_rate = ndjson_mb / ref_seconds
     print(f"\nDuckDB typed read_ndjson (reference): {ref_rows:,} rows in {ref_seconds:.1f} s = "
           f"{ref_rate:,.0f} MB/s; CPU {ref_cpu:.0%} of one core")
+    body_seconds, _, body_cpu = duckdb_reference(landing, ENVELOPE_AND_BODY)
+    print(f"the same read with the bodies typed (no rule yet): {body_seconds:.1f} s = "
+          f"{ndjson_mb / body_seconds:,.0f} MB/s ({ref_seconds / body_seconds:.0%} of the "
+          f"reference); CPU {body_cpu:.0%} of one core")
 
     codes = [Code("current", REPO, ".ducklake")]
     if args.baseline:
@@ -274,6 +356,9 @@ def main() -> None:
     for code in codes:
         seconds, _, _ = code.ingest(landing, code.warehouse(args.out, "full"))
         print(f"[{code.name}] unchanged landing re-ingest (CLI wall time): {seconds:.2f} s")
+    for code in codes:
+        print_steps(code, landing, args.out, total_mb, ref_rate, ref_seconds,
+                    body_seconds)
 
     # Nights are measured in turn (baseline, current; one day, a year, 10x), each code and
     # size a new night in each round, so drift hits them all alike; medians are compared.
