@@ -158,6 +158,12 @@ def cmd_export(args) -> int:
 
     settings = _settings(args)
     out = Path(args.out)
+    if getattr(args, "month", None):  # one month: a closed one as it was closed
+        if args.format != "focus" or args.start or args.end:
+            return _fail("--month goes with --format focus, without --from/--to", EXIT_USAGE)
+        from pipelines.closing.commands import export_month
+
+        return export_month(_lake(settings), args.month, out)
     try:
         start = date.fromisoformat(args.start) if args.start else None
         end = date.fromisoformat(args.end) if args.end else None
@@ -177,6 +183,16 @@ def cmd_export(args) -> int:
     except ValueError as exc:
         return _fail(str(exc), EXIT_USAGE)
     return 0
+
+
+# ------------------------------------------------------------------------------- close
+
+
+def cmd_close(args) -> int:
+    """Close a month: its figures recorded once (pipelines/closing)."""
+    from pipelines.closing.commands import close
+
+    return close(_lake(_settings(args)), args.month, args.force)
 
 
 # -------------------------------------------------------------------------------- demo
@@ -324,7 +340,17 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", required=True)
     exp.add_argument("--from", dest="start", help="first day (focus), YYYY-MM-DD")
     exp.add_argument("--to", dest="end", help="last day (focus), YYYY-MM-DD")
+    exp.add_argument("--month", help="one month (focus), YYYY-MM: a closed month is written "
+                     "as it was closed, byte for byte")
     exp.set_defaults(func=cmd_export)
+
+    close = sub.add_parser("close", help="close a month: record its figures, never changed "
+                           "again (later changes show in the view restatements)")
+    _warehouse_arguments(close)
+    close.add_argument("month", help="the UTC calendar month, YYYY-MM")
+    close.add_argument("--force", action="store_true", help="close even before the month "
+                       "ended, before an ingest after its end, or with no calls")
+    close.set_defaults(func=cmd_close)
 
     demo = sub.add_parser("demo", help="sample logs -> warehouse -> summary")
     demo.add_argument("--landing")

@@ -2,8 +2,8 @@
 
 Each domain declares its own assets and checks (pipelines/<domain>/assets.py); this file only
 merges them into one job, with its nightly schedule and the landing sensor, and gives them the
-`tokenworks` resource. Settings are resolved when the code location loads, never at import
-(pipelines/config).
+`tokenworks` resource. Beside it: the weekly `maintenance` job and the `close_month` job.
+Settings are resolved when the code location loads, never at import (pipelines/config).
 
 Not partitioned by day, deliberately: a landing file is the unit of work (a file may hold many
 days, and late events arrive in later files), and the manifest makes every run incremental by
@@ -21,6 +21,7 @@ from dagster import (
 )
 
 from pipelines import config
+from pipelines.closing.job import close_month_job
 from pipelines.landing.assets import landing_sensor_for
 from pipelines.ledger.assets import fct_checks, fct_requests, staging
 from pipelines.marts.assets import daily_marts, fct_cost_estimates, mart_daily_spend, usage_logged
@@ -57,7 +58,7 @@ def build_definitions(settings: config.Settings | None = None, *, show_progress:
     return Definitions(
         assets=[*ASSETS, lake_maintenance],
         asset_checks=CHECKS,
-        jobs=[ingest_job, maintenance_job],
+        jobs=[ingest_job, maintenance_job, close_month_job],
         schedules=[ScheduleDefinition(
             name="nightly_ingest", job=ingest_job, cron_schedule=settings.nightly_cron,
             execution_timezone="UTC", default_status=DefaultScheduleStatus.RUNNING,

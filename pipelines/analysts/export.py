@@ -15,6 +15,9 @@ from pipelines.warehouse.lake import Lake
 from pipelines.warehouse.sql import read_sql, scalar, sql_literal
 from pipelines.warehouse.store import connect_reader
 
+# How the FOCUS export is written, by file suffix (a closed month's too: pipelines/closing).
+FOCUS_FORMATS = {".csv": "csv, HEADER true", ".parquet": "parquet, COMPRESSION zstd"}
+
 
 @dataclass
 class ExportSummary:
@@ -52,7 +55,7 @@ def export_focus(warehouse: Lake, out: Path, start: date | None = None,
     """The FOCUS 1.2 export of priced calls between start and end (inclusive; default all) to a
     .csv or .parquet file. Calls whose cost is unknown (an unpriced model, or no usage in the
     log) have no cost to report: they are counted, not exported (analytics.requests.cost_status)."""
-    fmt = {".csv": "csv, HEADER true", ".parquet": "parquet, COMPRESSION zstd"}.get(out.suffix)
+    fmt = FOCUS_FORMATS.get(out.suffix)
     if fmt is None:
         raise ValueError(f"{out}: the FOCUS export is written as .csv or .parquet")
     params = {"start": start or date(1, 1, 1), "end": end or date(9999, 12, 31)}
