@@ -374,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except config.SettingError as bad:
+        return _fail(str(bad), EXIT_USAGE)
     except KeyboardInterrupt:
         return _fail("interrupted; nothing was committed, the warehouse is unchanged", 130)
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -126,3 +129,48 @@ def synthetic_lines(n: int, seed: int = 1) -> list[bytes]:
             "project": f"p{i % 3}", "user": f"u{i % 7}", "latency_ms": i,
             "response": body}))
     return lines
+
+
+# ----------------------------------------------------------------------- billing reports
+
+
+def day_seconds(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def openai_costs_page(amounts: dict[date, Decimal | None]) -> bytes:
+    """An OpenAI Costs API page: a bucket per day, amounts in dollars as strings (None: an
+    empty bucket)."""
+    return json.dumps({"object": "page", "has_more": False, "next_page": None, "data": [
+        {"object": "bucket", "start_time": day_seconds(day),
+         "end_time": day_seconds(day + timedelta(days=1)),
+         "results": [] if amount is None else [
+             {"object": "organization.costs.result", "line_item": "completions",
+              "project_id": "proj_1", "amount": {"value": str(amount), "currency": "usd"}}]}
+        for day, amount in amounts.items()]}).encode()
+
+
+def anthropic_cost_page(amounts: dict[date, Decimal], model: str) -> bytes:
+    """An Anthropic cost report page: amounts in cents, as decimal strings."""
+    return json.dumps({"has_more": False, "next_page": None, "data": [
+        {"starting_at": f"{day}T00:00:00Z", "ending_at": f"{day + timedelta(days=1)}T00:00:00Z",
+         "results": [{"currency": "USD", "amount": str(amount * 100), "model": model,
+                      "workspace_id": "wrkspc_1", "description": "Usage",
+                      "cost_type": "tokens", "token_type": "uncached_input_tokens"}]}
+        for day, amount in amounts.items()]}).encode()
+
+
+def bill_the_ledger(landing: Path, warehouse, over: dict[tuple[str, date], Decimal]) -> None:
+    """Billing reports made from the ledger's own daily costs (mart_daily_spend), each
+    (provider, day) in `over` billed that much more: an OpenAI Costs API page (dollars) and an
+    Anthropic cost report page (cents), under <landing>/billing/."""
+    billed = {}
+    for provider in ("openai", "anthropic"):
+        billed[provider] = {day: cost + over.get((provider, day), 0) for day, cost in query(
+            warehouse, "SELECT day, sum(total_cost) FROM mart_daily_spend WHERE provider = ? "
+                       "AND total_cost IS NOT NULL GROUP BY day ORDER BY day", [provider])}
+    folder = landing / "billing"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "openai-costs.json").write_bytes(openai_costs_page(billed["openai"]))
+    (folder / "anthropic-cost-report.json").write_bytes(
+        anthropic_cost_page(billed["anthropic"], "claude-sonnet-4-20250514"))

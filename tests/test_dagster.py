@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,7 @@ from pipelines.definitions import build_definitions
 from pipelines.warehouse.lake import Lake
 from pipelines.warehouse.resource import TokenworksWarehouse
 from pipelines.warehouse.store import RunTransaction, WarehouseMissing, connect_reader
-from tests.conftest import open_lake, query, synthetic_lines
+from tests.conftest import open_lake, openai_costs_page, query, synthetic_lines
 
 
 @pytest.fixture
@@ -79,7 +81,8 @@ def test_whole_graph_materializes_with_checks_and_metadata(fixture_landing, tmp_
         "mart_daily_distribution", "fct_cost_estimates", "mart_daily_spend",
         "dim_hardware_generation", "hardware_sources", "scenario_routes",
         "scenario_batch_discounts", "scenario_parameters", "scenario_trend", "scenario_base",
-        "scenario_projection", "scenario_sensitivity", "ingest_runs"}
+        "scenario_projection", "scenario_sensitivity", "billing_reports", "reconciliation",
+        "ingest_runs"}
     for name in ("stg_calls", "fct_requests", "dim_price", "dim_model", "fct_costs",
                  "mart_daily_drivers", "fct_cost_estimates", "mart_daily_spend",
                  "dim_hardware_generation", "scenario_base", "scenario_projection",
@@ -94,7 +97,8 @@ def test_whole_graph_materializes_with_checks_and_metadata(fixture_landing, tmp_
     assert unpriced > 0  # the fixtures hold models newer than the price book
     assert checks == {"records_reconcile": True, "exactly_once": True,
                       "buckets_match_total": True, "every_call_priced": False,
-                      "usage_logged": False}  # the fixtures hold streams without usage
+                      "usage_logged": False,  # the fixtures hold streams without usage
+                      "closed_days_reconcile": True}  # no bill to set the ledger against
     warned = next(e.event_specific_data for e in result.all_events
                   if e.event_type_value == "ASSET_CHECK_EVALUATION"
                   and e.event_specific_data.check_name == "usage_logged")
@@ -168,6 +172,17 @@ def test_sensor_requests_a_run_only_when_there_is_something_new(
     later = evaluate()
     assert isinstance(later, RunRequest) and later.tags["tokenworks/new"] == "1"
     assert later.run_key != first.run_key
+
+    # A billing report dropped in is work too, though no call log changed.
+    assert run_job(settings, instance).success
+    assert isinstance(evaluate(), SkipReason)
+    (fixture_landing / "billing").mkdir()
+    (fixture_landing / "billing" / "costs.json").write_bytes(
+        openai_costs_page({date(2026, 5, 1): Decimal("1.5")}))
+    billed = evaluate()
+    assert isinstance(billed, RunRequest) and billed.tags["tokenworks/files"] == "0"
+    assert run_job(settings, instance).success
+    assert isinstance(evaluate(), SkipReason)
 
 
 def test_the_asset_graph_is_the_snapshot(tmp_path):

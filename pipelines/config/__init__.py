@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -20,6 +21,16 @@ DEFAULT_RETENTION_DAYS = 90  # of time travel
 DEFAULT_PRICE_OVERRIDES = REPO / "pricing" / "overrides.yaml"
 DEFAULT_SCENARIOS = REPO / "scenarios" / "scenarios.yaml"
 DEFAULT_HARDWARE = REPO / "seeds" / "hardware_generations.yaml"
+DEFAULT_OPENAI_API_BASE = "https://api.openai.com"  # the billing reports' APIs
+DEFAULT_ANTHROPIC_API_BASE = "https://api.anthropic.com"
+DEFAULT_BILLING_FETCH_DAYS = 35  # billing reports fetched for the days before today
+DEFAULT_BILLING_FETCH_CRON = "0 1 * * *"  # 01:00 UTC, an hour before the nightly ingest
+DEFAULT_BILLING_OPEN_DAYS = 2  # a day's bill is final this many days after the day ends
+DEFAULT_RECONCILE_TOLERANCE_USD = "0.01"  # a day matches within the larger of these two
+DEFAULT_RECONCILE_TOLERANCE_PERCENT = "1"  # (of the billed cost)
+# Provider -> its admin key's variable: read by admin_keys() when a fetch runs, never kept in
+# Settings or in Dagster's config (a resource's values are stored with every run).
+ADMIN_KEYS = {"openai": "OPENAI_ADMIN_KEY", "anthropic": "ANTHROPIC_ADMIN_KEY"}
 
 # Setting -> environment variable.
 ENVIRONMENT = {
@@ -29,6 +40,13 @@ ENVIRONMENT = {
     "price_overrides": "TOKENWORKS_PRICE_OVERRIDES", "scenarios": "TOKENWORKS_SCENARIOS",
     "hardware": "TOKENWORKS_HARDWARE", "maintenance_cron": "TOKENWORKS_MAINTENANCE_CRON",
     "retention_days": "TOKENWORKS_RETENTION_DAYS",
+    "openai_api_base": "TOKENWORKS_OPENAI_API_BASE",
+    "anthropic_api_base": "TOKENWORKS_ANTHROPIC_API_BASE",
+    "billing_fetch_days": "TOKENWORKS_BILLING_FETCH_DAYS",
+    "billing_fetch_cron": "TOKENWORKS_BILLING_FETCH_CRON",
+    "billing_open_days": "TOKENWORKS_BILLING_OPEN_DAYS",
+    "reconcile_tolerance_usd": "TOKENWORKS_RECONCILE_TOLERANCE_USD",
+    "reconcile_tolerance_percent": "TOKENWORKS_RECONCILE_TOLERANCE_PERCENT",
 }
 
 
@@ -45,6 +63,13 @@ class Settings:
     price_overrides: Path
     scenarios: Path
     hardware: Path
+    openai_api_base: str = DEFAULT_OPENAI_API_BASE
+    anthropic_api_base: str = DEFAULT_ANTHROPIC_API_BASE
+    billing_fetch_days: int = DEFAULT_BILLING_FETCH_DAYS
+    billing_fetch_cron: str = DEFAULT_BILLING_FETCH_CRON
+    billing_open_days: int = DEFAULT_BILLING_OPEN_DAYS
+    reconcile_tolerance_usd: Decimal = Decimal(DEFAULT_RECONCILE_TOLERANCE_USD)
+    reconcile_tolerance_percent: Decimal = Decimal(DEFAULT_RECONCILE_TOLERANCE_PERCENT)
 
 
 def resolve(landing: str | Path | None = None, warehouse: str | Path | None = None,
@@ -69,7 +94,48 @@ def resolve(landing: str | Path | None = None, warehouse: str | Path | None = No
         price_overrides=Path(value("price_overrides", DEFAULT_PRICE_OVERRIDES)).resolve(),
         scenarios=Path(value("scenarios", DEFAULT_SCENARIOS)).resolve(),
         hardware=Path(value("hardware", DEFAULT_HARDWARE)).resolve(),
+        openai_api_base=value("openai_api_base", DEFAULT_OPENAI_API_BASE).rstrip("/"),
+        anthropic_api_base=value("anthropic_api_base", DEFAULT_ANTHROPIC_API_BASE).rstrip("/"),
+        billing_fetch_days=int(value("billing_fetch_days", DEFAULT_BILLING_FETCH_DAYS)),
+        billing_fetch_cron=value("billing_fetch_cron", DEFAULT_BILLING_FETCH_CRON),
+        billing_open_days=_days("billing_open_days",
+                                value("billing_open_days", DEFAULT_BILLING_OPEN_DAYS)),
+        reconcile_tolerance_usd=_amount("reconcile_tolerance_usd", value(
+            "reconcile_tolerance_usd", DEFAULT_RECONCILE_TOLERANCE_USD)),
+        reconcile_tolerance_percent=_amount("reconcile_tolerance_percent", value(
+            "reconcile_tolerance_percent", DEFAULT_RECONCILE_TOLERANCE_PERCENT)),
     )
+
+
+def admin_keys(**given: str) -> dict[str, str]:
+    """Each provider's admin key (the argument given, else its environment variable; "" when
+    unset), read now: only a fetch calls this, and the keys go nowhere but its requests."""
+    return {provider: (given.get(provider) or os.environ.get(variable) or "").strip()
+            for provider, variable in ADMIN_KEYS.items()}
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be used; the message names its variable."""
+
+
+def _amount(name: str, given: str) -> Decimal:
+    """An exact, non-negative decimal setting."""
+    try:
+        amount = Decimal(str(given).strip())
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or amount < 0:
+        raise SettingError(f"{ENVIRONMENT[name]}={given!r}: expected a non-negative decimal "
+                           "number, e.g. 0.01")
+    return amount
+
+
+def _days(name: str, given) -> int:
+    """A non-negative whole number of days."""
+    text = str(given).strip()
+    if not text.isdigit():
+        raise SettingError(f"{ENVIRONMENT[name]}={given!r}: expected a whole number of days")
+    return int(text)
 
 
 def _warehouse(given: str | Path) -> str:

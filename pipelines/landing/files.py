@@ -20,6 +20,9 @@ READ_BLOCK = 4 * 1024 * 1024
 FINGERPRINT_BYTES = 64 * 1024
 EXCERPT_BYTES = 600
 
+# Billing reports (pipelines/billing) are not call logs: their folder at the top of the landing
+# folder is read by the billing reports' own reader.
+BILLING_FOLDER = "billing"
 # format of the content once decompressed
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".txt": "sse", ".sse": "sse"}
 
@@ -57,7 +60,8 @@ def discover(landing: Path, prefix: str = "") -> tuple[list[LandingFile], list[s
     so writers that share a lake, each with its own prefix, never name two files alike."""
     found, ignored = [], []
     for root, dirs, files in os.walk(landing / prefix if prefix else landing):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (
+            d == BILLING_FOLDER and Path(root) == landing))
         for name in files:
             full = Path(root) / name
             rel = full.relative_to(landing).as_posix()

@@ -38,7 +38,7 @@ from pipelines.warehouse.lake import Lake
 from pipelines.warehouse.store import RunTransaction
 
 INGESTION, PRICING, MARTS, SCENARIOS = "ingestion", "pricing", "marts", "scenarios"
-MAINTENANCE = "maintenance"
+MAINTENANCE, BILLING = "maintenance", "billing"
 # What a schema change drops and makes again (warehouse/sql.py DERIVED_TABLES), with what costs
 # them: a run after one must include all of it.
 REMADE_WHOLE = frozenset({"fct_costs", "mart_daily_drivers", "mart_daily_distribution",
@@ -59,6 +59,9 @@ class TokenworksWarehouse(ConfigurableResource):
     retention_days: int = config.DEFAULT_RETENTION_DAYS
     chunk_bytes: int = 0  # 0: the staging default
     show_progress: bool = False
+    billing_open_days: int = config.DEFAULT_BILLING_OPEN_DAYS
+    reconcile_tolerance_usd: str = config.DEFAULT_RECONCILE_TOLERANCE_USD  # exact decimals
+    reconcile_tolerance_percent: str = config.DEFAULT_RECONCILE_TOLERANCE_PERCENT
 
     _transaction: RunTransaction | None = PrivateAttr(default=None)
     _selection: AbstractSet[AssetKey] | None = PrivateAttr(default=None)
@@ -69,7 +72,8 @@ class TokenworksWarehouse(ConfigurableResource):
         shows where it came from and reads it when a run starts; the others are resolved."""
         values: dict[str, Any] = {}
         for name in ("landing", "landing_prefix", "warehouse", "data_path", "price_overrides",
-                     "scenarios", "hardware"):
+                     "scenarios", "hardware", "reconcile_tolerance_usd",
+                     "reconcile_tolerance_percent"):
             variable = config.ENVIRONMENT[name]
             values[name] = EnvVar(variable) if os.environ.get(variable) else str(
                 getattr(settings, name) or "")
@@ -78,6 +82,9 @@ class TokenworksWarehouse(ConfigurableResource):
         retention = config.ENVIRONMENT["retention_days"]
         values["retention_days"] = EnvVar.int(retention) if os.environ.get(retention) else (
             settings.retention_days)
+        open_days = config.ENVIRONMENT["billing_open_days"]
+        values["billing_open_days"] = EnvVar.int(open_days) if os.environ.get(open_days) else (
+            settings.billing_open_days)
         return cls(**values)
 
     @classmethod
@@ -86,7 +93,11 @@ class TokenworksWarehouse(ConfigurableResource):
                    data_path=settings.data_path or "", landing_prefix=settings.landing_prefix,
                    price_overrides=str(settings.price_overrides),
                    scenarios=str(settings.scenarios), hardware=str(settings.hardware),
-                   workers=settings.workers, retention_days=settings.retention_days, **options)
+                   workers=settings.workers, retention_days=settings.retention_days,
+                   billing_open_days=settings.billing_open_days,
+                   reconcile_tolerance_usd=str(settings.reconcile_tolerance_usd),
+                   reconcile_tolerance_percent=str(settings.reconcile_tolerance_percent),
+                   **options)
 
     # ------------------------------------------------------------------ a run's lifetime
 

@@ -146,6 +146,9 @@ def apply_schema(conn: duckdb.DuckDBPyConnection) -> bool:
     _inherit_column_comments(conn, "quality_files", ["landing_files"])
     _inherit_column_comments(conn, "fct_request_costs",
                              ["fct_requests", "fct_costs", "fct_cost_estimates"])
+    _inherit_column_comments(conn, "billing_report_days", ["billing_days"])
+    _inherit_column_comments(conn, "billed_costs", ["billing_cost_lines"])
+    _inherit_column_comments(conn, "billed_usage", ["billing_usage_lines"])
     for view, sources in ANALYTICS_COMMENT_SOURCES.items():
         _inherit_column_comments(conn, f"analytics.{view}", sources)
     conn.execute("DELETE FROM warehouse_meta WHERE key = 'schema'")

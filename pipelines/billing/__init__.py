@@ -1,0 +1,1 @@
+"""Provider billing reports: read from <landing>/billing/, reconciled against the ledger."""
