@@ -378,3 +378,21 @@ def test_a_bad_reconciliation_setting_is_named(tmp_path, monkeypatch, variable, 
 
     assert main(["ingest", "--landing", str(tmp_path), "--warehouse",
                  str(tmp_path / "wh.ducklake")]) == 2
+
+
+def test_by_project_meets_where_the_logs_name_the_providers_project(reconciled):
+    landing, warehouse, openai, _ = reconciled
+    # The first bill names project proj_1, which the logs do not: each side on a row of its own.
+    assert query(warehouse, "SELECT project, ledger_cost, billed_cost FROM "
+                            "reconciliation_by_project WHERE provider = 'openai' AND day = ? "
+                            "ORDER BY project", [CLOSED[1]]) == [
+        ("billing-test", openai[CLOSED[1]], None), ("proj_1", None, openai[CLOSED[1]] + 1)]
+    page = json.loads(openai_costs_page({CLOSED[1]: openai[CLOSED[1]]}))
+    page["data"][0]["results"][0]["project_id"] = "billing-test"
+    named = landing / "billing" / "openai-by-project.json"
+    named.write_text(json.dumps(page))
+    _touch_later(named, 60)
+    run_ingest(landing, warehouse)
+    assert query(warehouse, "SELECT project, ledger_cost, billed_cost, difference FROM "
+                            "reconciliation_by_project WHERE provider = 'openai' AND day = ?",
+                 [CLOSED[1]]) == [("billing-test", openai[CLOSED[1]], openai[CLOSED[1]], 0)]

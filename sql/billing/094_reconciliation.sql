@@ -135,16 +135,31 @@ COMMENT ON COLUMN reconciliation_by_line_item.cost_type IS 'As billing_cost_line
 COMMENT ON COLUMN reconciliation_by_line_item.billed_cost IS 'The amounts billed for the line item that day, USD.';
 COMMENT ON COLUMN reconciliation_by_line_item.ledger_cost IS 'The ledger''s cost of the same model and token bucket that day (input, cache reads, 5-minute or 1-hour cache writes, output, web search), where the report names a model and a bucket; NULL otherwise.';
 
-CREATE OR REPLACE VIEW billed_by_project AS
-SELECT day, provider, project_id, sum(amount_usd) AS billed_cost, count(*) AS billed_lines
-FROM main.billed_costs
-GROUP BY ALL;
-COMMENT ON COLUMN billed_by_project.day IS 'UTC day.';
-COMMENT ON COLUMN billed_by_project.provider IS 'The ledger''s provider name (openai, anthropic).';
-COMMENT ON COLUMN billed_by_project.project_id IS 'OpenAI''s project_id or Anthropic''s workspace_id; NULL for amounts the report does not give by project.';
-COMMENT ON COLUMN billed_by_project.billed_cost IS 'Sum of the amounts billed, USD.';
-COMMENT ON COLUMN billed_by_project.billed_lines IS 'Cost lines summed.';
-COMMENT ON VIEW billed_by_project IS 'What was billed per project (OpenAI project_id) or workspace (Anthropic workspace_id), where the report groups by it (NULL where not). The ledger''s projects are the logs'' own names, not the providers'' ids, so this view has no ledger side. Grain: one row per UTC day, provider and project or workspace billed.';
+CREATE OR REPLACE VIEW reconciliation_by_project AS
+WITH covered AS (
+    SELECT provider, day FROM main.billing_report_days WHERE report = 'costs'
+), billed AS (
+    SELECT provider, day, coalesce(project_id, '(not itemized)') AS project,
+           sum(amount_usd) AS billed_cost
+    FROM main.billed_costs GROUP BY ALL
+), ledger AS (
+    SELECT m.provider, m.day, coalesce(m.project, '(none)') AS project,
+           sum(m.total_cost) AS ledger_cost, sum(m.calls) AS calls
+    FROM main.mart_daily_spend m JOIN covered USING (provider, day)
+    GROUP BY ALL
+)
+SELECT day, provider, project, l.ledger_cost, b.billed_cost,
+       coalesce(l.ledger_cost, 0) - coalesce(b.billed_cost, 0) AS difference,
+       coalesce(l.calls, 0) AS ledger_calls
+FROM ledger l FULL JOIN billed b USING (provider, day, project);
+COMMENT ON VIEW reconciliation_by_project IS 'reconciliation_daily by project, on the days a cost report covers. Grain: one row per UTC day, provider and project that the ledger or the report has. The report''s projects are OpenAI''s project_id or Anthropic''s workspace_id, matched exactly with the project the logs name: where the logs carry the provider''s ids, the two sides meet; where they carry names of their own, each side shows on rows of its own. Amounts the report does not give by project are under ''(not itemized)''.';
+COMMENT ON COLUMN reconciliation_by_project.day IS 'UTC day.';
+COMMENT ON COLUMN reconciliation_by_project.provider IS 'The ledger''s provider name (openai, anthropic).';
+COMMENT ON COLUMN reconciliation_by_project.project IS 'The ledger''s project ((none) where the log names none) or the report''s project_id / workspace_id.';
+COMMENT ON COLUMN reconciliation_by_project.ledger_cost IS 'The project''s exact call costs that day (NULL: no call of it in the ledger).';
+COMMENT ON COLUMN reconciliation_by_project.billed_cost IS 'The amounts billed for the project that day (NULL: none).';
+COMMENT ON COLUMN reconciliation_by_project.difference IS 'ledger_cost - billed_cost, a missing side counted as 0.';
+COMMENT ON COLUMN reconciliation_by_project.ledger_calls IS 'Calls of the project in the ledger that day.';
 
 CREATE OR REPLACE VIEW reconciliation_tokens_daily AS
 WITH covered AS (
