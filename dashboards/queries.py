@@ -432,6 +432,47 @@ def reconciliation() -> pl.DataFrame:
     return run("SELECT * FROM quality_files ORDER BY reconciles, path")
 
 
+# --- Reconciliation --------------------------------------------------------------------------
+
+def landing_billing_folder() -> str:
+    from pipelines.landing.files import BILLING_FOLDER
+
+    return str(config.resolve().landing / BILLING_FOLDER)
+
+
+def billing_providers() -> list[str]:
+    """The providers with a cost report loaded: the ones reconciliation_daily judges."""
+    return run("SELECT DISTINCT provider FROM billing_report_days WHERE report = 'costs' "
+               "ORDER BY provider")["provider"].to_list()
+
+
+def reconciliation_days(filters, provider: str) -> pl.DataFrame:
+    """reconciliation_daily for a provider over the filters' days (newest first). Its status
+    is judged against the clock, so the cache's TTL bounds how stale an `open` day can be."""
+    return run("""
+        SELECT day, status, ledger_cost, billed_cost, difference, tolerance, ledger_calls,
+               unknown_cost_calls, billed_lines, billing_file
+        FROM reconciliation_daily
+        WHERE provider = $provider AND day BETWEEN $start AND $end
+        ORDER BY day DESC""", {"provider": provider, "start": filters.start,
+                                "end": filters.end})
+
+
+RECONCILIATION_DETAIL = {"model": "reconciliation_by_model",
+                         "line item": "reconciliation_by_line_item",
+                         "project": "reconciliation_by_project",
+                         "tokens": "reconciliation_tokens_daily"}
+
+
+def reconciliation_detail(provider: str, day, by: str) -> pl.DataFrame:
+    """One day of one provider, by model, line item or project, or its tokens against the
+    usage report."""
+    view = RECONCILIATION_DETAIL[by]
+    return run(f"SELECT * EXCLUDE (day, provider) FROM {view} "
+               "WHERE provider = $provider AND day = $day ORDER BY ALL",
+               {"provider": provider, "day": day})
+
+
 # --- Inspector -------------------------------------------------------------------------------
 
 def call_by_id(request_id: str) -> dict | None:

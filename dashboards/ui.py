@@ -8,7 +8,9 @@ import polars as pl
 import streamlit as st
 
 MONEY_WORDS = ("cost", "spend", "saved", "savings", "baseline", "scenario", "discount",
-               "price", "per_mtok")
+               "price", "per_mtok", "difference", "tolerance")
+# Counts, whatever else their names say (unknown_cost_calls, input_tokens_difference).
+COUNT_WORDS = ("tokens", "calls", "lines")
 
 
 MONEY_FORMAT = "$%.4f"  # a table's money columns
@@ -38,7 +40,8 @@ def change(current, previous) -> str | None:
 
 
 def _is_money(name: str) -> bool:
-    return any(word in name for word in MONEY_WORDS) and "share" not in name
+    return (any(word in name for word in MONEY_WORDS) and "share" not in name
+            and not any(word in name for word in COUNT_WORDS))
 
 
 def table(frame: pl.DataFrame, key: str, *, height: int | None = None,
@@ -63,6 +66,8 @@ def table(frame: pl.DataFrame, key: str, *, height: int | None = None,
             config[name] = st.column_config.NumberColumn(name, format=MONEY_FORMAT)
         elif ("share" in name or "rate" in name) and dtype.is_float():
             config[name] = st.column_config.NumberColumn(name, format="percent")
+        elif dtype == pl.Date:
+            config[name] = st.column_config.DateColumn(name, format="YYYY-MM-DD")
     st.dataframe(shown, column_config=config, hide_index=True, width="stretch",
                  height=height or "auto")
     flat = frame.with_columns([pl.col(c).cast(pl.String) if isinstance(t, pl.List | pl.Struct)

@@ -21,24 +21,29 @@ from streamlit.testing.v1 import AppTest
 from dashboards import STREAMLIT_OPTIONS, filters, ui
 from pipelines.jobs import run_ingest
 from pipelines.samples import generate
-from tests.conftest import query
+from tests.conftest import bill_the_ledger, query
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboards" / "app.py")
+BILLED_OVER = date(2026, 11, 20)  # OpenAI's bill is $5 over the ledger that day
 PAGES = {"views/spend.py": "Spend overview", "views/cost_drivers.py": "Cost drivers",
          "views/latency.py": "Latency and throughput", "views/scenarios.py": "Scenarios",
          "views/hardware.py": "Hardware generations", "views/prices.py": "Prices",
-         "views/data_quality.py": "Data quality", "views/inspector.py": "Inspector"}
+         "views/reconciliation.py": "Reconciliation", "views/data_quality.py": "Data quality",
+         "views/inspector.py": "Inspector"}
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
-    """Two runs: the history, then a small late day (an incremental run), so that the pages
-    read a warehouse built run by run and list more than one ingest run."""
+    """Three runs: the history, then a small late day (an incremental run), so that the pages
+    read a warehouse built run by run and list more than one ingest run; then the providers'
+    bills, made from the ledger, OpenAI's $5 over on one day."""
     base = tmp_path_factory.mktemp("dashboards")
     generate(base / "landing", requests=4000, days=120, seed=11, end_date=date(2026, 11, 27))
     run_ingest(base / "landing", base / "wh.ducklake", workers=1)
     generate(base / "landing" / "late", requests=200, days=1, seed=12,
              end_date=date(2026, 11, 28))
+    run_ingest(base / "landing", base / "wh.ducklake", workers=1)
+    bill_the_ledger(base / "landing", base / "wh.ducklake", {("openai", BILLED_OVER): 5})
     run_ingest(base / "landing", base / "wh.ducklake", workers=1)
     return base / "wh.ducklake"
 
@@ -180,7 +185,7 @@ def test_data_quality_lists_the_runs_with_their_snapshots_for_time_travel(app, w
     with the snapshot each run committed, and says how to query the warehouse as of one."""
     expected = query(warehouse, "SELECT run_id, snapshot_id, calls_loaded "
                                 "FROM analytics.ingestion_runs ORDER BY snapshot_id DESC")
-    assert len(expected) == 2 and all(snapshot is not None for _, snapshot, _ in expected)
+    assert len(expected) == 3 and all(snapshot is not None for _, snapshot, _ in expected)
     app.run()
     app.switch_page("views/data_quality.py").run()
     assert not app.exception, [e.value for e in app.exception]
@@ -192,6 +197,46 @@ def test_data_quality_lists_the_runs_with_their_snapshots_for_time_travel(app, w
     assert any("tokenworks sql --as-of RUN_ID" in c.value for c in app.caption), \
         [c.value for c in app.caption]
     assert "csv_ingestion_runs" in [b.key for b in app.get("download_button")]
+
+
+def test_reconciliation_sets_each_day_against_the_bill_and_drills_down(app, warehouse):
+    """The page reads reconciliation_daily for the provider chosen over the filters' days: the
+    day OpenAI billed $5 over is the one closed day not matching, chosen for the detail, where
+    the by-model and line-item views say what the bill holds."""
+    app.run()
+    app.switch_page("views/reconciliation.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.session_state["reconciliation_provider"] = "openai"
+    app.run()
+    start, end = (date.fromisoformat(app.query_params[k][0] if isinstance(
+        app.query_params[k], list) else app.query_params[k]) for k in ("start", "end"))
+    expected = query(warehouse, "SELECT day, status, ledger_cost, billed_cost, difference "
+                                "FROM reconciliation_daily WHERE provider = 'openai' "
+                                "AND day BETWEEN ? AND ? ORDER BY day DESC", [start, end])
+    statuses = [status for _, status, *_ in expected]
+    assert statuses.count("mismatch") == 1 and set(statuses) <= {"match", "mismatch"}
+    assert metric(app, "Closed days not matching") == "1"
+    assert metric(app, "Closed days matching") == f"{len(expected) - 1:,} of {len(expected):,}"
+    shown = shown_table(app, ["day", "status", "ledger_cost", "billed_cost", "difference"])
+    assert [(r.day.date(), r.status) for r in shown.itertuples()] == [
+        (day, status) for day, status, *_ in expected]
+    (mismatch,) = [r for r in expected if r[1] == "mismatch"]
+    assert mismatch[0] == BILLED_OVER and mismatch[4] == -5
+    chart = chart_data(app.get("vega_lite_chart")[0])
+    assert dict(zip(chart["day"].dt.date(), chart["difference"], strict=True)) == (
+        pytest.approx({day: float(difference) for day, _, _, _, difference in expected}))
+    assert app.selectbox(key="reconciliation_day_openai").value == BILLED_OVER
+    by_model = shown_table(app, ["model", "ledger_cost", "billed_cost"])
+    billed = dict(zip(by_model.model, by_model.billed_cost, strict=True))
+    assert billed["(not itemized)"] == pytest.approx(float(mismatch[3]))
+    app.session_state["reconciliation_tab"] = "By line item"
+    app.run()
+    items = shown_table(app, ["line_item", "model", "token_type", "cost_type", "billed_cost"])
+    assert list(items.line_item) == ["completions"]
+    assert items.billed_cost[0] == pytest.approx(float(mismatch[3]))
+    assert {"csv_reconciliation_openai",
+            f"csv_reconciliation_openai_{BILLED_OVER}_line_item"} <= {
+        b.key for b in app.get("download_button")}
 
 
 def test_scenario_controls_take_their_bounds_from_the_scenarios_file(app):
@@ -291,7 +336,7 @@ def test_every_chart_is_valid_vega_lite_and_the_trend_sums_to_the_spend(app, war
             assert chart_data(chart).height > 0, page
     assert {page: n for page, n in drawn.items() if n} == {
         "views/spend.py": 1, "views/cost_drivers.py": 2, "views/latency.py": 1,
-        "views/scenarios.py": 1, "views/hardware.py": 3}
+        "views/scenarios.py": 1, "views/hardware.py": 3, "views/reconciliation.py": 1}
 
     app.switch_page("views/spend.py").run()
     trend = chart_data(app.get("vega_lite_chart")[0])

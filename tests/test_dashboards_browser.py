@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from dashboards import ui
 from dashboards.drawn import wait_until_drawn
 from pipelines.jobs import run_ingest
 from pipelines.samples import generate
-from tests.conftest import query
+from tests.conftest import bill_the_ledger, query
 
 REPO = Path(__file__).resolve().parent.parent
 SCREENSHOTS = REPO / "test-output" / "screenshots"
@@ -28,7 +29,9 @@ CHROMIUM = "/usr/bin/chromium"
 PAGES = {"": "Spend overview", "cost-drivers": "Cost drivers",
          "latency": "Latency and throughput", "scenarios": "Scenarios",
          "hardware": "Hardware generations", "prices": "Prices",
-         "data-quality": "Data quality", "inspector": "Inspector"}
+         "reconciliation": "Reconciliation", "data-quality": "Data quality",
+         "inspector": "Inspector"}
+BILLED_OVER = date(2026, 11, 20)  # OpenAI's bill is $5 over the ledger that day
 
 pytestmark = pytest.mark.slow
 
@@ -44,6 +47,8 @@ def served(tmp_path_factory):
     base = tmp_path_factory.mktemp("browser")
     generate(base / "landing", requests=4000, days=120, seed=12, end_date=date(2026, 11, 27))
     warehouse = base / "wh.ducklake"
+    run_ingest(base / "landing", warehouse, workers=1)
+    bill_the_ledger(base / "landing", warehouse, {("openai", BILLED_OVER): Decimal(5)})
     run_ingest(base / "landing", warehouse, workers=1)
     port = free_port()
     server = subprocess.Popen(
@@ -158,6 +163,29 @@ def test_a_tab_draws_its_table_when_opened_and_its_link_reopens_it(served, page)
            .locator("[role=columnheader]", has_text="occurrences")).to_have_count(1)
     assert fresh.get_by_text("Page not found").count() == 0
     fresh.close()
+
+
+def test_reconciliation_names_the_day_billed_over_and_downloads_the_days(served, page):
+    page.goto(f"{served['url']}/reconciliation")
+    rendered(page)
+    page.locator('[data-testid="stButtonGroup"]').get_by_text("openai", exact=True).click()
+    rendered(page)
+    expect(page.locator('[data-testid="stMetric"]').filter(
+        has_text="Closed days not matching").locator('[data-testid="stMetricValue"]')
+    ).to_have_text("1", timeout=30_000)
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(1)
+    expect(page.get_by_role("combobox", name="Day")).to_have_value(str(BILLED_OVER))
+    last = query(served["warehouse"], "SELECT max(day) FROM mart_daily_spend")[0][0]
+    expected = query(served["warehouse"],
+                     "SELECT day, status, difference FROM reconciliation_daily WHERE provider "
+                     "= 'openai' AND day BETWEEN ? - 29 AND ? ORDER BY day DESC", [last, last])
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").first.click()
+    rows = download.value.path().read_text().splitlines()
+    assert rows[0].startswith("day,status,ledger_cost,billed_cost,difference")
+    assert [tuple(row.split(",")[:2]) for row in rows[1:]] == [
+        (str(day), status) for day, status, _ in expected]
+    assert [Decimal(row.split(",")[4]) for row in rows[1:]] == [d for _, _, d in expected]
 
 
 def test_a_scenario_expander_draws_its_table_when_opened(served, page):
