@@ -143,13 +143,6 @@ class Lake:
                 options.append(f"DATA_PATH {sql_literal(data_path)}")
             if read_only:
                 options.append("READ_ONLY")
-            else:
-                # No data inlining: a reader attached while writers commit could look for an
-                # inlined-data table a writer had just made, and fail with "ducklake_inlined_data_…
-                # does not exist" (1 run in about 10 of three writers and a reader;
-                # duckdb/ducklake#1305). Small writes go to small Parquet files instead, which
-                # the weekly maintenance merges.
-                options.append("DATA_INLINING_ROW_LIMIT 0")
             if snapshot is not None:
                 options.append(f"SNAPSHOT_VERSION {int(snapshot)}")
             if as_of is not None:
