@@ -31,7 +31,9 @@ from email.message import Message
 from http.client import HTTPException
 from pathlib import Path
 
-FETCHED = ("billing", "fetched")  # under the landing folder
+from pipelines.landing.files import BILLING_FOLDER
+
+FETCHED = (BILLING_FOLDER, "fetched")  # under the landing folder
 ANTHROPIC_VERSION = "2023-06-01"
 USER_AGENT = "tokenworks-billing-fetch"
 MAX_PAGES = 10_000  # a cursor that never ends is an error, not a loop

@@ -3,9 +3,9 @@ their exit codes (pipelines/cli.py parses the flags)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from pipelines.cli import EXIT_USAGE, _fail
 from pipelines.closing.close import (
     ClosedExportMismatch,
     ClosingRefused,
@@ -14,14 +14,6 @@ from pipelines.closing.close import (
 )
 from pipelines.warehouse.lake import Lake, WarehouseFormatError
 from pipelines.warehouse.store import CommitConflict, WarehouseMissing
-
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-
-def _fail(message: str, code: int = EXIT_FAILED) -> int:
-    print(f"tokenworks: {message}", file=sys.stderr)
-    return code
 
 
 def close(lake: Lake, month: str, force: bool) -> int:
