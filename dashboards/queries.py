@@ -15,6 +15,7 @@ import polars as pl
 import streamlit as st
 
 from pipelines import config
+from pipelines.scenarios import forecast
 from pipelines.scenarios import projection as scenarios
 from pipelines.warehouse.lake import Lake
 from pipelines.warehouse.sql import scalar
@@ -316,9 +317,31 @@ def projection_breakdown(values: dict, column: str) -> pl.DataFrame:
         FROM project_scenario({arguments}) GROUP BY ALL ORDER BY savings DESC""", params)
 
 
-def trend_fits() -> pl.DataFrame:
-    return run("SELECT trend_by, trend_group, months, monthly_growth, r_squared, fit "
-               "FROM scenario_trend ORDER BY trend_by, trend_group")
+def trend_fits(trend_by: str) -> pl.DataFrame:
+    return run("SELECT trend_group, method, months, monthly_growth, r_squared, fit, "
+               "backtest_forecasts, backtest_smape FROM scenario_trend "
+               "WHERE trend_by = $trend_by ORDER BY trend_group, method", {"trend_by": trend_by})
+
+
+def forecast_methods(trend_by: str) -> pl.DataFrame:
+    """Each trend method's backtest score (forecast_methods), best first."""
+    return run("""
+        SELECT method, is_best AS best, smape AS total_smape, forecasts,
+               group_smape, group_forecasts
+        FROM forecast_methods WHERE trend_by = $trend_by
+        ORDER BY smape NULLS LAST, method""", {"trend_by": trend_by})
+
+
+def backtest_against_actual(trend_by: str, horizon: int) -> pl.DataFrame:
+    """Per month, the total usage that happened and each method's total forecast made
+    `horizon` months before (tokens per day)."""
+    # Every method forecasts the same groups' months, so any method's actuals are the total's.
+    methods = ", ".join(f"sum(forecast) FILTER (WHERE method = '{method}') AS {method}"
+                        for method in forecast.METHODS)
+    return run(f"""
+        SELECT month, sum(actual) FILTER (WHERE method = 'flat') AS actual, {methods}
+        FROM forecast_backtest WHERE trend_by = $trend_by AND horizon = $horizon
+        GROUP BY month ORDER BY month""", {"trend_by": trend_by, "horizon": horizon})
 
 
 def sensitivity() -> pl.DataFrame:

@@ -80,7 +80,8 @@ def test_whole_graph_materializes_with_checks_and_metadata(fixture_landing, tmp_
         "price_discounts", "dim_model", "fct_costs", "mart_daily_drivers",
         "mart_daily_distribution", "fct_cost_estimates", "mart_daily_spend",
         "dim_hardware_generation", "hardware_sources", "scenario_routes",
-        "scenario_batch_discounts", "scenario_parameters", "scenario_trend", "scenario_base",
+        "scenario_batch_discounts", "scenario_parameters", "scenario_trend_history",
+        "forecast_backtest", "forecast_methods", "scenario_trend", "scenario_base",
         "scenario_projection", "scenario_sensitivity", "billing_reports", "reconciliation",
         "ingest_runs"}
     for name in ("stg_calls", "fct_requests", "dim_price", "dim_model", "fct_costs",

@@ -272,6 +272,30 @@ def test_scenario_controls_move_the_projection(app, warehouse):
     assert metric(app, "Savings") in ("$0.0000", "$0")
 
 
+def test_the_backtest_shows_each_methods_error_and_its_forecasts_against_what_happened(
+        app, warehouse):
+    app.switch_page("views/scenarios.py").run()
+    scores = shown_table(app, ["method", "best", "total_smape"])
+    expected = query(warehouse, "SELECT method, is_best, smape FROM forecast_methods "
+                                "WHERE trend_by = 'model_family' ORDER BY smape NULLS LAST, method")
+    assert [tuple(row[:3]) for row in scores.itertuples(index=False)] == expected
+    best = next(method for method, is_best, _ in expected if is_best)
+    assert f"**{best}**" in " ".join(m.value for m in app.caption)
+    chart = chart_data(app.get("vega_lite_chart")[1])
+    totals = query(warehouse, "SELECT month, sum(actual), sum(forecast) FROM forecast_backtest "
+                              "WHERE trend_by = 'model_family' AND horizon = 1 "
+                              "AND method = 'linear' GROUP BY month ORDER BY month")
+    assert chart.select("month", "actual", "linear").rows() == [
+        (month, pytest.approx(actual), pytest.approx(linear)) for month, actual, linear in totals]
+    assert totals, "the fixture's history scores at least one month"
+    # pinning a method moves the baseline to that method's projection
+    for method in ("exponential", "flat"):
+        app.selectbox(key="trend_method_vera_rubin").set_value(method).run()
+        baseline = query(warehouse, "SELECT sum(baseline_cost) FROM project_scenario("
+                                    f"trend_method := '{method}')")[0][0]
+        assert metric(app, "Baseline, 36 months") == ui.money(baseline)
+
+
 def test_inspector_prices_a_logged_call_as_the_pipeline_did(app, warehouse):
     request_id, total = query(warehouse, """
         SELECT request_id, total_cost FROM fct_request_costs
@@ -336,7 +360,7 @@ def test_every_chart_is_valid_vega_lite_and_the_trend_sums_to_the_spend(app, war
             assert chart_data(chart).height > 0, page
     assert {page: n for page, n in drawn.items() if n} == {
         "views/spend.py": 1, "views/cost_drivers.py": 2, "views/latency.py": 1,
-        "views/scenarios.py": 1, "views/hardware.py": 3, "views/reconciliation.py": 1}
+        "views/scenarios.py": 2, "views/hardware.py": 3, "views/reconciliation.py": 1}
 
     app.switch_page("views/spend.py").run()
     trend = chart_data(app.get("vega_lite_chart")[0])
@@ -358,8 +382,9 @@ def test_scenario_expanders_read_and_draw_their_table_only_when_open(app, wareho
                                                "Sensitivity of the Vera Rubin era scenario"]
     app.session_state["scenario_trends"] = True
     app.run()
-    fits = shown_table(app, ["trend_by", "trend_group", "months"])
-    assert len(fits) == query(warehouse, "SELECT count(*) FROM scenario_trend")[0][0] > 0
+    fits = shown_table(app, ["trend_group", "method", "months"])
+    assert len(fits) == query(warehouse, "SELECT count(*) FROM scenario_trend "
+                                         "WHERE trend_by = 'model_family'")[0][0] > 0
     assert not [d for d in app.dataframe if "savings" in d.value.columns
                 and "hardware_factor" in d.value.columns], "the other one stays closed"
 

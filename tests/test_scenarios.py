@@ -45,16 +45,30 @@ EXAMPLE_CELL = dict(
     cache_write_cost=Decimal(0), output_cost=Decimal("1.00"), other_cost=Decimal("0.75"),
     runaway_output_cost=Decimal("0.40"), batch_saving_at_full_share=Decimal("1.00"),
     base_days=30, as_of=date(2026, 11, 27), route_to="gpt-4o-mini", route_cost_ratio=0.06,
-    cache_read_ratio=0.5, growth_by_model_family=0.10, growth_by_project=0.02)
+    cache_read_ratio=0.5)
 
 
 @pytest.fixture
 def example(schema_lake) -> duckdb.DuckDBPyConnection:
+    """The cell, its model family growing 10% a month and its project 2% (exponential trends,
+    the ones the backtest chose)."""
     conn = schema_lake
     hardware.load_into(conn, hardware.load(config.DEFAULT_HARDWARE))
     columns = ", ".join(EXAMPLE_CELL)
     conn.execute(f"INSERT INTO scenario_base ({columns}) VALUES "
                  f"({', '.join('?' * len(EXAMPLE_CELL))})", list(EXAMPLE_CELL.values()))
+    conn.execute("""
+        INSERT INTO scenario_trend BY NAME
+        SELECT trend_by, trend_group, 'exponential' AS method, 12 AS months, 'fitted' AS fit,
+               growth AS monthly_growth, ln(1 + growth) AS slope, 0 AS backtest_forecasts
+        FROM (VALUES ('model_family', 'gpt-4o', 0.10), ('project', 'search', 0.02))
+             t(trend_by, trend_group, growth)""")
+    conn.execute("""
+        INSERT INTO forecast_methods BY NAME
+        SELECT trend_by, method, 0 AS forecasts, 0 AS group_forecasts,
+               method = 'exponential' AS is_best
+        FROM (VALUES ('model_family'), ('project')) b(trend_by),
+             (VALUES ('flat'), ('exponential'), ('linear'), ('damped')) m(method)""")
     return conn
 
 
@@ -252,18 +266,19 @@ def test_trend_fit_recovers_a_known_growth(schema_lake):
     scenarios.build_base(conn, scenarios.load(config.DEFAULT_SCENARIOS))
     months, growth, r2, fit = conn.execute(
         "SELECT months, monthly_growth, r_squared, fit FROM scenario_trend "
-        "WHERE trend_by = 'model_family'").fetchone()
+        "WHERE trend_by = 'model_family' AND method = 'exponential'").fetchone()
     assert (months, fit) == (4, "fitted")
     assert growth == pytest.approx(1.0) and r2 == pytest.approx(1.0)
     conn.execute("DELETE FROM mart_daily_drivers WHERE day >= DATE '2026-03-01'")
     scenarios.build_base(conn, scenarios.load(config.DEFAULT_SCENARIOS))
-    assert conn.execute("SELECT monthly_growth, fit FROM scenario_trend "
-                        "WHERE trend_by = 'project'").fetchone() == (None, "too short: flat")
+    assert set(conn.execute("SELECT monthly_growth, fit FROM scenario_trend "
+                            "WHERE trend_by = 'project'").fetchall()) == {(None, "too short: flat")}
 
 
 SCENARIO_ASSETS = ["dim_hardware_generation", "hardware_sources", "scenario_routes",
-                   "scenario_batch_discounts", "scenario_parameters", "scenario_trend",
-                   "scenario_base", "scenario_projection", "scenario_sensitivity"]
+                   "scenario_batch_discounts", "scenario_parameters", "scenario_trend_history",
+                   "forecast_backtest", "forecast_methods", "scenario_trend", "scenario_base",
+                   "scenario_projection", "scenario_sensitivity"]
 
 
 def test_same_inputs_give_identical_output(projected, tmp_path):
@@ -277,8 +292,8 @@ def test_same_inputs_give_identical_output(projected, tmp_path):
     outcome = run_job(config.resolve(projected.parent / "landing", copy),
                       selection=SCENARIO_ASSETS)
     assert outcome.success and not outcome.summary  # ingest_runs was not selected
-    for table in ("scenario_base", "scenario_trend", "scenario_projection",
-                  "scenario_sensitivity", "dim_hardware_generation"):
+    for table in ("scenario_base", "scenario_trend", "forecast_backtest", "forecast_methods",
+                  "scenario_projection", "scenario_sensitivity", "dim_hardware_generation"):
         snapshot = f"SELECT * FROM {table} ORDER BY ALL"
         assert query(copy, snapshot) == query(projected, snapshot), table
 
@@ -389,3 +404,40 @@ def test_a_generation_listed_twice_fails_the_run_and_commits_nothing(
         run_ingest(fixture_landing, tmp_path / "wh.ducklake", hardware=seed, workers=1)
     with pytest.raises(WarehouseMissing, match="holds no run yet"):
         connect_reader(Lake.locate(tmp_path / "wh.ducklake"))
+
+
+def test_the_baseline_uses_the_method_that_backtests_best_unless_one_is_pinned(projected):
+    from pipelines.scenarios import forecast
+
+    best = query(projected, "SELECT method FROM forecast_methods "
+                            "WHERE trend_by = 'model_family' AND is_best")
+    scored = query(projected, "SELECT method, smape FROM forecast_methods "
+                              "WHERE trend_by = 'model_family' ORDER BY smape")
+    assert len(best) == 1 and best[0][0] == scored[0][0] and scored[0][1] is not None
+    for method in ("auto", "linear", "exponential", "flat", "damped"):
+        used = best[0][0] if method == "auto" else method
+        rows = query(projected, f"""
+            SELECT p.month_index, p.usage_factor, t.method, t.slope, t.damping
+            FROM project_scenario(trend_method := '{method}') p
+            LEFT JOIN scenario_trend t ON t.trend_by = 'model_family'
+                 AND t.trend_group = p.model_family AND t.method = '{used}'""")
+        assert sum(row[2] == used for row in rows) > len(rows) / 2
+        for month_index, usage_factor, trend_method, slope, damping in rows:
+            # a cell whose group has no trend (no usage in the history's months) stays flat
+            trend = forecast.Trend(used, slope or 0.0, damping,
+                                   fitted=trend_method is not None and slope is not None)
+            assert usage_factor == pytest.approx(
+                forecast.clamped(trend.factor(month_index), month_index, -0.2, 0.2))
+    # each backtest forecast is the origin month's usage times the factor of a fit up to it
+    history = query(projected, "SELECT trend_group, month, tokens_per_day FROM "
+                               "scenario_trend_history WHERE trend_by = 'project' ORDER BY ALL")
+    group = history[0][0]
+    values = [v for g, _, v in history if g == group]
+    months = [m for g, m, _ in history if g == group]
+    for method, origin, month, predicted, actual in query(projected, f"""
+            SELECT method, origin_month, month, forecast, actual FROM forecast_backtest
+            WHERE trend_by = 'project' AND trend_group = '{group}'"""):
+        at, h = months.index(origin), months.index(month) - months.index(origin)
+        factor = forecast.fit(method, values[:at + 1]).factor(h)
+        assert predicted == pytest.approx(values[at] * forecast.clamped(factor, h, -0.2, 0.2))
+        assert actual == values[at + h]

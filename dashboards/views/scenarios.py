@@ -4,6 +4,7 @@ from typing import Any
 import streamlit as st
 
 from dashboards import charts, queries, ui
+from pipelines.scenarios import forecast
 from pipelines.scenarios.projection import WHOLE_NUMBERS
 
 st.title("Scenarios")
@@ -33,6 +34,12 @@ if not ui.empty_warehouse():
 
     controls, results = st.columns([1, 2], gap="large")
     with controls:
+        st.subheader("Usage trend")
+        methods = ["auto", *forecast.METHODS]
+        trend_method = st.selectbox(
+            "Trend method", methods, index=methods.index(str(preset.get("trend_method", "auto"))),
+            key=f"trend_method_{preset_id}",
+            help="auto: the method that backtests best on this warehouse's history (below).")
         st.subheader("Hardware pass-through")
         factor = slider("Hardware factor (x lower cost per token)", "hardware_factor",
                         "factor", 0.5)
@@ -49,8 +56,11 @@ if not ui.empty_warehouse():
               "pass_through_lag_months": lag, "adoption_ramp_months": ramp,
               "route_share": route, "cache_hit_rate": cache, "batch_share": batch,
               "prompt_reduction": prompts, "output_cap_reduction": cap,
-              "trend_by": preset.get("trend_by", "model_family")}
+              "trend_by": preset.get("trend_by", "model_family"), "trend_method": trend_method}
     monthly = queries.projection(values)
+    scores = queries.forecast_methods(str(values["trend_by"]))
+    best = scores.filter(scores["best"])["method"].to_list()
+    used_method = trend_method if trend_method != "auto" else (best[0] if best else "flat")
     # Sums of DECIMAL columns: Decimal already, which polars types as any number.
     baseline, scenario = Decimal(monthly["baseline"].sum()), Decimal(monthly["scenario"].sum())
     results_area = results.container()
@@ -81,11 +91,28 @@ if not ui.empty_warehouse():
                         f"[{claim['first_shipped_source']}]); prices move from "
                         f"**{monthly['pass_through_date'][0]}** (availability + {lag} "
                         "months; the brief's 12-18 months has no source).")
-        st.markdown("- Usage grows at the trend fitted per model family on the history; prices "
-                    "as in force on the last actual day.")
+        st.markdown(f"- Usage grows at the {used_method} trend fitted per "
+                    f"{values['trend_by'].replace('_', ' ')} on the history (backtest below); "
+                    "prices as in force on the last actual day.")
         st.markdown("- API price declines have come mostly from models, software and "
                     "competition: treat the hardware share as a bound. Formulas: "
                     "docs/scenarios.md.")
+
+    st.subheader("Which trend: the backtest")
+    st.caption("Each method fitted on the months up to each month of history and scored on the "
+               "1 to 3 months after it, as the baseline would have projected them; the error "
+               "(sMAPE) is of the total over every "
+               f"{values['trend_by'].replace('_', ' ')}. `auto` uses the lowest: "
+               f"**{best[0] if best else 'none scored yet'}**.")
+    ui.table(scores, "forecast_methods")
+    horizon = st.radio("Forecast made", [1, 2, 3], horizontal=True, key="backtest_horizon",
+                       format_func=lambda h: f"{h} month{'s' if h > 1 else ''} before")
+    against = queries.backtest_against_actual(str(values["trend_by"]), horizon)
+    if against.height:
+        charts.lines(against, "month", ["actual", *forecast.METHODS],
+                     value_title="Tokens per day (all groups)")
+    else:
+        st.info("Too little history to backtest: at least four months are needed.")
 
     st.subheader("Savings by")
     by = st.selectbox("Group", ["provider", "model_family", "project"], key="scenario_by")
@@ -100,7 +127,7 @@ if not ui.empty_warehouse():
                          bind="query-params")
     if trends.open:
         with trends:
-            ui.table(queries.trend_fits(), "trend_fits")
+            ui.table(queries.trend_fits(str(values["trend_by"])), "trend_fits")
     sensitivity = st.expander("Sensitivity of the Vera Rubin era scenario",
                               key="scenario_sensitivity", bind="query-params")
     if sensitivity.open:

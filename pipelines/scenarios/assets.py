@@ -46,6 +46,7 @@ def hardware_generations(context: AssetExecutionContext, tokenworks: TokenworksW
 
 
 BASE_TABLES = ("scenario_routes", "scenario_batch_discounts", "scenario_parameters",
+               "scenario_trend_history", "forecast_backtest", "forecast_methods",
                "scenario_trend", "scenario_base")
 
 
@@ -57,7 +58,10 @@ BASE_TABLES = ("scenario_routes", "scenario_batch_discounts", "scenario_paramete
                "The routes to smaller models of scenarios/scenarios.yaml.",
                "Each provider's batch discount of scenarios/scenarios.yaml.",
                "Every parameter of every scenario with the value it used and its bounds.",
-               "Usage trends fitted per model family and project.",
+               "Tokens per day of each month of history, per model family and project.",
+               "Each trend method fitted up to each month and scored on the 1-3 months after.",
+               "Each trend method's backtest score, and the best one (trend_method auto).",
+               "Usage trends fitted per model family and project, by every trend method.",
                "What projections start from: the last 30 days of spend per cell."),
                strict=True)],
 )
@@ -72,10 +76,19 @@ def scenario_inputs(context: AssetExecutionContext, tokenworks: TokenworksWareho
     conn = tokenworks.writer()
     rows, seconds = timed(scenarios.build_base, conn, scenario_file)
     _built(tokenworks, context, "scenario_base", inputs)
-    fits = one(conn, "SELECT count(*) FILTER (fit = 'fitted'), count(*) FROM scenario_trend")
-    for key in BASE_TABLES[:-2]:
+    fits = one(conn, "SELECT count(DISTINCT (trend_by, trend_group)) FILTER (fit = 'fitted'), "
+                     "count(DISTINCT (trend_by, trend_group)) FROM scenario_trend")
+    for key in BASE_TABLES[:3]:
         yield MaterializeResult(asset_key=key, metadata={"scenarios_version":
                                                          scenario_file.fingerprint})
+    yield MaterializeResult(asset_key="scenario_trend_history", metadata={
+        "rows": one(conn, "SELECT count(*) FROM scenario_trend_history")[0]})
+    yield MaterializeResult(asset_key="forecast_backtest", metadata={
+        "forecasts": one(conn, "SELECT count(*) FROM forecast_backtest")[0]})
+    best = dict(conn.execute("SELECT trend_by, method FROM forecast_methods WHERE is_best "
+                             "ORDER BY ALL").fetchall())
+    yield MaterializeResult(asset_key="forecast_methods", metadata={
+        f"best_by_{trend_by}": method for trend_by, method in best.items()})
     yield MaterializeResult(asset_key="scenario_trend", metadata={
         "trends_fitted": fits[0], "trend_groups": fits[1]})
     yield MaterializeResult(asset_key="scenario_base", metadata={"rows": rows,

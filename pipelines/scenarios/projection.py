@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pipelines.config.yamlfile import SeedFileError, Where, is_null, read_sections
+from pipelines.scenarios.trends import build_trends
 from pipelines.warehouse.sql import insert_rows, read_sql, run_sql
 
 HARDWARE_PARAMETERS = ("hardware_factor", "pass_through_share", "pass_through_lag_months",
@@ -172,7 +173,8 @@ def project(conn, values: dict[str, object]):
 
 
 def build_base(conn, scenario_file: ScenarioFile) -> int:
-    """The routes, discounts and parameters of the file, then the trends and the base window."""
+    """The routes, discounts and parameters of the file, then the trends (every method, fitted
+    and backtested) and the base window."""
     conn.execute("DELETE FROM scenario_routes")
     if scenario_file.routes:
         insert_rows(conn, "scenario_routes", list(scenario_file.routes))
@@ -189,6 +191,10 @@ def build_base(conn, scenario_file: ScenarioFile) -> int:
                          None if parameter.low is None else float(parameter.low),
                          None if parameter.high is None else float(parameter.high)))
     insert_rows(conn, "scenario_parameters", rows)
+    run_sql(conn, read_sql("scenarios/scenario_trend_history.sql"))
+    baseline = scenario_file.resolved(scenario_file.scenario("baseline"))
+    build_trends(conn, _double(baseline["min_monthly_growth"]),
+                 _double(baseline["max_monthly_growth"]))
     run_sql(conn, read_sql("scenarios/scenario_base.sql"))
     return conn.execute("SELECT count(*) FROM scenario_base").fetchone()[0]
 

@@ -42,6 +42,8 @@ MAINTENANCE, BILLING = "maintenance", "billing"
 # What a schema change drops and makes again (warehouse/sql.py DERIVED_TABLES), with what costs
 # them: a run after one must include all of it.
 REMADE_WHOLE = frozenset({"fct_costs", "mart_daily_drivers", "mart_daily_distribution",
+                          "scenario_trend_history", "scenario_trend", "forecast_backtest",
+                          "forecast_methods", "scenario_base",
                           "fct_cost_estimates", "mart_daily_spend"})
 
 

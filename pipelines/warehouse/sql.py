@@ -89,9 +89,11 @@ def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple],
                  [value for values in rows for value in values])
 
 
-# Made from the ledger and the price book alone, so they can always be made again.
+# Made from the ledger, the price book and the reviewed files alone, so they can always be made
+# again (the trends and the projections' base are made again whenever the marts are).
 DERIVED_TABLES = ("fct_costs", "fct_cost_estimates", "mart_daily_spend", "mart_daily_drivers",
-                  "mart_daily_distribution")
+                  "mart_daily_distribution", "scenario_trend_history", "scenario_trend",
+                  "forecast_backtest", "forecast_methods", "scenario_base")
 
 
 def schema_files() -> list[Path]:

@@ -40,25 +40,91 @@ COMMENT ON COLUMN scenario_parameters.parameter_doc IS 'What the parameter means
 COMMENT ON COLUMN scenario_parameters.min_value IS 'Lowest value the scenarios file allows (its min); NULL for a text parameter. The dashboard''s controls take their bounds from here.';
 COMMENT ON COLUMN scenario_parameters.max_value IS 'Highest value the scenarios file allows (its max); NULL for a text parameter.';
 
+CREATE TABLE IF NOT EXISTS scenario_trend_history (
+    trend_by       VARCHAR NOT NULL,
+    trend_group    VARCHAR,
+    month          DATE NOT NULL,
+    days           INTEGER NOT NULL,
+    is_whole       BOOLEAN NOT NULL,
+    tokens_per_day DOUBLE NOT NULL
+);
+COMMENT ON TABLE scenario_trend_history IS 'The usage the trends are fitted on: tokens per day of each calendar month of history, per trend group. Grain: one row per trend_by, group and month with usage.';
+COMMENT ON COLUMN scenario_trend_history.trend_by IS 'model_family or project.';
+COMMENT ON COLUMN scenario_trend_history.trend_group IS 'The model family (price-book model, else the raw model) or project.';
+COMMENT ON COLUMN scenario_trend_history.month IS 'First day of the month.';
+COMMENT ON COLUMN scenario_trend_history.days IS 'Days of the month the history covers (fewer than the month''s for a partial first or last month).';
+COMMENT ON COLUMN scenario_trend_history.is_whole IS 'The history covers the whole month: only those are scored by the backtest.';
+COMMENT ON COLUMN scenario_trend_history.tokens_per_day IS 'All token buckets summed over the month, per day covered.';
+
 CREATE TABLE IF NOT EXISTS scenario_trend (
     trend_by       VARCHAR NOT NULL,
     trend_group    VARCHAR,
+    method         VARCHAR NOT NULL,
     months         BIGINT NOT NULL,
     first_month    DATE,
     last_month     DATE,
     monthly_growth DOUBLE,
+    slope          DOUBLE,
+    damping        DOUBLE,
     r_squared      DOUBLE,
-    fit            VARCHAR NOT NULL
+    fit            VARCHAR NOT NULL,
+    backtest_forecasts BIGINT NOT NULL,
+    backtest_smape DOUBLE
 );
-COMMENT ON TABLE scenario_trend IS 'Usage trend fitted on the history: least squares of ln(tokens per day) on the month, per group. Grain: one row per trend_by and group.';
+COMMENT ON TABLE scenario_trend IS 'Usage trends fitted on the history by each trend method (pipelines/scenarios/forecast.py; docs/scenarios.md). Grain: one row per trend_by, group and method.';
 COMMENT ON COLUMN scenario_trend.trend_by IS 'model_family or project.';
 COMMENT ON COLUMN scenario_trend.trend_group IS 'The model family (price-book model, else the raw model) or project.';
+COMMENT ON COLUMN scenario_trend.method IS 'flat, exponential, linear or damped.';
 COMMENT ON COLUMN scenario_trend.months IS 'Calendar months of history with usage.';
 COMMENT ON COLUMN scenario_trend.first_month IS 'First month fitted.';
 COMMENT ON COLUMN scenario_trend.last_month IS 'Last month fitted.';
-COMMENT ON COLUMN scenario_trend.monthly_growth IS 'exp(slope) - 1: growth per month (0.05 = +5%); NULL when fewer than 3 months (projected flat).';
-COMMENT ON COLUMN scenario_trend.r_squared IS 'R² of the fit: the share of the variance of ln(tokens per day) the trend explains.';
-COMMENT ON COLUMN scenario_trend.fit IS 'fitted, or too short: flat.';
+COMMENT ON COLUMN scenario_trend.monthly_growth IS 'Growth in the first projected month (0.05 = +5%), before the scenario''s bounds; NULL when not fitted (projected flat).';
+COMMENT ON COLUMN scenario_trend.slope IS 'The fitted trend: ln-growth per month (exponential, damped) or the monthly increment over the last fitted level (linear); NULL when not fitted. trend_factor(method, slope, damping, h) turns it into the level h months on.';
+COMMENT ON COLUMN scenario_trend.damping IS 'phi of the damped trend: each month''s growth is phi times the previous month''s.';
+COMMENT ON COLUMN scenario_trend.r_squared IS 'R² of a least-squares fit (exponential: of ln(tokens per day); linear: of tokens per day).';
+COMMENT ON COLUMN scenario_trend.fit IS 'fitted, or too short: flat (fewer than 3 months with usage).';
+COMMENT ON COLUMN scenario_trend.backtest_forecasts IS 'Forecasts the backtest scored for this group and method (forecast_backtest).';
+COMMENT ON COLUMN scenario_trend.backtest_smape IS 'Their mean sMAPE (0 to 2; 0.1 = 10%).';
+
+CREATE TABLE IF NOT EXISTS forecast_backtest (
+    trend_by      VARCHAR NOT NULL,
+    trend_group   VARCHAR,
+    method        VARCHAR NOT NULL,
+    origin_month  DATE NOT NULL,
+    month         DATE NOT NULL,
+    horizon       INTEGER NOT NULL,
+    forecast      DOUBLE NOT NULL,
+    actual        DOUBLE NOT NULL,
+    smape         DOUBLE NOT NULL
+);
+COMMENT ON TABLE forecast_backtest IS 'Each trend method fitted on the months up to origin_month and scored on the 1 to 3 whole months after it, as the baseline would have projected them. Grain: one row per trend_by, group, method, origin and forecast month.';
+COMMENT ON COLUMN forecast_backtest.trend_by IS 'model_family or project.';
+COMMENT ON COLUMN forecast_backtest.trend_group IS 'The group (scenario_trend_history).';
+COMMENT ON COLUMN forecast_backtest.method IS 'flat, exponential, linear or damped.';
+COMMENT ON COLUMN forecast_backtest.origin_month IS 'Last month fitted.';
+COMMENT ON COLUMN forecast_backtest.month IS 'Month forecast.';
+COMMENT ON COLUMN forecast_backtest.horizon IS 'Months after the origin (1 to 3).';
+COMMENT ON COLUMN forecast_backtest.forecast IS 'Tokens per day forecast: the origin month''s times the method''s factor, within the baseline''s growth bounds.';
+COMMENT ON COLUMN forecast_backtest.actual IS 'Tokens per day that month.';
+COMMENT ON COLUMN forecast_backtest.smape IS '2 |forecast - actual| / (|forecast| + |actual|): 0 to 2.';
+
+CREATE TABLE IF NOT EXISTS forecast_methods (
+    trend_by   VARCHAR NOT NULL,
+    method     VARCHAR NOT NULL,
+    forecasts  BIGINT NOT NULL,
+    smape      DOUBLE,
+    group_forecasts BIGINT NOT NULL,
+    group_smape DOUBLE,
+    is_best    BOOLEAN NOT NULL
+);
+COMMENT ON TABLE forecast_methods IS 'The backtest''s score of each trend method and the one that scored best: what trend_method auto uses (the baseline, the budgets'' forecasts). Scored on the total over the groups (forecasts and actuals summed per origin and month), which the baseline sums: a group weighs as much as its usage. Grain: one row per trend_by and method.';
+COMMENT ON COLUMN forecast_methods.trend_by IS 'model_family or project.';
+COMMENT ON COLUMN forecast_methods.method IS 'flat, exponential, linear or damped.';
+COMMENT ON COLUMN forecast_methods.forecasts IS 'Forecasts of the total scored (origin and month pairs of forecast_backtest).';
+COMMENT ON COLUMN forecast_methods.smape IS 'Their mean sMAPE (0 to 2): what the choice is made on; NULL when none could be scored.';
+COMMENT ON COLUMN forecast_methods.group_forecasts IS 'Forecasts of single groups scored (rows of forecast_backtest).';
+COMMENT ON COLUMN forecast_methods.group_smape IS 'Their mean sMAPE, each group weighing the same.';
+COMMENT ON COLUMN forecast_methods.is_best IS 'The lowest smape (ties to the simpler method, in the order flat, exponential, linear, damped); damped when the history is too short to score any.';
 
 CREATE TABLE IF NOT EXISTS scenario_base (
     provider              VARCHAR,
@@ -82,9 +148,7 @@ CREATE TABLE IF NOT EXISTS scenario_base (
     as_of                 DATE,
     route_to              VARCHAR,
     route_cost_ratio      DOUBLE,
-    cache_read_ratio      DOUBLE,
-    growth_by_model_family DOUBLE,
-    growth_by_project     DOUBLE
+    cache_read_ratio      DOUBLE
 );
 COMMENT ON TABLE scenario_base IS 'The actual spend every projection starts from: the last 30 days of history (fewer if the history is shorter) ending at as_of, the last actual day. Grain: one row per provider, model_family and project with calls in that window. Costs are exact sums of fct_costs.';
 COMMENT ON COLUMN scenario_base.provider IS 'Provider as in fct_requests.';
@@ -109,8 +173,6 @@ COMMENT ON COLUMN scenario_base.as_of IS 'Last actual day: the window ends here 
 COMMENT ON COLUMN scenario_base.route_to IS 'Smaller model the routing lever moves calls to (scenario_routes), NULL if none.';
 COMMENT ON COLUMN scenario_base.route_cost_ratio IS 'The window''s tokens at route_to''s rates over the same tokens at the model''s own rates (price book in force at as_of, base tier).';
 COMMENT ON COLUMN scenario_base.cache_read_ratio IS 'Cache-read rate over input rate of the model (1 where the price book has no cache-read price: caching saves nothing).';
-COMMENT ON COLUMN scenario_base.growth_by_model_family IS 'Fitted monthly growth of the cell''s model family (scenario_trend), NULL if flat.';
-COMMENT ON COLUMN scenario_base.growth_by_project IS 'Fitted monthly growth of the cell''s project, NULL if flat.';
 
 CREATE TABLE IF NOT EXISTS scenario_projection (
     scenario_id    VARCHAR NOT NULL,
@@ -136,7 +198,7 @@ COMMENT ON COLUMN scenario_projection.project IS 'As in scenario_base.';
 COMMENT ON COLUMN scenario_projection.baseline_cost IS 'Baseline: base cost x usage_factor x days in month / base_days.';
 COMMENT ON COLUMN scenario_projection.projected_cost IS 'The scenario: baseline_cost x lever_factor x price_factor.';
 COMMENT ON COLUMN scenario_projection.savings IS 'baseline_cost - projected_cost.';
-COMMENT ON COLUMN scenario_projection.usage_factor IS '(1 + monthly growth) ^ month_index, growth clamped to the scenario''s bounds.';
+COMMENT ON COLUMN scenario_projection.usage_factor IS 'The trend method''s level month_index months on (trend_factor), kept between (1 + min_monthly_growth) ^ month_index and (1 + max_monthly_growth) ^ month_index.';
 COMMENT ON COLUMN scenario_projection.lever_factor IS 'Cost after the optimization levers over the base cost (1 = no lever).';
 COMMENT ON COLUMN scenario_projection.price_factor IS 'Hardware pass-through: 1 - share x (1 - 1/factor) x ramp (1 = prices as today).';
 
@@ -162,14 +224,24 @@ COMMENT ON COLUMN scenario_sensitivity.baseline_cost IS 'Baseline total over the
 COMMENT ON COLUMN scenario_sensitivity.projected_cost IS 'Scenario total over the horizon.';
 COMMENT ON COLUMN scenario_sensitivity.savings IS 'baseline_cost - projected_cost.';
 
+-- The level h months after the last month of history, in times that month's level, of a trend
+-- kept in scenario_trend (pipelines/scenarios/forecast.py's Trend.factor: tests hold the two
+-- together). An unfitted trend (slope NULL) is flat.
+CREATE OR REPLACE MACRO trend_factor(method, slope, damping, h) AS
+    CASE WHEN h <= 0 OR slope IS NULL THEN 1.0
+         WHEN method = 'exponential' THEN exp(slope * h)
+         WHEN method = 'linear' THEN greatest(0.0, 1 + slope * h)
+         WHEN method = 'damped' THEN exp(slope * damping * (1 - pow(damping, h)) / (1 - damping))
+         ELSE 1.0 END;
+
 -- One projection for any parameters: the scenario assets call it for each scenario of the file,
 -- the Scenarios dashboard with its controls, analysts from SQL. Formulas: docs/scenarios.md.
 CREATE OR REPLACE MACRO project_scenario(
-    horizon_months := 36, trend_by := 'model_family', min_monthly_growth := -0.2,
-    max_monthly_growth := 0.2, hardware_factor := 1, hardware_generation := 'vera-rubin',
-    pass_through_lag_months := 15, pass_through_share := 0, adoption_ramp_months := 12,
-    route_share := 0, cache_hit_rate := 0, batch_share := 0, prompt_reduction := 0,
-    output_cap_reduction := 0) AS TABLE
+    horizon_months := 36, trend_by := 'model_family', trend_method := 'auto',
+    min_monthly_growth := -0.2, max_monthly_growth := 0.2, hardware_factor := 1,
+    hardware_generation := 'vera-rubin', pass_through_lag_months := 15, pass_through_share := 0,
+    adoption_ramp_months := 12, route_share := 0, cache_hit_rate := 0, batch_share := 0,
+    prompt_reduction := 0, output_cap_reduction := 0) AS TABLE
 WITH availability AS (
     SELECT coalesce(max(coalesce(cloud_available, first_shipped)), DATE '9999-01-01') AS day
     FROM dim_hardware_generation WHERE generation_id = hardware_generation
@@ -188,19 +260,32 @@ prices AS (
                               / adoption_ramp_months::DOUBLE) END AS ramp
     FROM months, availability a
 ),
+asked AS (  -- the arguments, named apart from the columns of the tables read below
+    SELECT trend_by AS grouped_by, trend_method AS method_asked
+),
+trends AS (
+    -- 'auto': the method that backtests best for these groups (forecast_methods)
+    SELECT t.trend_group, t.method, t.slope, t.damping
+    FROM asked a
+    LEFT JOIN forecast_methods f ON f.trend_by = a.grouped_by AND f.is_best
+    JOIN scenario_trend t
+        ON t.trend_by = a.grouped_by
+       AND t.method = CASE WHEN a.method_asked = 'auto' THEN coalesce(f.method, 'flat')
+                           ELSE a.method_asked END
+),
 levers AS (
-    SELECT b.*,
+    SELECT b.*, tr.method AS trend_method_used, tr.slope AS trend_slope,
+           tr.damping AS trend_damping,
            CASE WHEN route_cost_ratio IS NULL THEN 1
                 ELSE 1 - route_share + route_share * route_cost_ratio END AS route_factor,
            CASE WHEN input_tokens > 0
                      AND cache_hit_rate * (input_tokens + cache_read_tokens) > cache_read_tokens
                 THEN (cache_hit_rate * (input_tokens + cache_read_tokens) - cache_read_tokens)
                      / input_tokens::DOUBLE
-                ELSE 0 END AS moved_to_cache,
-           least(max_monthly_growth, greatest(min_monthly_growth, coalesce(
-               CASE WHEN trend_by = 'project' THEN growth_by_project
-                    ELSE growth_by_model_family END, 0))) AS growth
+                ELSE 0 END AS moved_to_cache
     FROM scenario_base b
+    LEFT JOIN trends tr ON tr.trend_group = CASE WHEN trend_by = 'project' THEN b.project
+                                                 ELSE b.model_family END
 ),
 levered AS (
     -- Each lever takes its saving off the base cost; a lever at 0 takes exactly nothing.
@@ -215,18 +300,25 @@ levered AS (
                                          / nullif(total_cost::DOUBLE, 0), 0))
            AS levered_cost
     FROM levers
+),
+grown AS (
+    SELECT l.*, p.*,
+           least(pow(1 + max_monthly_growth, p.month_index),
+                 greatest(pow(1 + min_monthly_growth, p.month_index),
+                          trend_factor(l.trend_method_used, l.trend_slope, l.trend_damping,
+                                       p.month_index))) AS growth_factor
+    FROM levered l, prices p
 )
-SELECT p.month, p.month_index, l.provider, l.model_family, l.project,
-       round(l.total_cost::DOUBLE * pow(1 + l.growth, p.month_index)
-             * day(last_day(p.month)) / l.base_days, 6)::DECIMAL(24, 6) AS baseline_cost,
-       round(l.levered_cost * pow(1 + l.growth, p.month_index)
-             * day(last_day(p.month)) / l.base_days
-             * (1 - pass_through_share * (1 - 1 / hardware_factor) * p.ramp), 6
+SELECT month, month_index, provider, model_family, project,
+       round(total_cost::DOUBLE * growth_factor
+             * day(last_day(month)) / base_days, 6)::DECIMAL(24, 6) AS baseline_cost,
+       round(levered_cost * growth_factor * day(last_day(month)) / base_days
+             * (1 - pass_through_share * (1 - 1 / hardware_factor) * ramp), 6
              )::DECIMAL(24, 6) AS projected_cost,
        baseline_cost - projected_cost AS savings,
-       pow(1 + l.growth, p.month_index) AS usage_factor,
-       coalesce(l.levered_cost / nullif(l.total_cost::DOUBLE, 0), 1) AS lever_factor,
-       1 - pass_through_share * (1 - 1 / hardware_factor) * p.ramp AS price_factor,
-       p.pass_through_date
-FROM levered l, prices p
-ORDER BY p.month_index, l.provider, l.model_family, l.project;
+       growth_factor AS usage_factor,
+       coalesce(levered_cost / nullif(total_cost::DOUBLE, 0), 1) AS lever_factor,
+       1 - pass_through_share * (1 - 1 / hardware_factor) * ramp AS price_factor,
+       pass_through_date
+FROM grown
+ORDER BY month_index, provider, model_family, project;

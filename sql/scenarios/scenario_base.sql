@@ -1,51 +1,7 @@
--- What the projections start from (docs/scenarios.md): the usage trend of each group, and each
--- cell's last 30 days of actual spend split the way the levers need it, with the price-book
--- ratios the levers price with. Rebuilt whole; it reads only marts and the last 30 days.
--- The trends read the drivers mart (a row per day, provider, model and project), not the
--- spend mart, whose users and keys make it 8x larger for the same sums.
-CREATE OR REPLACE TEMP TABLE scenario_span AS
-SELECT max(event_day) AS as_of, min(event_day) AS first_day FROM fct_costs;
-
--- Usage per day of each calendar month of history (a partial first or last month counts only
--- the days the history covers), per trend group.
-DELETE FROM scenario_trend;
-INSERT INTO scenario_trend BY NAME
-WITH daily AS (
-    SELECT d.day, coalesce(m.price_model, d.model) AS model_family,
-           coalesce(d.project, '(none)') AS project,
-           prompt_tokens(d.input_tokens, d.cache_read_tokens, d.cache_write_tokens,
-                         d.cache_write_1h_tokens) + d.output_tokens AS tokens
-    FROM mart_daily_drivers d
-    LEFT JOIN dim_model m USING (provider, model)
-),
-by_group AS (
-    SELECT 'model_family' AS trend_by, model_family AS trend_group, day, tokens FROM daily
-    UNION ALL
-    SELECT 'project', project, day, tokens FROM daily
-),
-monthly AS (
-    SELECT trend_by, trend_group, month,
-           sum(tokens) / (least(last_day(month), any_value(as_of))
-                          - greatest(month, any_value(first_day)) + 1) AS tokens_per_day
-    FROM (SELECT b.*, date_trunc('month', b.day)::DATE AS month, s.as_of, s.first_day
-          FROM by_group b, scenario_span s)
-    GROUP BY trend_by, trend_group, month
-    HAVING sum(tokens) > 0
-),
-fits AS (
-    SELECT trend_by, trend_group, count(*) AS months, min(month) AS first_month,
-           max(month) AS last_month,
-           regr_slope(ln(tokens_per_day), datediff('month', DATE '2000-01-01', month))
-               AS log_slope,
-           regr_r2(ln(tokens_per_day), datediff('month', DATE '2000-01-01', month)) AS r_squared
-    FROM monthly
-    GROUP BY ALL
-)
-SELECT trend_by, trend_group, months, first_month, last_month,
-       CASE WHEN months >= 3 THEN round(exp(log_slope) - 1, 9) END AS monthly_growth,
-       CASE WHEN months >= 3 THEN round(r_squared, 6) END AS r_squared,
-       CASE WHEN months >= 3 THEN 'fitted' ELSE 'too short: flat' END AS fit
-FROM fits;
+-- What the projections start from (docs/scenarios.md): each cell's last 30 days of actual spend
+-- split the way the levers need it, with the price-book ratios the levers price with. Rebuilt
+-- whole after scenario_trend_history.sql (whose scenario_span it reads); it reads only the last
+-- 30 days.
 
 -- The last 30 days' calls, kept first: in a run's transaction that staged calls the optimizer
 -- takes the ledger for small (1,800 rows for 10M) and would hash all of it (2.4 s instead of
@@ -112,13 +68,10 @@ SELECT c.* EXCLUDE (price_provider),
                     + c.cache_write_tokens * coalesce(o.cache_write_rate, o.input_rate)
                     + c.output_tokens * o.output_rate, 0)
        END::DOUBLE AS route_cost_ratio,
-       coalesce(o.cache_read_rate / nullif(o.input_rate, 0), 1)::DOUBLE AS cache_read_ratio,
-       fam.monthly_growth AS growth_by_model_family, proj.monthly_growth AS growth_by_project
+       coalesce(o.cache_read_rate / nullif(o.input_rate, 0), 1)::DOUBLE AS cache_read_ratio
 FROM cells c
 CROSS JOIN scenario_span s
 LEFT JOIN rates o ON o.price_provider = c.price_provider AND o.price_model = c.model_family
 LEFT JOIN scenario_routes r
     ON r.provider = c.price_provider AND r.from_model = c.model_family
-LEFT JOIN rates t ON t.price_provider = r.provider AND t.price_model = r.to_model
-LEFT JOIN scenario_trend fam ON fam.trend_by = 'model_family' AND fam.trend_group = c.model_family
-LEFT JOIN scenario_trend proj ON proj.trend_by = 'project' AND proj.trend_group = c.project;
+LEFT JOIN rates t ON t.price_provider = r.provider AND t.price_model = r.to_model;
