@@ -30,6 +30,7 @@ from pipelines.billing.fetch_assets import (
     fetch_billing_job,
     fetch_billing_schedule,
 )
+from pipelines.budgets.assets import budget_alerts, budget_status
 from pipelines.closing.job import close_month_job
 from pipelines.landing.assets import landing_sensor_for
 from pipelines.ledger.assets import fct_checks, fct_requests, staging
@@ -47,7 +48,7 @@ from pipelines.warehouse.resource import TokenworksWarehouse
 ASSETS = [staging, fct_requests, price_book, dim_model, fct_costs, daily_marts,
           fct_cost_estimates, mart_daily_spend, hardware_generations, scenario_inputs,
           scenario_projection, scenario_sensitivity, billing_reports, reconciliation,
-          ingest_runs]
+          budget_status, ingest_runs, budget_alerts]
 CHECKS = [*fct_checks, every_call_priced, usage_logged, closed_days_reconcile]
 ingest_job = define_asset_job(
     "ingest", selection=ASSETS, description="Landing folder -> warehouse, in one commit.",

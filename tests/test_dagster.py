@@ -83,7 +83,7 @@ def test_whole_graph_materializes_with_checks_and_metadata(fixture_landing, tmp_
         "scenario_batch_discounts", "scenario_parameters", "scenario_trend_history",
         "forecast_backtest", "forecast_methods", "scenario_trend", "scenario_base",
         "scenario_projection", "scenario_sensitivity", "billing_reports", "reconciliation",
-        "ingest_runs"}
+        "budget_status", "ingest_runs", "budget_alerts"}
     for name in ("stg_calls", "fct_requests", "dim_price", "dim_model", "fct_costs",
                  "mart_daily_drivers", "fct_cost_estimates", "mart_daily_spend",
                  "dim_hardware_generation", "scenario_base", "scenario_projection",

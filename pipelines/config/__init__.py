@@ -21,6 +21,10 @@ DEFAULT_RETENTION_DAYS = 90  # of time travel
 DEFAULT_PRICE_OVERRIDES = REPO / "pricing" / "overrides.yaml"
 DEFAULT_SCENARIOS = REPO / "scenarios" / "scenarios.yaml"
 DEFAULT_HARDWARE = REPO / "seeds" / "hardware_generations.yaml"
+DEFAULT_BUDGETS = REPO / "budgets" / "budgets.yaml"
+# The webhook budget alerts are POSTed to: read by alert_webhook() when alerts are delivered,
+# never kept in Settings or in Dagster's config (a Slack webhook's URL is its secret).
+ALERT_WEBHOOK = "TOKENWORKS_ALERT_WEBHOOK"
 DEFAULT_OPENAI_API_BASE = "https://api.openai.com"  # the billing reports' APIs
 DEFAULT_ANTHROPIC_API_BASE = "https://api.anthropic.com"
 DEFAULT_BILLING_FETCH_DAYS = 35  # billing reports fetched for the days before today
@@ -38,7 +42,8 @@ ENVIRONMENT = {
     "data_path": "TOKENWORKS_DATA_PATH", "landing_prefix": "TOKENWORKS_LANDING_PREFIX",
     "nightly_cron": "TOKENWORKS_NIGHTLY_CRON", "workers": "TOKENWORKS_WORKERS",
     "price_overrides": "TOKENWORKS_PRICE_OVERRIDES", "scenarios": "TOKENWORKS_SCENARIOS",
-    "hardware": "TOKENWORKS_HARDWARE", "maintenance_cron": "TOKENWORKS_MAINTENANCE_CRON",
+    "hardware": "TOKENWORKS_HARDWARE", "budgets": "TOKENWORKS_BUDGETS",
+    "maintenance_cron": "TOKENWORKS_MAINTENANCE_CRON",
     "retention_days": "TOKENWORKS_RETENTION_DAYS",
     "openai_api_base": "TOKENWORKS_OPENAI_API_BASE",
     "anthropic_api_base": "TOKENWORKS_ANTHROPIC_API_BASE",
@@ -63,6 +68,7 @@ class Settings:
     price_overrides: Path
     scenarios: Path
     hardware: Path
+    budgets: Path = DEFAULT_BUDGETS
     openai_api_base: str = DEFAULT_OPENAI_API_BASE
     anthropic_api_base: str = DEFAULT_ANTHROPIC_API_BASE
     billing_fetch_days: int = DEFAULT_BILLING_FETCH_DAYS
@@ -94,6 +100,7 @@ def resolve(landing: str | Path | None = None, warehouse: str | Path | None = No
         price_overrides=Path(value("price_overrides", DEFAULT_PRICE_OVERRIDES)).resolve(),
         scenarios=Path(value("scenarios", DEFAULT_SCENARIOS)).resolve(),
         hardware=Path(value("hardware", DEFAULT_HARDWARE)).resolve(),
+        budgets=Path(value("budgets", DEFAULT_BUDGETS)).resolve(),
         openai_api_base=value("openai_api_base", DEFAULT_OPENAI_API_BASE).rstrip("/"),
         anthropic_api_base=value("anthropic_api_base", DEFAULT_ANTHROPIC_API_BASE).rstrip("/"),
         billing_fetch_days=int(value("billing_fetch_days", DEFAULT_BILLING_FETCH_DAYS)),
@@ -112,6 +119,12 @@ def admin_keys(**given: str) -> dict[str, str]:
     unset), read now: only a fetch calls this, and the keys go nowhere but its requests."""
     return {provider: (given.get(provider) or os.environ.get(variable) or "").strip()
             for provider, variable in ADMIN_KEYS.items()}
+
+
+def alert_webhook() -> str:
+    """The budget alerts' webhook URL ("" when unset), read now: only their delivery calls
+    this."""
+    return os.environ.get(ALERT_WEBHOOK, "").strip()
 
 
 class SettingError(ValueError):

@@ -193,8 +193,8 @@ def build_base(conn, scenario_file: ScenarioFile) -> int:
     insert_rows(conn, "scenario_parameters", rows)
     run_sql(conn, read_sql("scenarios/scenario_trend_history.sql"))
     baseline = scenario_file.resolved(scenario_file.scenario("baseline"))
-    build_trends(conn, _double(baseline["min_monthly_growth"]),
-                 _double(baseline["max_monthly_growth"]))
+    build_trends(conn, as_double(baseline["min_monthly_growth"]),
+                 as_double(baseline["max_monthly_growth"]))
     run_sql(conn, read_sql("scenarios/scenario_base.sql"))
     return conn.execute("SELECT count(*) FROM scenario_base").fetchone()[0]
 
@@ -216,7 +216,7 @@ def build_projections(conn, scenario_file: ScenarioFile) -> int:
     return conn.execute("SELECT count(*) FROM scenario_projection").fetchone()[0]
 
 
-def _double(value: object) -> float:
+def as_double(value: object) -> float:
     """A parameter's value bound as a DOUBLE. Values are typed `object` because a parameter may
     be a text; the hardware parameters are numbers (Decimal, or int for months)."""
     if not isinstance(value, Decimal | int | float | str):
@@ -235,7 +235,7 @@ def build_sensitivity(conn, scenario_file: ScenarioFile) -> int:
     arguments, params = macro_arguments(values)
     grid = scenario_file.sensitivity_grid
     defaults = scenario_file.resolved(scenario)
-    axes = {name: [_double(v) for v in grid.get(name, [defaults[name]])]
+    axes = {name: [as_double(v) for v in grid.get(name, [defaults[name]])]
             for name in HARDWARE_PARAMETERS}
     # The macro's named arguments are parameter names of the validated file; values are bound.
     text = read_sql("scenarios/scenario_sensitivity.sql").replace("{arguments}", arguments)

@@ -31,7 +31,7 @@ def lake_maintenance(context: AssetExecutionContext, tokenworks: TokenworksWareh
 
 @asset(group_name=INGESTION, kinds={"duckdb"},
        deps=["fct_requests", "mart_daily_spend", "mart_daily_distribution",
-             "scenario_projection", "scenario_sensitivity", "reconciliation"],
+             "scenario_projection", "scenario_sensitivity", "reconciliation", "budget_status"],
        description="Committed ingest runs: one row per run that changed the warehouse, with its "
                    "counts. Made last: it commits the run's transaction.")
 def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse

@@ -38,7 +38,7 @@ from pipelines.warehouse.lake import Lake
 from pipelines.warehouse.store import RunTransaction
 
 INGESTION, PRICING, MARTS, SCENARIOS = "ingestion", "pricing", "marts", "scenarios"
-MAINTENANCE, BILLING = "maintenance", "billing"
+MAINTENANCE, BILLING, BUDGETS = "maintenance", "billing", "budgets"
 # What a schema change drops and makes again (warehouse/sql.py DERIVED_TABLES), with what costs
 # them: a run after one must include all of it.
 REMADE_WHOLE = frozenset({"fct_costs", "mart_daily_drivers", "mart_daily_distribution",
@@ -57,6 +57,7 @@ class TokenworksWarehouse(ConfigurableResource):
     price_overrides: str
     scenarios: str
     hardware: str
+    budgets: str = str(config.DEFAULT_BUDGETS)
     workers: int = 0
     retention_days: int = config.DEFAULT_RETENTION_DAYS
     chunk_bytes: int = 0  # 0: the staging default
@@ -74,7 +75,7 @@ class TokenworksWarehouse(ConfigurableResource):
         shows where it came from and reads it when a run starts; the others are resolved."""
         values: dict[str, Any] = {}
         for name in ("landing", "landing_prefix", "warehouse", "data_path", "price_overrides",
-                     "scenarios", "hardware", "reconcile_tolerance_usd",
+                     "scenarios", "hardware", "budgets", "reconcile_tolerance_usd",
                      "reconcile_tolerance_percent"):
             variable = config.ENVIRONMENT[name]
             values[name] = EnvVar(variable) if os.environ.get(variable) else str(
@@ -95,6 +96,7 @@ class TokenworksWarehouse(ConfigurableResource):
                    data_path=settings.data_path or "", landing_prefix=settings.landing_prefix,
                    price_overrides=str(settings.price_overrides),
                    scenarios=str(settings.scenarios), hardware=str(settings.hardware),
+                   budgets=str(settings.budgets),
                    workers=settings.workers, retention_days=settings.retention_days,
                    billing_open_days=settings.billing_open_days,
                    reconcile_tolerance_usd=str(settings.reconcile_tolerance_usd),
@@ -187,6 +189,10 @@ class TokenworksWarehouse(ConfigurableResource):
 
     def hardware_seed(self) -> HardwareSeed:
         return hardware.load(Path(self.hardware))
+
+    @property
+    def budgets_path(self) -> Path:
+        return Path(self.budgets)
 
 
 def _run_failed(context: InitResourceContext) -> bool:

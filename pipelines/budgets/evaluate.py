@@ -1,0 +1,84 @@
+"""budgets file + spend mart -> budgets, budget_daily (and through the view, budget_status).
+
+The spend is exact (sums of mart_daily_spend.total_cost); the forecast of the open period's
+remaining days is an estimate made the way the baseline projects (docs/scenarios.md): the
+scope's spend per day over the last 30 days, times the trend method's factor for each month
+after the last call's month, within the baseline's growth bounds. The method is fitted on the
+scope's own spend per day of each month of history.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+
+from pipelines.budgets.file import SCOPE_KEYS, BudgetFile
+from pipelines.scenarios import forecast
+from pipelines.scenarios.trends import monthly_series
+from pipelines.warehouse.sql import insert_rows, read_sql, run_sql, scalar
+
+BASE_DAYS = 30  # the run rate the forecast starts from, as the projections' base window
+SIX_PLACES = Decimal("0.000001")
+
+
+def resolved_method(conn: duckdb.DuckDBPyConnection, asked: str, trend_by: str) -> str:
+    """The baseline's trend method: the one named, or for auto the one that backtests best."""
+    if asked != "auto":
+        return asked
+    best = conn.execute("SELECT method FROM forecast_methods WHERE trend_by = ? AND is_best",
+                        [trend_by]).fetchone()
+    return best[0] if best else forecast.FALLBACK_METHOD
+
+
+def build(conn: duckdb.DuckDBPyConnection, budget_file: BudgetFile, method: str,
+          low_growth: float, high_growth: float) -> int:
+    """Rebuild budgets and budget_daily; returns the number of budgets."""
+    conn.execute("DELETE FROM budgets")
+    insert_rows(conn, "budgets", [
+        (b.name, b.period, str(b.amount_usd), *(b.scope.get(key) for key in SCOPE_KEYS),
+         [str(t) for t in b.thresholds], method) for b in budget_file.budgets])
+    run_sql(conn, read_sql("budgets/budget_daily.sql"))
+    forecasts = []
+    for budget in (b.name for b in budget_file.budgets):
+        forecasts.extend(_forecast(conn, budget, method, low_growth, high_growth))
+    if forecasts:
+        conn.execute("""
+            UPDATE budget_daily SET forecast_usd = f.forecast_usd
+            FROM (SELECT unnest($budgets) AS budget, unnest($days) AS day,
+                         unnest($amounts)::DECIMAL(24, 6) AS forecast_usd) f
+            WHERE budget_daily.budget = f.budget AND budget_daily.day = f.day""",
+                     {"budgets": [f[0] for f in forecasts], "days": [f[1] for f in forecasts],
+                      "amounts": [str(f[2]) for f in forecasts]})
+    return len(budget_file.budgets)
+
+
+def _forecast(conn: duckdb.DuckDBPyConnection, budget: str, method: str, low_growth: float,
+              high_growth: float) -> list[tuple[str, date, Decimal]]:
+    """(budget, day, forecast) for the open period's days after the last call day."""
+    rows = conn.execute("""
+        SELECT date_trunc('month', day)::DATE AS month, sum(spent_usd)::DOUBLE / count(*),
+               count(*) = day(last_day(any_value(day)))
+        FROM budget_daily WHERE budget = ? AND spent_usd IS NOT NULL
+        GROUP BY month ORDER BY month""", [budget]).fetchall()
+    future = [day for (day,) in conn.execute(
+        "SELECT day FROM budget_daily WHERE budget = ? AND spent_usd IS NULL ORDER BY day",
+        [budget]).fetchall()]
+    if not rows or not future:
+        return []
+    last_month = rows[-1][0]
+    _, values, _ = monthly_series(rows, last_month)
+    trend = forecast.fit(method, values)
+    rate = scalar(conn, """
+        SELECT sum(spent_usd)::DOUBLE / count(*) FROM budget_daily
+        WHERE budget = $budget AND spent_usd IS NOT NULL
+          AND day > (SELECT max(day) FROM budget_daily
+                     WHERE budget = $budget AND spent_usd IS NOT NULL) - $days""",
+                  {"budget": budget, "days": BASE_DAYS})
+    out = []
+    for day in future:
+        h = (day.year - last_month.year) * 12 + day.month - last_month.month
+        factor = forecast.clamped(trend.factor(h), h, low_growth, high_growth)
+        out.append((budget, day, Decimal(rate * factor).quantize(SIX_PLACES)))
+    return out
