@@ -87,12 +87,13 @@ def _run_once(settings: config.Settings, selection: list[str] | None, show_progr
 def run_ingest(landing: Path, warehouse: str | Path, *, data_path: str | Path | None = None,
                prefix: str | None = None, workers: int = 0, chunk_bytes: int = 0,
                price_overrides: Path | None = None, scenarios: Path | None = None,
-               hardware: Path | None = None, show_progress: bool = False) -> RunSummary:
+               hardware: Path | None = None, budgets: Path | None = None,
+               show_progress: bool = False) -> RunSummary:
     """Landing folder -> committed warehouse; raises RunFailed when nothing was committed
     because something failed. Settings not given come from the environment or the defaults."""
     settings = config.resolve(landing, warehouse, data_path=data_path, landing_prefix=prefix,
                               workers=workers or None, price_overrides=price_overrides,
-                              scenarios=scenarios, hardware=hardware)
+                              scenarios=scenarios, hardware=hardware, budgets=budgets)
     outcome = run_job(settings, show_progress=show_progress, chunk_bytes=chunk_bytes)
     if not outcome.success:
         raise RunFailed("; ".join(outcome.problems) + ": nothing was committed")
