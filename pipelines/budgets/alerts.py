@@ -24,9 +24,10 @@ from decimal import Decimal
 import duckdb
 
 from pipelines.warehouse.lake import Lake, is_commit_conflict
+from pipelines.warehouse.sql import insert_rows
 
 TIMEOUT_SECONDS = 10
-CLAIM_MINUTES = 10  # an attempt younger than this belongs to a run still at it
+CLAIM_MINUTES = 10  # a claim younger than this belongs to a run still sending
 SIX_PLACES = Decimal("0.000001")
 
 
@@ -96,11 +97,10 @@ def raise_alerts(conn: duckdb.DuckDBPyConnection, run_id: str, now: datetime) ->
                            dict(scope), as_of)
             new.append((key, budget, start, kind, str(threshold), now, run_id, str(spent),
                         str(amount), None if forecast is None else str(forecast),
-                        json.dumps(body), 0, None, None, None))
-    if new:
-        marks = "(" + ", ".join("?" * len(new[0])) + ")"
-        conn.execute("INSERT INTO budget_alerts VALUES " + ", ".join([marks] * len(new)),
-                     [value for row in new for value in row])
+                        json.dumps(body), 0))
+    insert_rows(conn, "budget_alerts", new, [
+        "alert_id", "budget", "period_start", "kind", "threshold", "triggered_at",
+        "triggered_by_run", "spent_usd", "amount_usd", "forecast_usd", "payload", "attempts"])
     return len(new)
 
 
@@ -129,14 +129,15 @@ def _claim(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     rows = conn.execute(f"""
         SELECT alert_id, payload FROM budget_alerts
         WHERE delivered_at IS NULL
-          AND (last_attempt_at IS NULL
-               OR last_attempt_at < now() - INTERVAL {CLAIM_MINUTES} MINUTE)
+          AND (sending_since IS NULL
+               OR sending_since < now() - INTERVAL {CLAIM_MINUTES} MINUTE)
         ORDER BY triggered_at, alert_id""").fetchall()
     if not rows:
         conn.execute("ROLLBACK")
         return []
     conn.execute("""
-        UPDATE budget_alerts SET attempts = attempts + 1, last_attempt_at = now()
+        UPDATE budget_alerts
+        SET attempts = attempts + 1, last_attempt_at = now(), sending_since = now()
         WHERE alert_id IN (SELECT unnest($ids))""", {"ids": [key for key, _ in rows]})
     try:
         conn.execute("COMMIT")
@@ -177,7 +178,7 @@ def _record(conn: duckdb.DuckDBPyConnection, deliveries: list[Delivery]) -> None
         conn.execute("""
             UPDATE budget_alerts
             SET delivered_at = CASE WHEN d.delivered THEN $now::TIMESTAMPTZ END,
-                last_error = d.error
+                last_error = d.error, sending_since = NULL
             FROM (SELECT unnest($ids) AS alert_id, unnest($delivered) AS delivered,
                          unnest($errors) AS error) d
             WHERE budget_alerts.alert_id = d.alert_id""",

@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS budget_alerts (
     payload         VARCHAR NOT NULL,
     attempts        INTEGER NOT NULL,
     last_attempt_at TIMESTAMPTZ,
+    sending_since   TIMESTAMPTZ,
     delivered_at    TIMESTAMPTZ,
     last_error      VARCHAR
 );
@@ -74,6 +75,7 @@ COMMENT ON COLUMN budget_alerts.forecast_usd IS 'The forecast to the period''s e
 COMMENT ON COLUMN budget_alerts.payload IS 'The JSON body POSTed (the same on every attempt).';
 COMMENT ON COLUMN budget_alerts.attempts IS 'Deliveries tried.';
 COMMENT ON COLUMN budget_alerts.last_attempt_at IS 'When the last was tried.';
+COMMENT ON COLUMN budget_alerts.sending_since IS 'Set while a run is sending it (another run leaves it alone for 10 minutes, after which a run that died is presumed gone); NULL once its outcome is recorded.';
 COMMENT ON COLUMN budget_alerts.delivered_at IS 'When the webhook answered 2xx; NULL until then.';
 COMMENT ON COLUMN budget_alerts.last_error IS 'Why the last attempt failed (HTTP status and body excerpt, or the connection error); NULL once delivered.';
 
