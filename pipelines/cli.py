@@ -84,6 +84,10 @@ def print_ingest_summary(settings: config.Settings, metadata: dict, seconds: flo
           f"{metadata['duplicates']:,}   quarantined: {metadata['quarantined']:,}\n"
           f"  ledger rows: {metadata['rows']:,}   seconds: {seconds:.1f}")
     print_unknown_costs(metadata)
+    if metadata.get("budgets_over") or metadata.get("budgets_forecast_over"):
+        print(f"  budgets: {metadata['budgets_over']} over, {metadata['budgets_forecast_over']} "
+              "forecast over this period: tokenworks sql \"SELECT * FROM budget_status WHERE "
+              "is_open\"")
     if metadata["quarantined"]:
         print_quarantine_examples(metadata["quarantine_examples"])
 

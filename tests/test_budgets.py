@@ -5,7 +5,10 @@ on 127.0.0.1 that is down, then up, then answers 500, through real ingests."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from datetime import date
 from decimal import Decimal
@@ -186,6 +189,8 @@ def test_the_forecast_is_the_run_rate_grown_by_the_baselines_method_by_hand(sche
     assert spent == 31 * 8
     assert forecast_usd == Decimal(248 + 30 * 8 * Decimal("1.2") + 31 * 8 * Decimal("1.44"))
     assert status == "forecast_over"
+    assert forecast_usd == Decimal("893.12") and "**$893.12**" in (
+        Path(__file__).parent.parent / "docs" / "budgets.md").read_text()
     # flat: the run rate for the rest of the quarter
     evaluate.build(conn, budgets_file.BudgetFile([budget]), "flat", -0.2, 0.2)
     assert conn.execute("SELECT forecast_usd FROM budget_status WHERE is_open").fetchone() == (
@@ -325,7 +330,11 @@ def test_without_a_webhook_alerts_are_recorded_and_sent_once_one_is_set(
     path = write_budgets(tmp_path / "budgets.yaml", [
         {"name": "tiny", "period": "month", "amount_usd": "0.01", "thresholds": [1.0]}])
     monkeypatch.delenv("TOKENWORKS_ALERT_WEBHOOK", raising=False)
-    run_ingest(landing, warehouse, workers=1, budgets=path)
+    ingested = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "ingest", "--landing", landing, "--warehouse",
+         warehouse], env={**os.environ, "TOKENWORKS_BUDGETS": str(path)}, capture_output=True,
+        text=True, check=True)
+    assert "budgets: 1 over, 0 forecast over this period" in ingested.stdout
     assert alerts(warehouse) == {"tiny/2026-11-01/threshold/1": (0, False, None)}
     port = free_port()
     webhook = Webhook(port)
@@ -336,3 +345,19 @@ def test_without_a_webhook_alerts_are_recorded_and_sent_once_one_is_set(
         assert alerts(warehouse) == {"tiny/2026-11-01/threshold/1": (1, True, None)}
     finally:
         webhook.close()
+
+
+def test_the_queries_in_the_budgets_doc_run(ledger, tmp_path):
+    warehouse = copy_lake(ledger, tmp_path)
+    path = write_budgets(tmp_path / "budgets.yaml", [
+        {"name": "tiny", "period": "month", "amount_usd": "0.01"},
+        {"name": "huge", "period": "quarter", "amount_usd": 1000000}])
+    run_ingest(ledger.parent / "landing", warehouse, workers=1, budgets=path)
+    doc = (Path(__file__).parent.parent / "docs" / "budgets.md").read_text()
+    open_periods, undelivered = [block.split("```", 1)[0]
+                                 for block in doc.split("```sql\n")[1:]]
+    assert [(row[0], row[-1]) for row in query(warehouse, open_periods)] == [
+        ("tiny", "over"), ("huge", "ok")]
+    assert {row[0] for row in query(warehouse, undelivered)} == {
+        "tiny/2026-11-01/threshold/0.5", "tiny/2026-11-01/threshold/0.8",
+        "tiny/2026-11-01/threshold/1"}

@@ -48,6 +48,9 @@ def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
     unpriced, usage_unknown, at_risk = one(
         conn, "SELECT coalesce(sum(unpriced_calls), 0), coalesce(sum(usage_unknown_calls), 0), "
               "coalesce(sum(estimated_cost), 0)::VARCHAR FROM mart_daily_spend")
+    over, forecast_over = one(
+        conn, "SELECT count(*) FILTER (status = 'over'), count(*) FILTER (status = "
+              "'forecast_over') FROM budget_status WHERE is_open")
     examples = conn.execute(
         "SELECT source_file, source_line, reason FROM quarantine WHERE run_id = ? "
         "ORDER BY source_file, source_line LIMIT 5", [context.run.run_id]).fetchall() if (
@@ -60,5 +63,6 @@ def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
         "rows": summary.ledger_rows, **summary.as_dict(),
         "unpriced_calls": unpriced, "usage_unknown_calls": usage_unknown,
         "spend_at_risk_estimated_usd": at_risk,
+        "budgets_over": over, "budgets_forecast_over": forecast_over,
         "quarantine_examples": MetadataValue.json([list(row) for row in examples]),
         "record_seconds": round(time.perf_counter() - started, 3)})
