@@ -26,6 +26,7 @@ PAGES = [
     st.Page("views/hardware.py", title="Hardware", url_path="hardware"),
     st.Page("views/prices.py", title="Prices", url_path="prices"),
     st.Page("views/reconciliation.py", title="Reconciliation", url_path="reconciliation"),
+    st.Page("views/budgets.py", title="Budgets", url_path="budgets"),
     st.Page("views/data_quality.py", title="Data quality", url_path="data-quality"),
     st.Page("views/inspector.py", title="Inspector", url_path="inspector"),
 ]

@@ -119,3 +119,35 @@ def histogram(frame: pl.DataFrame, *, value_title: str, money: bool = False) -> 
                          "format": bound},
                         {"field": "calls", "type": "quantitative", "format": ","}]}},
         width="stretch")
+
+
+def burn(frame: pl.DataFrame, day: str, spent: str, forecast: str,
+         rules: list[tuple[str, float]], *, value_title: str) -> None:
+    """A budget period by day: the spend to date (a solid line), the forecast on from the last
+    actual day to the period's end (dashed), and a labelled horizontal rule at each (label,
+    dollars) of rules. Days without a value (spend after the last call day, forecast before
+    it) draw nothing."""
+    frame = chart_frame(frame)
+    x = {"field": day, "type": "temporal", "title": None}
+    tooltip = [{"field": day, "type": "temporal"},
+               {"field": spent, "type": "quantitative", "title": "spent", "format": DOLLARS},
+               {"field": forecast, "type": "quantitative", "title": "forecast",
+                "format": DOLLARS}]
+    line = {"type": "line", "point": True}
+    levels = {"values": [{"label": label, "usd": usd} for label, usd in rules]}
+    level = {"field": "usd", "type": "quantitative"}
+    st.vega_lite_chart(frame, {"layer": [
+        {"mark": line,
+         "encoding": {"x": x, "y": _value(spent, value_title, money=True),
+                      "color": {"datum": "spent", "title": None}, "tooltip": tooltip}},
+        {"mark": {**line, "strokeDash": [6, 4]},
+         "encoding": {"x": x, "y": _value(forecast, value_title, money=True),
+                      "color": {"datum": "forecast"}, "tooltip": tooltip}},
+        {"data": levels, "mark": {"type": "rule", "color": "gray", "strokeDash": [2, 2]},
+         "encoding": {"y": level, "tooltip": [{"field": "label", "type": "nominal"},
+                                              {**level, "format": DOLLARS}]}},
+        {"data": levels, "mark": {"type": "text", "align": "right", "baseline": "bottom",
+                                  "dy": -2, "color": "gray"},
+         "encoding": {"y": level, "x": {"value": "width"},
+                      "text": {"field": "label", "type": "nominal"}}},
+    ]}, width="stretch")

@@ -496,6 +496,79 @@ def reconciliation_detail(provider: str, day, by: str) -> pl.DataFrame:
                {"provider": provider, "day": day})
 
 
+# --- Budgets ---------------------------------------------------------------------------------
+
+# Most urgent first: the amount spent, forecast to be, a threshold reached, none of these.
+BUDGET_STATUS_ORDER = ("over", "forecast_over", "warning", "ok")
+
+
+def budget_names() -> list[str]:
+    """The budgets of the budgets file, as the last run evaluated them."""
+    return run("SELECT budget FROM budgets ORDER BY budget")["budget"].to_list()
+
+
+def budget_overview() -> pl.DataFrame:
+    """Every budget's open period (budget_status), the most urgent status first."""
+    return run("""
+        SELECT budget, status, period, period_start, period_end, spent_usd, amount_usd, share,
+               forecast_usd, threshold_reached, cost_unknown_calls, forecast_method, as_of
+        FROM budget_status WHERE is_open
+        ORDER BY list_position($order, status), budget""",
+               {"order": list(BUDGET_STATUS_ORDER)})
+
+
+def budget_definition(budget: str) -> dict:
+    """A budget as the file sets it (budgets): scope, amount and thresholds."""
+    return run("SELECT * FROM budgets WHERE budget = $budget",
+               {"budget": budget}).row(0, named=True)
+
+
+def budget_burn(budget: str) -> pl.DataFrame:
+    """A budget's open period by day: the spend cumulated to the last call day, and from that
+    day on the forecast cumulated on to the period's end (both DECIMAL, summed in order)."""
+    return run("""
+        WITH open_period AS (
+            SELECT budget, period_start, as_of FROM budget_status
+            WHERE budget = $budget AND is_open
+        )
+        SELECT d.day,
+               CASE WHEN d.spent_usd IS NOT NULL THEN sum(d.spent_usd) OVER to_date END
+                   AS spent_to_date_usd,
+               CASE WHEN d.day >= o.as_of THEN sum(coalesce(d.spent_usd, 0)
+                                                   + coalesce(d.forecast_usd, 0)) OVER to_date
+               END AS forecast_to_date_usd
+        FROM budget_daily d JOIN open_period o USING (budget, period_start)
+        WINDOW to_date AS (ORDER BY d.day)
+        ORDER BY d.day""", {"budget": budget})
+
+
+def budget_periods(budget: str) -> pl.DataFrame:
+    """Each period of a budget, newest first: what was spent against the amount."""
+    return run("""
+        SELECT period_start, period_end, is_open, status, spent_usd, amount_usd, share,
+               forecast_usd, threshold_reached, cost_unknown_calls
+        FROM budget_status WHERE budget = $budget ORDER BY period_start DESC""",
+               {"budget": budget})
+
+
+def budget_alert_history() -> pl.DataFrame:
+    """Every budget alert ever raised (budget_alerts), newest first, with how its delivery
+    stands: a failed one is sent again by the next run (with the webhook set)."""
+    return run("""
+        SELECT alert_id, budget, period_start, kind, threshold, triggered_at,
+               CASE WHEN delivered_at IS NOT NULL THEN 'delivered'
+                    WHEN attempts > 0 THEN 'failed (retried next run)'
+                    ELSE 'not sent' END AS delivery,
+               spent_usd, amount_usd, forecast_usd, attempts, delivered_at, last_error,
+               json_extract_string(payload, '$.text') AS message
+        FROM budget_alerts ORDER BY triggered_at DESC, alert_id""")
+
+
+def alert_webhook_set() -> bool:
+    """Whether TOKENWORKS_ALERT_WEBHOOK is set for this server: never its URL, a secret."""
+    return bool(config.alert_webhook())
+
+
 # --- Inspector -------------------------------------------------------------------------------
 
 def call_by_id(request_id: str) -> dict | None:

@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 MONEY_WORDS = ("cost", "spend", "saved", "savings", "baseline", "scenario", "discount",
-               "price", "per_mtok", "difference", "tolerance")
+               "price", "per_mtok", "difference", "tolerance", "usd")
 # Counts, whatever else their names say (unknown_cost_calls, input_tokens_difference).
 COUNT_WORDS = ("tokens", "calls", "lines")
 
@@ -64,7 +64,7 @@ def table(frame: pl.DataFrame, key: str, *, height: int | None = None,
                 max_value=max(top or 0, 1e-12))
         elif _is_money(name) and dtype.is_numeric():
             config[name] = st.column_config.NumberColumn(name, format=MONEY_FORMAT)
-        elif ("share" in name or "rate" in name) and dtype.is_float():
+        elif ("share" in name or "rate" in name or "threshold" in name) and dtype.is_float():
             config[name] = st.column_config.NumberColumn(name, format="percent")
         elif dtype == pl.Date:
             config[name] = st.column_config.DateColumn(name, format="YYYY-MM-DD")

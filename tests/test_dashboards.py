@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 from datetime import date
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import altair
 import jsonschema
+import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
@@ -28,23 +31,90 @@ BILLED_OVER = date(2026, 11, 20)  # OpenAI's bill is $5 over the ledger that day
 PAGES = {"views/spend.py": "Spend overview", "views/cost_drivers.py": "Cost drivers",
          "views/latency.py": "Latency and throughput", "views/scenarios.py": "Scenarios",
          "views/hardware.py": "Hardware generations", "views/prices.py": "Prices",
-         "views/reconciliation.py": "Reconciliation", "views/data_quality.py": "Data quality",
-         "views/inspector.py": "Inspector"}
+         "views/reconciliation.py": "Reconciliation", "views/budgets.py": "Budgets",
+         "views/data_quality.py": "Data quality", "views/inspector.py": "Inspector"}
+
+
+def write_budgets(path: Path, all_calls: Decimal, anthropic_quarter: Decimal,
+                  support_bot: Decimal) -> None:
+    path.write_text(f"""budgets:
+  - name: all-calls-monthly
+    period: month
+    amount_usd: {all_calls}
+  - name: anthropic-quarterly
+    period: quarter
+    amount_usd: {anthropic_quarter}
+    scope: {{provider: anthropic}}
+    thresholds: [0.5, 0.8, 1.0]
+  - name: support-bot-monthly
+    period: month
+    amount_usd: {support_bot}
+    scope: {{project: support-bot}}
+    thresholds: [0.5, 0.8, 1.0]
+""")
+
+
+class AlertReceiver(BaseHTTPRequestHandler):
+    """A webhook that takes all-calls-monthly's alerts and fails the others'."""
+
+    def do_POST(self):
+        alert = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        taken = alert["budget"] == "all-calls-monthly"
+        self.send_response(204 if taken else 500)
+        self.end_headers()
+        if not taken:
+            self.wfile.write(b"receiver down")
+
+    def log_message(self, *args):
+        pass
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
     """Three runs: the history, then a small late day (an incremental run), so that the pages
     read a warehouse built run by run and list more than one ingest run; then the providers'
-    bills, made from the ledger, OpenAI's $5 over on one day."""
+    bills, made from the ledger, OpenAI's $5 over on one day.
+
+    Budgets, from a file of the fixture's own sized on the generated spend: the first run has
+    none; the second has all-calls-monthly at 90% of November's spend so far (over budget),
+    anthropic-quarterly at twice the quarter's Anthropic spend (a threshold reached) and
+    support-bot-monthly at $1M (ok), its alerts POSTed to a webhook taking all-calls-monthly's
+    (delivered) and failing anthropic-quarterly's (failed); the third, without a webhook, puts
+    support-bot-monthly halfway between its spend and its forecast (forecast over: its alerts
+    not sent)."""
     base = tmp_path_factory.mktemp("dashboards")
+    budgets = base / "budgets.yaml"
+    budgets.write_text("budgets: []\n")
     generate(base / "landing", requests=4000, days=120, seed=11, end_date=date(2026, 11, 27))
-    run_ingest(base / "landing", base / "wh.ducklake", workers=1)
+    run_ingest(base / "landing", base / "wh.ducklake", workers=1, budgets=budgets)
+    month, quarter = query(base / "wh.ducklake", """
+        SELECT sum(total_cost) FILTER (day >= '2026-11-01'),
+               sum(total_cost) FILTER (day >= '2026-10-01' AND provider = 'anthropic')
+        FROM mart_daily_spend""")[0]
+    cents = Decimal("0.01")
+    write_budgets(budgets, (month * Decimal("0.9")).quantize(cents), (quarter * 2).quantize(cents),
+                  Decimal(1_000_000))
     generate(base / "landing" / "late", requests=200, days=1, seed=12,
              end_date=date(2026, 11, 28))
-    run_ingest(base / "landing", base / "wh.ducklake", workers=1)
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), AlertReceiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("TOKENWORKS_ALERT_WEBHOOK",
+                       f"http://127.0.0.1:{receiver.server_port}/alerts")
+            run_ingest(base / "landing", base / "wh.ducklake", workers=1, budgets=budgets)
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+    spent, forecast = query(base / "wh.ducklake", "SELECT spent_usd, forecast_usd FROM "
+                                                  "budget_status WHERE is_open AND budget = "
+                                                  "'support-bot-monthly'")[0]
+    write_budgets(budgets, (month * Decimal("0.9")).quantize(cents), (quarter * 2).quantize(cents),
+                  ((spent + forecast) / 2).quantize(Decimal("0.000001")))
     bill_the_ledger(base / "landing", base / "wh.ducklake", {("openai", BILLED_OVER): 5})
-    run_ingest(base / "landing", base / "wh.ducklake", workers=1)
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("TOKENWORKS_ALERT_WEBHOOK", raising=False)
+        run_ingest(base / "landing", base / "wh.ducklake", workers=1, budgets=budgets)
     return base / "wh.ducklake"
 
 
@@ -239,6 +309,171 @@ def test_reconciliation_sets_each_day_against_the_bill_and_drills_down(app, ware
         b.key for b in app.get("download_button")}
 
 
+OVERVIEW = ["budget", "status", "period", "period_start", "period_end", "spent_usd",
+            "amount_usd", "share", "forecast_usd", "threshold_reached", "cost_unknown_calls",
+            "forecast_method", "as_of"]
+URGENCY = {"over": 0, "forecast_over": 1, "warning": 2, "ok": 3}
+
+
+def open_budgets(warehouse) -> list[tuple]:
+    """budget_status's open periods, as the overview orders them (the most urgent first)."""
+    rows = query(warehouse, f"SELECT {', '.join(OVERVIEW)} FROM budget_status WHERE is_open")
+    return sorted(rows, key=lambda row: (URGENCY[row[1]], row[0]))
+
+
+def test_budgets_overview_is_every_open_period_most_urgent_first(app, warehouse):
+    app.run()
+    app.switch_page("views/budgets.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    expected = open_budgets(warehouse)
+    # the fixture's budgets: one over, one forecast over, one with a threshold reached
+    assert [(budget, status) for budget, status, *_ in expected] == [
+        ("all-calls-monthly", "over"), ("support-bot-monthly", "forecast_over"),
+        ("anthropic-quarterly", "warning")]
+    shown = shown_table(app, OVERVIEW)
+    assert list(shown.columns) == OVERVIEW
+    assert [(r.budget, r.status, r.period, r.period_start.date(), r.period_end.date(),
+             r.spent_usd, r.amount_usd, r.share, r.forecast_usd, r.threshold_reached,
+             r.cost_unknown_calls, r.forecast_method, r.as_of.date())
+            for r in shown.itertuples()] == [
+        (*row[:5], pytest.approx(float(row[5])), pytest.approx(float(row[6])),
+         pytest.approx(row[7]), pytest.approx(float(row[8])), pytest.approx(float(row[9])),
+         *row[10:]) for row in expected]
+    # money as dollars, the share as a percent; the status as a badge per budget
+    columns = json.loads(next(d for d in app.dataframe if "share" in d.value.columns
+                              and "forecast_method" in d.value.columns).proto.columns)
+    assert all(columns[c]["type_config"]["format"].startswith("$")
+               for c in ("spent_usd", "amount_usd", "forecast_usd"))
+    assert columns["share"]["type_config"]["format"] == "percent"
+    badges = [m.value for m in app.markdown if "-badge[" in m.value]
+    assert badges == [
+        ":red-badge[:material/error: all-calls-monthly: over budget]",
+        ":orange-badge[:material/trending_up: support-bot-monthly: forecast over]",
+        ":yellow-badge[:material/warning: anthropic-quarterly: warning]"], badges
+    assert "csv_budgets" in [b.key for b in app.get("download_button")]
+    assert any("sidebar filters do not apply" in c.value for c in app.caption)
+
+
+def test_the_chosen_budgets_figures_burn_and_periods_equal_sql(app, warehouse):
+    app.switch_page("views/budgets.py").run()
+    assert app.selectbox(key="budget_selected").value == "all-calls-monthly"  # most urgent
+    for budget, status, *_ in open_budgets(warehouse):
+        app.selectbox(key="budget_selected").set_value(budget).run()
+        assert not app.exception, [e.value for e in app.exception]
+        spent, amount, forecast, threshold, as_of, period_start, period_end = query(
+            warehouse, "SELECT spent_usd, amount_usd, forecast_usd, threshold_reached, as_of, "
+                       "period_start, period_end FROM budget_status "
+                       "WHERE is_open AND budget = ?", [budget])[0]
+        assert metric(app, "Spent") == ui.money(spent)
+        assert metric(app, "Budget") == ui.money(amount)
+        assert metric(app, "Forecast to period end") == ui.money(forecast)
+        delta = next(m.delta for m in app.metric if m.label == "Forecast to period end")
+        assert delta == (f"{'+' if forecast >= amount else '-'}"
+                         f"{ui.money(abs(forecast - amount))} vs the budget")
+        assert metric(app, "Status") == {"over": "Over budget", "forecast_over": "Forecast over",
+                                         "warning": "Warning", "ok": "OK"}[status]
+        assert next(m.delta for m in app.metric if m.label == "Status") == (
+            None if threshold is None else f"{(threshold * 100).normalize():f}% threshold reached")
+
+        # The burn: the spend cumulated by day to the period's spend on the last call day,
+        # the forecast on from there to budget_status's forecast on the period's last day.
+        chart = app.get("vega_lite_chart")[0]
+        burn = chart_data(chart)
+        days = query(warehouse, "SELECT day, spent_usd FROM budget_daily WHERE budget = ? "
+                                "AND period_start = ? ORDER BY day", [budget, period_start])
+        assert burn["day"].to_list() == [day for day, _ in days]
+        assert burn["day"][-1] == period_end
+        actual = burn.filter(pl.col("spent_to_date_usd").is_not_null())
+        assert actual["day"][-1] == as_of
+        running = 0
+        for shown, (_, day_spent) in zip(actual["spent_to_date_usd"], days, strict=False):
+            running += day_spent
+            assert shown == pytest.approx(float(running))
+        assert actual["spent_to_date_usd"][-1] == pytest.approx(float(spent))
+        ahead = burn.filter(pl.col("forecast_to_date_usd").is_not_null())
+        assert ahead["day"][0] == as_of and ahead["day"][-1] == period_end
+        assert ahead["forecast_to_date_usd"][0] == pytest.approx(float(spent))
+        assert ahead["forecast_to_date_usd"][-1] == pytest.approx(float(forecast))
+        assert ahead["forecast_to_date_usd"].is_sorted()
+        # one labelled rule per threshold, at the amount times it
+        thresholds = query(warehouse, "SELECT thresholds FROM budgets WHERE budget = ?",
+                           [budget])[0][0]
+        layers = json.loads(chart.proto.spec)["layer"]
+        rules = next(layer for layer in layers if layer["mark"]["type"] == "rule")
+        assert rules["data"]["values"] == [
+            {"label": f"{(t * 100).normalize():f}%", "usd": pytest.approx(float(amount * t))}
+            for t in thresholds]
+        assert any(layer["mark"].get("strokeDash") for layer in layers
+                   if layer["mark"]["type"] == "line"), "the forecast is dashed"
+
+        periods = shown_table(app, ["period_start", "period_end", "is_open", "status",
+                                    "spent_usd"])
+        history = query(warehouse, "SELECT period_start, status, spent_usd FROM budget_status "
+                                   "WHERE budget = ? ORDER BY period_start DESC", [budget])
+        assert [(r.period_start.date(), r.status, r.spent_usd) for r in periods.itertuples()] == [
+            (start, s, pytest.approx(float(v))) for start, s, v in history]
+        assert len(history) == (2 if budget == "anthropic-quarterly" else 5)
+
+
+def test_the_alert_history_lists_every_alert_and_how_its_delivery_stands(app, warehouse,
+                                                                         monkeypatch):
+    monkeypatch.delenv("TOKENWORKS_ALERT_WEBHOOK", raising=False)
+    app.switch_page("views/budgets.py").run()
+    shown = shown_table(app, ["alert_id", "budget", "period_start", "kind", "threshold",
+                              "triggered_at", "delivery"])
+    expected = query(warehouse, """
+        SELECT alert_id, kind, threshold, attempts, delivered_at IS NOT NULL, last_error
+        FROM budget_alerts ORDER BY triggered_at DESC, alert_id""")
+    assert [(r.alert_id, r.kind, r.threshold, r.attempts, pd.notna(r.delivered_at),
+             r.last_error if pd.notna(r.last_error) else None)
+            for r in shown.itertuples()] == [
+        (key, kind, pytest.approx(float(threshold)), attempts, delivered, error)
+        for key, kind, threshold, attempts, delivered, error in expected]
+    delivery = dict(zip(shown.alert_id, shown.delivery, strict=True))
+    # the fixture: all-calls-monthly's taken by the webhook, anthropic-quarterly's refused by
+    # it, support-bot-monthly's raised by a run without one
+    assert delivery == {
+        **{f"all-calls-monthly/2026-11-01/threshold/{t}": "delivered" for t in ("0.5", "0.8", "1")},
+        "anthropic-quarterly/2026-10-01/threshold/0.5": "failed (retried next run)",
+        **{f"support-bot-monthly/2026-11-01/{kind}": "not sent"
+           for kind in ("threshold/0.5", "threshold/0.8", "forecast/1")}}
+    assert set(shown.last_error.dropna()) == {"HTTP 500: receiver down"}
+    assert list(shown.alert_id[:3]) == sorted(
+        f"support-bot-monthly/2026-11-01/{kind}"
+        for kind in ("threshold/0.5", "threshold/0.8", "forecast/1")), "newest first"
+    assert all(m.startswith((":warning:", ":chart_with_upwards_trend:")) for m in shown.message)
+    assert any("TOKENWORKS_ALERT_WEBHOOK is not set" in c.value for c in app.caption)
+
+    # Set, it is said to be, and its URL (a secret) is never shown.
+    secret = "https://hooks.slack.com/services/T000/B000/very-secret-token"
+    monkeypatch.setenv("TOKENWORKS_ALERT_WEBHOOK", secret)
+    app.run()
+    assert any("TOKENWORKS_ALERT_WEBHOOK is set" in c.value for c in app.caption)
+    shown_text = [e.value for kind in ("caption", "markdown", "info", "metric")
+                  for e in app.get(kind) if isinstance(e.value, str)]
+    assert not any("very-secret-token" in text or "hooks.slack.com" in text
+                   for text in shown_text)
+
+
+def test_the_budgets_page_says_how_to_add_a_budget_when_there_is_none(tmp_path, monkeypatch):
+    empty = tmp_path / "budgets.yaml"
+    empty.write_text("budgets: []\n")
+    generate(tmp_path / "landing", requests=100, days=3, seed=5, end_date=date(2026, 11, 27))
+    run_ingest(tmp_path / "landing", tmp_path / "wh.ducklake", workers=1, budgets=empty)
+    monkeypatch.setenv("TOKENWORKS_WAREHOUSE", str(tmp_path / "wh.ducklake"))
+    monkeypatch.setenv("TOKENWORKS_LANDING", str(tmp_path / "landing"))
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    for name, value in STREAMLIT_OPTIONS.items():
+        streamlit_config.set_option(name, value)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("views/budgets.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    (info,) = [i.value for i in at.info]
+    assert "budgets/budgets.yaml" in info and "TOKENWORKS_BUDGETS" in info
+    assert "docs/budgets.md" in info
+    assert not at.dataframe and not at.get("vega_lite_chart") and not at.metric
+
+
 def test_scenario_controls_take_their_bounds_from_the_scenarios_file(app):
     from pipelines import config
     from pipelines.scenarios import projection as scenarios
@@ -360,7 +595,8 @@ def test_every_chart_is_valid_vega_lite_and_the_trend_sums_to_the_spend(app, war
             assert chart_data(chart).height > 0, page
     assert {page: n for page, n in drawn.items() if n} == {
         "views/spend.py": 1, "views/cost_drivers.py": 2, "views/latency.py": 1,
-        "views/scenarios.py": 2, "views/hardware.py": 3, "views/reconciliation.py": 1}
+        "views/scenarios.py": 2, "views/hardware.py": 3, "views/reconciliation.py": 1,
+        "views/budgets.py": 1}
 
     app.switch_page("views/spend.py").run()
     trend = chart_data(app.get("vega_lite_chart")[0])

@@ -5,6 +5,7 @@ test-output/screenshots/."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -29,8 +30,8 @@ CHROMIUM = "/usr/bin/chromium"
 PAGES = {"": "Spend overview", "cost-drivers": "Cost drivers",
          "latency": "Latency and throughput", "scenarios": "Scenarios",
          "hardware": "Hardware generations", "prices": "Prices",
-         "reconciliation": "Reconciliation", "data-quality": "Data quality",
-         "inspector": "Inspector"}
+         "reconciliation": "Reconciliation", "budgets": "Budgets",
+         "data-quality": "Data quality", "inspector": "Inspector"}
 BILLED_OVER = date(2026, 11, 20)  # OpenAI's bill is $5 over the ledger that day
 
 pytestmark = pytest.mark.slow
@@ -42,14 +43,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def write_budgets(path: Path, all_calls: Decimal, support_bot: Decimal) -> None:
+    path.write_text(f"""budgets:
+  - name: all-calls-monthly
+    period: month
+    amount_usd: {all_calls}
+  - name: support-bot-monthly
+    period: month
+    amount_usd: {support_bot}
+    scope: {{project: support-bot}}
+""")
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
+    """The budgets (a file of the fixture's own): the first run evaluates them at $1M each;
+    the second sizes them on its figures: all-calls-monthly at 90% of November's spend (over
+    budget), support-bot-monthly halfway between its spend and its forecast (forecast over)."""
     base = tmp_path_factory.mktemp("browser")
     generate(base / "landing", requests=4000, days=120, seed=12, end_date=date(2026, 11, 27))
     warehouse = base / "wh.ducklake"
-    run_ingest(base / "landing", warehouse, workers=1)
+    budgets = base / "budgets.yaml"
+    write_budgets(budgets, Decimal(1_000_000), Decimal(1_000_000))
+    run_ingest(base / "landing", warehouse, workers=1, budgets=budgets)
+    (month, support_bot), = query(warehouse, """
+        SELECT sum(spent_usd) FILTER (budget = 'all-calls-monthly'),
+               sum(spent_usd + forecast_usd) FILTER (budget = 'support-bot-monthly')
+        FROM budget_status WHERE is_open""")
+    write_budgets(budgets, (month * Decimal("0.9")).quantize(Decimal("0.01")),
+                  (support_bot / 2).quantize(Decimal("0.000001")))
     bill_the_ledger(base / "landing", warehouse, {("openai", BILLED_OVER): Decimal(5)})
-    run_ingest(base / "landing", warehouse, workers=1)
+    run_ingest(base / "landing", warehouse, workers=1, budgets=budgets)
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "pipelines.cli", "dashboard", "--warehouse", str(warehouse),
@@ -188,13 +212,60 @@ def test_reconciliation_names_the_day_billed_over_and_downloads_the_days(served,
     assert [Decimal(row.split(",")[4]) for row in rows[1:]] == [d for _, _, d in expected]
 
 
+def test_budgets_show_each_status_and_the_spend_and_download_the_overview(served, page):
+    warehouse = served["warehouse"]
+    page.goto(f"{served['url']}/budgets")
+    rendered(page)
+    expected = query(warehouse, """
+        SELECT budget, status, spent_usd, amount_usd, forecast_usd FROM budget_status
+        WHERE is_open ORDER BY budget""")
+    statuses = {budget: status for budget, status, *_ in expected}
+    assert statuses == {"all-calls-monthly": "over", "support-bot-monthly": "forecast_over"}
+    expect(page.get_by_text("all-calls-monthly: over budget")).to_be_visible()
+    expect(page.get_by_text("support-bot-monthly: forecast over")).to_be_visible()
+    # the most urgent first: the budget over its amount is the one shown
+    expect(page.get_by_role("combobox", name="Budget")).to_have_value("all-calls-monthly")
+    figures = {budget: rest for budget, _, *rest in expected}
+    assert metric_value(page, "Status") == "Over budget"
+    assert metric_value(page, "Spent") == ui.money(figures["all-calls-monthly"][0])
+    # (the other metrics' deltas say "budget" too)
+    budget_box = page.locator('[data-testid="stMetric"]').filter(has=page.locator(
+        '[data-testid="stMetricLabel"]', has_text=re.compile("^Budget$")))
+    assert budget_box.locator('[data-testid="stMetricValue"]').inner_text().strip() == (
+        ui.money(figures["all-calls-monthly"][1]))
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(1)
+
+    page.get_by_role("combobox", name="Budget").click()
+    page.get_by_role("option", name="support-bot-monthly").click()
+    status = page.locator('[data-testid="stMetric"]').filter(has_text="Status").first
+    expect(status.locator('[data-testid="stMetricValue"]')).to_have_text("Forecast over",
+                                                                          timeout=30_000)
+    rendered(page)
+    spent, amount, forecast = figures["support-bot-monthly"]
+    assert metric_value(page, "Spent") == ui.money(spent)
+    assert metric_value(page, "Forecast to period end") == ui.money(forecast)
+    assert spent < amount < forecast
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").first.click()
+    assert download.value.suggested_filename == "budgets.csv"
+    rows = [row.split(",") for row in download.value.path().read_text().splitlines()]
+    assert rows[0][:9] == ["budget", "status", "period", "period_start", "period_end",
+                           "spent_usd", "amount_usd", "share", "forecast_usd"]
+    assert [row[0] for row in rows[1:]] == ["all-calls-monthly", "support-bot-monthly"]
+    # exact: the download holds the warehouse's decimals, not the table's dollars
+    assert sorted((row[0], row[1], Decimal(row[5]), Decimal(row[6]), Decimal(row[8]))
+                  for row in rows[1:]) == expected
+
+
 def test_a_scenario_expander_draws_its_table_when_opened(served, page):
     page.goto(f"{served['url']}/scenarios")
     rendered(page)
     tables = page.locator('[data-testid="stDataFrame"]')
-    expect(tables).to_have_count(1)  # the savings table; the expanders' are not drawn
+    # the backtest's scores and the savings; the expanders' tables are not drawn
+    expect(tables).to_have_count(2)
     page.get_by_text("Usage trends fitted on the history").click()
-    expect(tables).to_have_count(2, timeout=30_000)
+    expect(tables).to_have_count(3, timeout=30_000)
     expect(page.locator("[role=columnheader]", has_text="r_squared")).to_have_count(1)
     assert "scenario_trends" in page.url
 
