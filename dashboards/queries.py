@@ -557,6 +557,7 @@ def budget_alert_history() -> pl.DataFrame:
     return run("""
         SELECT alert_id, budget, period_start, kind, threshold, triggered_at,
                CASE WHEN delivered_at IS NOT NULL THEN 'delivered'
+                    WHEN superseded_by IS NOT NULL THEN 'superseded by ' || superseded_by
                     WHEN attempts > 0 THEN 'failed (retried next run)'
                     ELSE 'not sent' END AS delivery,
                spent_usd, amount_usd, forecast_usd, attempts, delivered_at, last_error,

@@ -204,6 +204,34 @@ def test_the_forecast_is_the_run_rate_grown_by_the_baselines_method_by_hand(sche
     assert evaluate.resolved_method(conn, "damped", "model_family") == "damped"
 
 
+def test_a_last_day_not_over_is_forecast_and_thresholds_are_judged_exactly(schema_lake):
+    """$8 a day in October, but only $2.40 on the 31st so far: the rate is that of the 30 days
+    before, the 31st's remaining $5.60 is forecast. A share of 0.8 exactly is 80% reached,
+    though 2.4 / 3 in floating point is 0.7999999999999999."""
+    conn = schema_lake
+    conn.execute("""
+        INSERT INTO mart_daily_spend BY NAME
+        SELECT d::DATE AS day, 'openai' AS provider, 'gpt-4o' AS model, 'p' AS project,
+               CASE WHEN d = DATE '2026-10-31' THEN 2.4 ELSE 8 END::DECIMAL(38, 13)
+                   AS total_cost, 1 AS calls, 0 AS unpriced_calls, 0 AS usage_unknown_calls
+        FROM range(DATE '2026-10-01', DATE '2026-11-01', INTERVAL 1 DAY) t(d)""")
+    budgets = budgets_file.BudgetFile([
+        budgets_file.Budget("q", "quarter", Decimal(800), {}, budgets_file.DEFAULT_THRESHOLDS),
+        budgets_file.Budget("day", "month", Decimal(1000), {}, budgets_file.DEFAULT_THRESHOLDS)])
+    evaluate.build(conn, budgets, "flat", -0.2, 0.2)
+    assert conn.execute("SELECT spent_usd, forecast_usd FROM budget_status WHERE budget = 'q' "
+                        "AND is_open").fetchone() == (Decimal("242.4"), Decimal("248") + 61 * 8)
+    assert conn.execute("SELECT day, forecast_usd FROM budget_daily WHERE budget = 'q' "
+                        "AND day = DATE '2026-10-31'").fetchone() == (date(2026, 10, 31),
+                                                                      Decimal("5.6"))
+    conn.execute("DELETE FROM mart_daily_spend WHERE day < DATE '2026-10-31'")
+    exact = budgets_file.BudgetFile([budgets_file.Budget(
+        "exact", "month", Decimal(3), {}, (Decimal("0.5"), Decimal("0.8")))])
+    evaluate.build(conn, exact, "flat", -0.2, 0.2)
+    assert conn.execute("SELECT share < 0.8, threshold_reached, status FROM budget_status"
+                        ).fetchone() == (True, Decimal("0.8"), "warning")
+
+
 # --- alerts -----------------------------------------------------------------------------------
 
 class Webhook(ThreadingHTTPServer):
@@ -314,9 +342,16 @@ def test_alerts_are_delivered_once_ever_and_a_failed_delivery_is_retried(
         generate(landing / "late", requests=1500, days=3, seed=10, end_date=date(2026, 11, 23))
         run_ingest(landing, warehouse, workers=1, budgets=path)
         run_ingest(landing, warehouse, workers=1, budgets=path)
+        # crossed together: the highest is sent, the lower one recorded as superseded by it
         sent = sorted(b["alert_id"] for b in webhook.bodies)
-        assert sent == sorted([*raised, "all-monthly/2026-11-01/threshold/0.8",
-                               "all-monthly/2026-11-01/threshold/1"])
+        assert sent == sorted([*raised, "all-monthly/2026-11-01/threshold/1"])
+        assert query(warehouse, "SELECT superseded_by, attempts, delivered_at FROM budget_alerts "
+                                "WHERE alert_id = 'all-monthly/2026-11-01/threshold/0.8'") == [
+            ("all-monthly/2026-11-01/threshold/1", 0, None)]
+        now = query(warehouse, "SELECT share FROM budget_status WHERE budget = 'all-monthly' "
+                               "AND is_open")[0][0]
+        assert f"reached 100% of ${amount:,.2f} for 2026-11 (now {now:.0%})" in next(
+            b["text"] for b in webhook.bodies if b["alert_id"].endswith("threshold/1"))
         assert query(warehouse, "SELECT status FROM budget_status WHERE budget = "
                                 "'all-monthly' AND is_open") == [("over",)]
     finally:
@@ -358,6 +393,4 @@ def test_the_queries_in_the_budgets_doc_run(ledger, tmp_path):
                                  for block in doc.split("```sql\n")[1:]]
     assert [(row[0], row[-1]) for row in query(warehouse, open_periods)] == [
         ("tiny", "over"), ("huge", "ok")]
-    assert {row[0] for row in query(warehouse, undelivered)} == {
-        "tiny/2026-11-01/threshold/0.5", "tiny/2026-11-01/threshold/0.8",
-        "tiny/2026-11-01/threshold/1"}
+    assert [row[0] for row in query(warehouse, undelivered)] == ["tiny/2026-11-01/threshold/1"]

@@ -431,12 +431,16 @@ def test_the_alert_history_lists_every_alert_and_how_its_delivery_stands(app, wa
         for key, kind, threshold, attempts, delivered, error in expected]
     delivery = dict(zip(shown.alert_id, shown.delivery, strict=True))
     # the fixture: all-calls-monthly's taken by the webhook, anthropic-quarterly's refused by
-    # it, support-bot-monthly's raised by a run without one
+    # it, support-bot-monthly's raised by a run without one; thresholds crossed in one run are
+    # sent as the highest
+    all_calls, support = "all-calls-monthly/2026-11-01/", "support-bot-monthly/2026-11-01/"
     assert delivery == {
-        **{f"all-calls-monthly/2026-11-01/threshold/{t}": "delivered" for t in ("0.5", "0.8", "1")},
+        **{f"{all_calls}threshold/{t}": f"superseded by {all_calls}threshold/1"
+           for t in ("0.5", "0.8")},
+        f"{all_calls}threshold/1": "delivered",
         "anthropic-quarterly/2026-10-01/threshold/0.5": "failed (retried next run)",
-        **{f"support-bot-monthly/2026-11-01/{kind}": "not sent"
-           for kind in ("threshold/0.5", "threshold/0.8", "forecast/1")}}
+        f"{support}threshold/0.5": f"superseded by {support}threshold/0.8",
+        **{f"{support}{kind}": "not sent" for kind in ("threshold/0.8", "forecast/1")}}
     assert set(shown.last_error.dropna()) == {"HTTP 500: receiver down"}
     assert list(shown.alert_id[:3]) == sorted(
         f"support-bot-monthly/2026-11-01/{kind}"

@@ -3,7 +3,8 @@
 Raising: for the open period of each budget, every threshold the spend has reached, and the
 forecast passing the amount, is an alert keyed (budget, period, kind, threshold); a key already
 in budget_alerts is never raised again, so re-runs and backfills resend nothing, and history
-periods raise nothing.
+periods raise nothing. Thresholds crossed in one run are all recorded, but only the highest is
+sent (the others are superseded by it): one message saying where the spend is, not three.
 
 Delivering (after the run's commit, so a run that does not commit sends nothing): each alert
 not yet delivered is claimed in a commit of its own, POSTed to TOKENWORKS_ALERT_WEBHOOK, and its
@@ -24,7 +25,7 @@ from decimal import Decimal
 import duckdb
 
 from pipelines.warehouse.lake import Lake, is_commit_conflict
-from pipelines.warehouse.sql import insert_rows
+from pipelines.warehouse.sql import insert_rows, scalar
 
 TIMEOUT_SECONDS = 10
 CLAIM_MINUTES = 10  # a claim younger than this belongs to a run still sending
@@ -39,7 +40,7 @@ class Delivery:
 
 
 def alert_id(budget: str, period_start: date, kind: str, threshold: Decimal) -> str:
-    return f"{budget}/{period_start.isoformat()}/{kind}/{threshold.normalize()}"
+    return f"{budget}/{period_start.isoformat()}/{kind}/{threshold.normalize():f}"
 
 
 def payload(budget: str, period: str, period_start: date, period_end: date, kind: str,
@@ -53,7 +54,8 @@ def payload(budget: str, period: str, period_start: date, period_end: date, kind
     scoped = ", ".join(f"{k} {v}" for k, v in scope.items()) or "all calls"
     if kind == "threshold":
         text = (f":warning: Budget *{budget}* ({scoped}) reached {threshold:.0%} of "
-                f"${amount:,.2f} for {label}: ${spent:,.2f} spent by {as_of}"
+                f"${amount:,.2f} for {label} (now {spent / amount:.0%}): ${spent:,.2f} spent by "
+                f"{as_of}"
                 + (f", forecast ${forecast:,.2f} by {period_end}." if forecast is not None
                    else "."))
     else:
@@ -89,24 +91,28 @@ def raise_alerts(conn: duckdb.DuckDBPyConnection, run_id: str, now: datetime) ->
         candidates = [("threshold", t) for t in thresholds if spent >= t * amount]
         if forecast is not None and forecast > amount > spent:  # (over already: said so)
             candidates.append(("forecast", Decimal(1)))
-        for kind, threshold in candidates:
-            key = alert_id(budget, start, kind, threshold)
-            if key in known:
-                continue
+        fresh = [(kind, t) for kind, t in candidates
+                 if alert_id(budget, start, kind, t) not in known]
+        # Thresholds crossed together: the highest speaks for them, the rest are recorded.
+        highest = max((t for kind, t in fresh if kind == "threshold"), default=None)
+        for kind, threshold in fresh:
             body = payload(budget, period, start, end, kind, threshold, spent, amount, forecast,
                            dict(scope), as_of)
-            new.append((key, budget, start, kind, str(threshold), now, run_id, str(spent),
-                        str(amount), None if forecast is None else str(forecast),
-                        json.dumps(body), 0))
+            superseded_by = alert_id(budget, start, kind, highest) if (
+                kind == "threshold" and highest is not None and threshold < highest) else None
+            new.append((body["alert_id"], budget, start, kind, str(threshold), now, run_id,
+                        str(spent), str(amount), None if forecast is None else str(forecast),
+                        json.dumps(body), 0, superseded_by))
     insert_rows(conn, "budget_alerts", new, [
         "alert_id", "budget", "period_start", "kind", "threshold", "triggered_at",
-        "triggered_by_run", "spent_usd", "amount_usd", "forecast_usd", "payload", "attempts"])
+        "triggered_by_run", "spent_usd", "amount_usd", "forecast_usd", "payload", "attempts",
+        "superseded_by"])
     return len(new)
 
 
 def pending(conn: duckdb.DuckDBPyConnection) -> int:
-    return conn.execute("SELECT count(*) FROM budget_alerts WHERE delivered_at IS NULL"
-                        ).fetchone()[0]  # type: ignore[index]
+    return scalar(conn, "SELECT count(*) FROM budget_alerts WHERE delivered_at IS NULL "
+                        "AND superseded_by IS NULL")
 
 
 def deliver(lake: Lake, webhook: str) -> list[Delivery]:
@@ -128,7 +134,7 @@ def _claim(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     conn.execute("BEGIN TRANSACTION")
     rows = conn.execute(f"""
         SELECT alert_id, payload FROM budget_alerts
-        WHERE delivered_at IS NULL
+        WHERE delivered_at IS NULL AND superseded_by IS NULL
           AND (sending_since IS NULL
                OR sending_since < now() - INTERVAL {CLAIM_MINUTES} MINUTE)
         ORDER BY triggered_at, alert_id""").fetchall()

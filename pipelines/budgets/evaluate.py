@@ -2,9 +2,10 @@
 
 The spend is exact (sums of mart_daily_spend.total_cost); the forecast of the open period's
 remaining days is an estimate made the way the baseline projects (docs/scenarios.md): the
-scope's spend per day over the last 30 days, times the trend method's factor for each month
-after the last call's month, within the baseline's growth bounds. The method is fitted on the
-scope's own spend per day of each month of history.
+scope's spend per day over the 30 days before the last call day, times the trend method's
+factor for each month after the last call's month, within the baseline's growth bounds; the
+last call day itself may not be over, so what that rate leaves of it counts too. The method is
+fitted on the scope's own spend per day of each month of history.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pipelines.scenarios import forecast
 from pipelines.scenarios.trends import monthly_series
 from pipelines.warehouse.sql import insert_rows, read_sql, run_sql, scalar
 
-BASE_DAYS = 30  # the run rate the forecast starts from, as the projections' base window
+BASE_DAYS = 30  # the run rate's days, as the projections' base window
 SIX_PLACES = Decimal("0.000001")
 
 
@@ -56,29 +57,40 @@ def build(conn: duckdb.DuckDBPyConnection, budget_file: BudgetFile, method: str,
 
 def _forecast(conn: duckdb.DuckDBPyConnection, budget: str, method: str, low_growth: float,
               high_growth: float) -> list[tuple[str, date, Decimal]]:
-    """(budget, day, forecast) for the open period's days after the last call day."""
-    rows = conn.execute("""
+    """(budget, day, forecast) for the open period's last call day (what the run rate leaves
+    of it beyond its spend so far: it may not be over) and every day after it."""
+    months = conn.execute("""
         SELECT date_trunc('month', day)::DATE AS month, sum(spent_usd)::DOUBLE / count(*),
                count(*) = day(last_day(any_value(day)))
         FROM budget_daily WHERE budget = ? AND spent_usd IS NOT NULL
         GROUP BY month ORDER BY month""", [budget]).fetchall()
-    future = [day for (day,) in conn.execute(
-        "SELECT day FROM budget_daily WHERE budget = ? AND spent_usd IS NULL ORDER BY day",
-        [budget]).fetchall()]
-    if not rows or not future:
+    days = conn.execute("""
+        SELECT day, spent_usd FROM budget_daily
+        WHERE budget = $budget AND period_start = (SELECT max(period_start) FROM budget_daily
+                                                   WHERE budget = $budget)
+          AND (spent_usd IS NULL OR day = (SELECT max(day) FROM budget_daily
+                                           WHERE budget = $budget AND spent_usd IS NOT NULL))
+        ORDER BY day""", {"budget": budget}).fetchall()
+    if not months or not days:
         return []
-    last_month = rows[-1][0]
-    _, values, _ = monthly_series(rows, last_month)
+    last_month = months[-1][0]
+    _, values, _ = monthly_series(months, last_month)
     trend = forecast.fit(method, values)
+    # The rate of the whole days before the last call day (that day itself when it is all)
     rate = scalar(conn, """
-        SELECT sum(spent_usd)::DOUBLE / count(*) FROM budget_daily
-        WHERE budget = $budget AND spent_usd IS NOT NULL
-          AND day > (SELECT max(day) FROM budget_daily
-                     WHERE budget = $budget AND spent_usd IS NOT NULL) - $days""",
+        WITH known AS (SELECT day, spent_usd FROM budget_daily
+                       WHERE budget = $budget AND spent_usd IS NOT NULL),
+             last AS (SELECT max(day) AS day FROM known)
+        SELECT coalesce(sum(spent_usd) FILTER (WHERE day < (SELECT day FROM last))::DOUBLE
+                        / nullif(count(*) FILTER (WHERE day < (SELECT day FROM last)), 0),
+                        sum(spent_usd)::DOUBLE)
+        FROM known WHERE day >= (SELECT day FROM last) - $days""",
                   {"budget": budget, "days": BASE_DAYS})
     out = []
-    for day in future:
+    for day, spent in days:
         h = (day.year - last_month.year) * 12 + day.month - last_month.month
-        factor = forecast.clamped(trend.factor(h), h, low_growth, high_growth)
-        out.append((budget, day, Decimal(rate * factor).quantize(SIX_PLACES)))
+        expected = rate * forecast.clamped(trend.factor(h), h, low_growth, high_growth)
+        if spent is not None:  # the last call day: what is left of it
+            expected = max(0.0, expected - float(spent))
+        out.append((budget, day, Decimal(expected).quantize(SIX_PLACES)))
     return out

@@ -41,7 +41,7 @@ COMMENT ON COLUMN budget_daily.period_end IS 'Last day of that period.';
 COMMENT ON COLUMN budget_daily.day IS 'UTC day.';
 COMMENT ON COLUMN budget_daily.spent_usd IS 'Exact cost of the day''s calls in the budget''s scope (mart_daily_spend.total_cost); 0 on a day without such calls; NULL after the last call day.';
 COMMENT ON COLUMN budget_daily.cost_unknown_calls IS 'Calls of the day in scope whose cost is unknown (unpriced model or usage not logged): not in spent_usd.';
-COMMENT ON COLUMN budget_daily.forecast_usd IS 'For the open period''s days after the last call day: the forecast spend (the scope''s spend per day over the last 30 days times the trend method''s factor for that month, within the baseline''s growth bounds). An estimate, to 1e-6 USD.';
+COMMENT ON COLUMN budget_daily.forecast_usd IS 'The open period''s forecast spend: for each day after the last call day, the scope''s spend per day over the 30 days before the last call day times the trend method''s factor for that month (within the baseline''s growth bounds); for the last call day, what that rate leaves beyond its spend so far (the day may not be over). An estimate, to 1e-6 USD.';
 
 CREATE TABLE IF NOT EXISTS budget_alerts (
     alert_id        VARCHAR NOT NULL,
@@ -59,9 +59,10 @@ CREATE TABLE IF NOT EXISTS budget_alerts (
     last_attempt_at TIMESTAMPTZ,
     sending_since   TIMESTAMPTZ,
     delivered_at    TIMESTAMPTZ,
+    superseded_by   VARCHAR,
     last_error      VARCHAR
 );
-COMMENT ON TABLE budget_alerts IS 'Every budget alert ever raised, with its delivery to TOKENWORKS_ALERT_WEBHOOK. Raised once per budget, period, kind and threshold, ever, and only for the open period; one not yet delivered is sent again by each run until it is. Grain: one row per alert.';
+COMMENT ON TABLE budget_alerts IS 'Every budget alert ever raised, with its delivery to TOKENWORKS_ALERT_WEBHOOK. Raised once per budget, period, kind and threshold, ever, and only for the open period; one not yet delivered (nor superseded) is sent again by each run until it is. Grain: one row per alert.';
 COMMENT ON COLUMN budget_alerts.alert_id IS 'budget/period_start/kind/threshold: the key, sent in the payload so a receiver can drop a repeat.';
 COMMENT ON COLUMN budget_alerts.budget IS 'The budget.';
 COMMENT ON COLUMN budget_alerts.period_start IS 'First day of the period it is about.';
@@ -76,6 +77,7 @@ COMMENT ON COLUMN budget_alerts.payload IS 'The JSON body POSTed (the same on ev
 COMMENT ON COLUMN budget_alerts.attempts IS 'Deliveries tried.';
 COMMENT ON COLUMN budget_alerts.last_attempt_at IS 'When the last was tried.';
 COMMENT ON COLUMN budget_alerts.sending_since IS 'Set while a run is sending it (another run leaves it alone for 10 minutes, after which a run that died is presumed gone); NULL once its outcome is recorded.';
+COMMENT ON COLUMN budget_alerts.superseded_by IS 'A higher threshold of the same budget and period raised by the same run: this one is recorded, never sent (the higher one says where the spend is).';
 COMMENT ON COLUMN budget_alerts.delivered_at IS 'When the webhook answered 2xx; NULL until then.';
 COMMENT ON COLUMN budget_alerts.last_error IS 'Why the last attempt failed (HTTP status and body excerpt, or the connection error); NULL once delivered.';
 
@@ -92,20 +94,24 @@ WITH periods AS (
 judged AS (
     SELECT p.*, b.period, b.amount_usd, b.thresholds, b.forecast_method,
            p.period_start = max(p.period_start) OVER (PARTITION BY p.budget) AS is_open,
-           (p.spent_usd / b.amount_usd)::DOUBLE AS share
+           -- exact, as the alerts judge it (a share in floating point can fall just short)
+           list_max(list_filter(b.thresholds, t -> p.spent_usd >= t * b.amount_usd))
+               AS threshold_reached
     FROM periods p JOIN budgets b USING (budget)
+),
+forecast AS (
+    SELECT *, CASE WHEN is_open THEN (spent_usd + coalesce(forecast_rest, 0))::DECIMAL(38, 6)
+              END AS forecast_usd
+    FROM judged
 )
-SELECT budget, period, period_start, period_end, is_open, spent_usd, amount_usd, share,
-       CASE WHEN is_open THEN (spent_usd + coalesce(forecast_rest, 0))::DECIMAL(38, 6)
-       END AS forecast_usd,
-       list_max(list_filter(thresholds, t -> t <= share)) AS threshold_reached,
+SELECT budget, period, period_start, period_end, is_open, spent_usd, amount_usd,
+       (spent_usd / amount_usd)::DOUBLE AS share, forecast_usd, threshold_reached,
        CASE WHEN spent_usd >= amount_usd THEN 'over'
-            WHEN is_open AND spent_usd + coalesce(forecast_rest, 0) > amount_usd
-                THEN 'forecast_over'
-            WHEN list_max(list_filter(thresholds, t -> t <= share)) IS NOT NULL THEN 'warning'
+            WHEN forecast_usd > amount_usd THEN 'forecast_over'
+            WHEN threshold_reached IS NOT NULL THEN 'warning'
             ELSE 'ok' END AS status,
        cost_unknown_calls, forecast_method, as_of
-FROM judged;
+FROM forecast;
 COMMENT ON VIEW budget_status IS 'Each budget per period: spend, share of the amount, forecast to the period''s end and status. Grain: one row per budget and period; is_open marks the one holding the warehouse''s last call day.';
 COMMENT ON COLUMN budget_status.budget IS 'The budget (budgets).';
 COMMENT ON COLUMN budget_status.period IS 'month or quarter.';
