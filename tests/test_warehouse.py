@@ -3,6 +3,7 @@ and made again, and readers are told clearly what is wrong."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -91,6 +92,32 @@ def test_a_warehouse_of_the_format_before_the_lake_is_refused_clearly(tmp_path):
     duckdb.connect(str(old)).execute("CREATE TABLE fct_requests (x INT)").close()
     with pytest.raises(WarehouseFormatError, match="ingest the landing folder into a new lake"):
         connect_reader(Lake.locate(old))
+
+
+def locks_held_on(path: Path) -> list[str]:
+    """This process's POSIX locks on a file, from /proc/locks."""
+    inode = os.stat(path).st_ino
+    return [line for line in Path("/proc/locks").read_text().splitlines()
+            if line.split()[4] == str(os.getpid())
+            and int(line.split()[5].split(":")[2]) == inode]
+
+
+def test_a_connection_opened_beside_a_reader_leaves_the_readers_lock_on_the_catalog(tmp_path):
+    """The dashboards keep a connection and open others: none may drop the kept one's shared
+    lock on the SQLite catalog, or a writer closing its last connection resets the write-ahead
+    log under it (readers then failed with 'database disk image is malformed')."""
+    lake = Lake.locate(tmp_path / "wh.ducklake")
+    conn = lake.connect()
+    conn.execute("CREATE TABLE warehouse_meta AS SELECT 'k' AS key, 'v' AS value")
+    conn.close()
+    kept = connect_reader(lake)
+    kept.execute("SELECT count(*) FROM warehouse_meta").fetchone()
+    held = locks_held_on(tmp_path / "wh.ducklake")
+    assert held, "a reader holds a shared lock on the catalog"
+    for _ in range(3):
+        connect_reader(Lake.locate(tmp_path / "wh.ducklake")).close()
+        assert locks_held_on(tmp_path / "wh.ducklake") == held
+    kept.close()
 
 
 def test_locations_name_the_embedded_lake_or_a_postgres_catalog(tmp_path):

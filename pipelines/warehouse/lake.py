@@ -33,6 +33,8 @@ MISSING_SIGNS = ("unable to open", "does not exist", "not initialized",
                  "create a new ducklake instance")
 # What DuckDB files start with, at byte 8: a warehouse of the format before the lake.
 DUCKDB_FILE_MAGIC = b"DUCK"
+# Catalog files this process has checked the format of (Lake._check_format), each once.
+_FORMAT_CHECKED: set[Path] = set()
 
 
 class WarehouseMissing(FileNotFoundError):
@@ -221,8 +223,14 @@ class Lake:
         catalog.close()
 
     def _check_format(self) -> None:
+        """Refuse a warehouse of the format before DuckLake. Once per catalog file and process,
+        before this process's SQLite opens it: closing any other handle on the file drops every
+        POSIX lock the process holds on it, the SQLite connections' shared lock included. A
+        writer closing its last connection then takes itself for the only one, checkpoints and
+        resets the write-ahead log under the readers of this process, which fail ('database
+        disk image is malformed', an inlined-data table that 'does not exist') or die."""
         file = self.embedded_file
-        if file is None or not file.is_file():
+        if file is None or file.resolve() in _FORMAT_CHECKED or not file.is_file():
             return
         with open(file, "rb") as fh:
             head = fh.read(16)
@@ -231,6 +239,7 @@ class Lake:
                 f"{file} is a warehouse of the format before DuckLake (one DuckDB file). Move it "
                 "aside and ingest the landing folder into a new lake: `tokenworks ingest "
                 "--warehouse NEW_PATH` (docs/deploy.md, 'Moving a warehouse')")
+        _FORMAT_CHECKED.add(file.resolve())
 
     def _missing_message(self) -> str:
         return (f"no warehouse at {self}: run `tokenworks ingest` (or `tokenworks demo`) first, "
