@@ -34,8 +34,9 @@ from pipelines.warehouse.lake import Lake
 REPO = Path(__file__).resolve().parent.parent
 PAGES = {"": "Spend overview", "cost-drivers": "Cost drivers",
          "latency": "Latency and throughput", "scenarios": "Scenarios",
-         "hardware": "Hardware generations", "prices": "Prices", "data-quality": "Data quality",
-         "inspector": "Inspector"}
+         "hardware": "Hardware generations", "prices": "Prices",
+         "reconciliation": "Reconciliation", "budgets": "Budgets",
+         "data-quality": "Data quality", "inspector": "Inspector"}
 NAV_LABELS = {"": "Spend overview", "hardware": "Hardware"}
 
 

@@ -394,3 +394,21 @@ def test_the_queries_in_the_budgets_doc_run(ledger, tmp_path):
     assert [(row[0], row[-1]) for row in query(warehouse, open_periods)] == [
         ("tiny", "over"), ("huge", "ok")]
     assert [row[0] for row in query(warehouse, undelivered)] == ["tiny/2026-11-01/threshold/1"]
+
+
+def test_a_delivery_that_cannot_even_start_fails_nothing(ledger, tmp_path, monkeypatch):
+    """The run has committed when alerts are sent: an error there (the lake unreachable for
+    the claim, say) is reported, and the alerts wait for the next run."""
+    from pipelines.budgets import alerts as budget_alerts
+
+    def unreachable(lake, webhook):
+        raise OSError("catalog unreachable")
+
+    warehouse = copy_lake(ledger, tmp_path)
+    path = write_budgets(tmp_path / "budgets.yaml", [
+        {"name": "tiny", "period": "month", "amount_usd": "0.01", "thresholds": [1.0]}])
+    monkeypatch.setenv("TOKENWORKS_ALERT_WEBHOOK", f"http://127.0.0.1:{free_port()}/")
+    monkeypatch.setattr(budget_alerts, "deliver", unreachable)
+    summary = run_ingest(ledger.parent / "landing", warehouse, workers=1, budgets=path)
+    assert summary.run_id, "committed"
+    assert alerts(warehouse) == {"tiny/2026-11-01/threshold/1": (0, False, None)}
