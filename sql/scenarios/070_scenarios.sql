@@ -263,15 +263,17 @@ prices AS (
 asked AS (  -- the arguments, named apart from the columns of the tables read below
     SELECT trend_by AS grouped_by, trend_method AS method_asked
 ),
-trends AS (
-    -- 'auto': the method that backtests best for these groups (forecast_methods)
-    SELECT t.trend_group, t.method, t.slope, t.damping
+chosen AS (  -- 'auto': the method that backtests best for these groups (forecast_methods)
+    SELECT a.grouped_by,
+           CASE WHEN a.method_asked = 'auto' THEN coalesce(f.method, 'flat')
+                ELSE a.method_asked END AS method
     FROM asked a
     LEFT JOIN forecast_methods f ON f.trend_by = a.grouped_by AND f.is_best
-    JOIN scenario_trend t
-        ON t.trend_by = a.grouped_by
-       AND t.method = CASE WHEN a.method_asked = 'auto' THEN coalesce(f.method, 'flat')
-                           ELSE a.method_asked END
+),
+trends AS (
+    SELECT t.trend_group, t.method, t.slope, t.damping
+    FROM scenario_trend t
+    JOIN chosen c ON t.trend_by = c.grouped_by AND t.method = c.method
 ),
 levers AS (
     SELECT b.*, tr.method AS trend_method_used, tr.slope AS trend_slope,
@@ -283,9 +285,10 @@ levers AS (
                 THEN (cache_hit_rate * (input_tokens + cache_read_tokens) - cache_read_tokens)
                      / input_tokens::DOUBLE
                 ELSE 0 END AS moved_to_cache
-    FROM scenario_base b
-    LEFT JOIN trends tr ON tr.trend_group = CASE WHEN trend_by = 'project' THEN b.project
-                                                 ELSE b.model_family END
+    FROM (SELECT *, CASE WHEN trend_by = 'project' THEN project ELSE model_family END
+                        AS trend_key
+          FROM scenario_base) b
+    LEFT JOIN trends tr ON tr.trend_group = b.trend_key
 ),
 levered AS (
     -- Each lever takes its saving off the base cost; a lever at 0 takes exactly nothing.
