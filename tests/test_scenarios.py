@@ -60,7 +60,8 @@ def example(schema_lake) -> duckdb.DuckDBPyConnection:
     conn.execute("""
         INSERT INTO scenario_trend BY NAME
         SELECT trend_by, trend_group, 'exponential' AS method, 12 AS months, 'fitted' AS fit,
-               growth AS monthly_growth, ln(1 + growth) AS slope, 0 AS backtest_forecasts
+               growth AS monthly_growth, ln(1 + growth) AS slope, 0 AS backtest_forecasts,
+               true AS is_auto
         FROM (VALUES ('model_family', 'gpt-4o', 0.10), ('project', 'search', 0.02))
              t(trend_by, trend_group, growth)""")
     conn.execute("""

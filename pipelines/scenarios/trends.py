@@ -86,6 +86,9 @@ def build_trends(conn: duckdb.DuckDBPyConnection, low_growth: float, high_growth
                 "group_forecasts": len(group_errors),
                 "group_smape": sum(group_errors) / len(group_errors) if group_errors else None,
                 "is_best": method == best})
+        for row in trend_rows:
+            if row["trend_by"] == trend_by:
+                row["is_auto"] = row["method"] == best
     for table, frame_rows, schema in (("scenario_trend", trend_rows, TREND_SCHEMA),
                                       ("forecast_backtest", backtest_rows, BACKTEST_SCHEMA),
                                       ("forecast_methods", method_rows, METHODS_SCHEMA)):
@@ -99,7 +102,7 @@ TREND_SCHEMA = {"trend_by": pl.String, "trend_group": pl.String, "method": pl.St
                 "months": pl.Int64, "first_month": pl.Date, "last_month": pl.Date,
                 "monthly_growth": pl.Float64, "slope": pl.Float64, "damping": pl.Float64,
                 "r_squared": pl.Float64, "fit": pl.String, "backtest_forecasts": pl.Int64,
-                "backtest_smape": pl.Float64}
+                "backtest_smape": pl.Float64, "is_auto": pl.Boolean}
 BACKTEST_SCHEMA = {"trend_by": pl.String, "trend_group": pl.String, "method": pl.String,
                    "origin_month": pl.Date, "month": pl.Date, "horizon": pl.Int32,
                    "forecast": pl.Float64, "actual": pl.Float64, "smape": pl.Float64}

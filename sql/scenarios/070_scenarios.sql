@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS scenario_trend (
     r_squared      DOUBLE,
     fit            VARCHAR NOT NULL,
     backtest_forecasts BIGINT NOT NULL,
-    backtest_smape DOUBLE
+    backtest_smape DOUBLE,
+    is_auto        BOOLEAN NOT NULL
 );
 COMMENT ON TABLE scenario_trend IS 'Usage trends fitted on the history by each trend method (pipelines/scenarios/forecast.py; docs/scenarios.md). Grain: one row per trend_by, group and method.';
 COMMENT ON COLUMN scenario_trend.trend_by IS 'model_family or project.';
@@ -85,6 +86,7 @@ COMMENT ON COLUMN scenario_trend.r_squared IS 'R² of a least-squares fit (expon
 COMMENT ON COLUMN scenario_trend.fit IS 'fitted, or too short: flat (fewer than 3 months with usage).';
 COMMENT ON COLUMN scenario_trend.backtest_forecasts IS 'Forecasts the backtest scored for this group and method (forecast_backtest).';
 COMMENT ON COLUMN scenario_trend.backtest_smape IS 'Their mean sMAPE (0 to 2; 0.1 = 10%).';
+COMMENT ON COLUMN scenario_trend.is_auto IS 'This is the method trend_method auto uses for these groups: the one that backtests best (forecast_methods.is_best).';
 
 CREATE TABLE IF NOT EXISTS forecast_backtest (
     trend_by      VARCHAR NOT NULL,
@@ -260,21 +262,6 @@ prices AS (
                               / adoption_ramp_months::DOUBLE) END AS ramp
     FROM months, availability a
 ),
-asked AS (  -- the arguments, named apart from the columns of the tables read below
-    SELECT trend_by AS grouped_by, trend_method AS method_asked
-),
-chosen AS (  -- 'auto': the method that backtests best for these groups (forecast_methods)
-    SELECT a.grouped_by,
-           CASE WHEN a.method_asked = 'auto' THEN coalesce(f.method, 'flat')
-                ELSE a.method_asked END AS method
-    FROM asked a
-    LEFT JOIN forecast_methods f ON f.trend_by = a.grouped_by AND f.is_best
-),
-trends AS (
-    SELECT t.trend_group, t.method, t.slope, t.damping
-    FROM scenario_trend t
-    JOIN chosen c ON t.trend_by = c.grouped_by AND t.method = c.method
-),
 levers AS (
     SELECT b.*, tr.method AS trend_method_used, tr.slope AS trend_slope,
            tr.damping AS trend_damping,
@@ -285,10 +272,12 @@ levers AS (
                 THEN (cache_hit_rate * (input_tokens + cache_read_tokens) - cache_read_tokens)
                      / input_tokens::DOUBLE
                 ELSE 0 END AS moved_to_cache
-    FROM (SELECT *, CASE WHEN trend_by = 'project' THEN project ELSE model_family END
-                        AS trend_key
-          FROM scenario_base) b
-    LEFT JOIN trends tr ON tr.trend_group = b.trend_key
+    FROM scenario_base b
+    -- the group's trend by the method asked ('auto': the one that backtests best)
+    LEFT JOIN scenario_trend tr
+        ON tr.trend_by = trend_by
+       AND tr.trend_group = CASE WHEN trend_by = 'project' THEN b.project ELSE b.model_family END
+       AND (tr.method = trend_method OR trend_method = 'auto' AND tr.is_auto)
 ),
 levered AS (
     -- Each lever takes its saving off the base cost; a lever at 0 takes exactly nothing.
