@@ -197,7 +197,9 @@ def test_maintenance_compacts_expires_and_deletes_what_no_snapshot_needs(tmp_pat
     done = {key: value.value for key, value in
             result.asset_materializations_for_node("lake_maintenance")[0].metadata.items()}
     assert done["retention_days"] == 90
-    assert done["files_after"] < done["files_before"]
+    # writing out the rows the catalog held adds files (a small table's first); merging takes
+    # more away
+    assert done["files_after"] < done["files_after_flush"]
     assert done["snapshots_expired"] > 0 and done["files_deleted"] > 0
     assert warehouse_state(wh) == state, "maintenance never changes what the warehouse says"
     parquet_after = set(data.rglob("*.parquet"))

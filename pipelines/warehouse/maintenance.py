@@ -34,6 +34,9 @@ def maintain(conn: duckdb.DuckDBPyConnection, retention_days: int) -> dict:
     files_before, bytes_before = lake_files(conn)
     snapshots_before = scalar(conn, f"SELECT count(*) FROM ducklake_snapshots('{CATALOG}')")
     conn.execute(f"CALL ducklake_flush_inlined_data('{CATALOG}')")
+    # Rows kept in the catalog are now files of their own (a small table's first): the merge
+    # is judged from here.
+    files_flushed, _ = lake_files(conn)
     conn.execute(f"CALL ducklake_merge_adjacent_files('{CATALOG}')")
     conn.execute(f"CALL ducklake_rewrite_data_files('{CATALOG}')")
     expired = conn.execute(
@@ -44,7 +47,8 @@ def maintain(conn: duckdb.DuckDBPyConnection, retention_days: int) -> dict:
         f"CALL ducklake_cleanup_old_files('{CATALOG}', cleanup_all => true)").fetchall()
     orphans = delete_orphaned_files(conn)
     files_after, bytes_after = lake_files(conn)
-    return {"files_before": files_before, "files_after": files_after,
+    return {"files_before": files_before, "files_after_flush": files_flushed,
+            "files_after": files_after,
             "bytes_before": bytes_before, "bytes_after": bytes_after,
             "snapshots_before": snapshots_before, "snapshots_expired": len(expired),
             "files_deleted": len(cleaned), "orphans_deleted": orphans,
