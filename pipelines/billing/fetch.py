@@ -31,6 +31,7 @@ from email.message import Message
 from http.client import HTTPException
 from pathlib import Path
 
+from pipelines import outbound
 from pipelines.landing.files import BILLING_FOLDER
 
 FETCHED = (BILLING_FOLDER, "fetched")  # under the landing folder
@@ -216,23 +217,14 @@ def fetch_all(landing: Path, keys: Mapping[str, str], bases: Mapping[str, str],
 
 # ------------------------------------------------------------------------------- HTTP
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect would carry the key's header to wherever it points: it is an error."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
 def _get(report: Report, page: int, url: str, headers: dict[str, str], http: Http) -> bytes:
     """The body of a 200 response to GET url, retrying 429, 5xx and timeouts."""
     shown = url.split("?", 1)[0]
     for attempt in range(http.retries + 1):
         wait = http.backoff * 2 ** attempt
         try:
-            # Made per request: an opener reads the proxy settings from the environment.
-            opener = urllib.request.build_opener(_NoRedirect)
-            with opener.open(urllib.request.Request(url, headers=headers),
-                             timeout=http.timeout) as response:
+            with outbound.opener().open(urllib.request.Request(url, headers=headers),
+                                        timeout=http.timeout) as response:
                 return response.read()
         except urllib.error.HTTPError as error:
             status = error.code

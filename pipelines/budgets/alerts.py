@@ -24,6 +24,7 @@ from decimal import Decimal
 
 import duckdb
 
+from pipelines import outbound
 from pipelines.warehouse.lake import Lake, is_commit_conflict
 from pipelines.warehouse.sql import insert_rows, scalar
 
@@ -157,9 +158,8 @@ def _claim(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 def _post(webhook: str, key: str, body: str) -> Delivery:
     request = urllib.request.Request(webhook, data=body.encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
-    opener = urllib.request.build_opener(_NoRedirect)
     try:
-        with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+        with outbound.opener().open(request, timeout=TIMEOUT_SECONDS) as response:
             response.read()
         return Delivery(key, True, None)
     except urllib.error.HTTPError as error:
@@ -168,13 +168,6 @@ def _post(webhook: str, key: str, body: str) -> Delivery:
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
         return Delivery(key, False, f"{type(error).__name__}: {reason}"[:300])
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A webhook that redirects is misconfigured: the redirect is the error recorded."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
 
 
 def _record(conn: duckdb.DuckDBPyConnection, deliveries: list[Delivery]) -> None:
