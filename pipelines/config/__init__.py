@@ -52,7 +52,11 @@ ENVIRONMENT = {
     "billing_open_days": "TOKENWORKS_BILLING_OPEN_DAYS",
     "reconcile_tolerance_usd": "TOKENWORKS_RECONCILE_TOLERANCE_USD",
     "reconcile_tolerance_percent": "TOKENWORKS_RECONCILE_TOLERANCE_PERCENT",
+    "claude_dir": "TOKENWORKS_CLAUDE_DIR", "codex_home": "TOKENWORKS_CODEX_HOME",
+    "otel_attributes": "TOKENWORKS_OTEL_ATTRIBUTES",
 }
+# Which span or resource attributes give a call's project, user and key (pipelines/parsing/otel).
+DEFAULT_OTEL_ATTRIBUTES = "project=service.name,user=enduser.id|user.id"
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,9 @@ class Settings:
     billing_open_days: int = DEFAULT_BILLING_OPEN_DAYS
     reconcile_tolerance_usd: Decimal = Decimal(DEFAULT_RECONCILE_TOLERANCE_USD)
     reconcile_tolerance_percent: Decimal = Decimal(DEFAULT_RECONCILE_TOLERANCE_PERCENT)
+    claude_dir: Path | None = None  # Claude Code's folder (~/.claude), read in place
+    codex_home: Path | None = None  # Codex CLI's folder (~/.codex), read in place
+    otel_attributes: str = DEFAULT_OTEL_ATTRIBUTES
 
 
 def resolve(landing: str | Path | None = None, warehouse: str | Path | None = None,
@@ -111,6 +118,9 @@ def resolve(landing: str | Path | None = None, warehouse: str | Path | None = No
             "reconcile_tolerance_usd", DEFAULT_RECONCILE_TOLERANCE_USD)),
         reconcile_tolerance_percent=_amount("reconcile_tolerance_percent", value(
             "reconcile_tolerance_percent", DEFAULT_RECONCILE_TOLERANCE_PERCENT)),
+        claude_dir=_folder(value("claude_dir", None)),
+        codex_home=_folder(value("codex_home", None)),
+        otel_attributes=_otel_attributes(value("otel_attributes", DEFAULT_OTEL_ATTRIBUTES)),
     )
 
 
@@ -149,6 +159,20 @@ def _days(name: str, given) -> int:
     if not text.isdigit():
         raise SettingError(f"{ENVIRONMENT[name]}={given!r}: expected a whole number of days")
     return int(text)
+
+
+def _folder(given: str | Path | None) -> Path | None:
+    return Path(given).expanduser().resolve() if given else None
+
+
+def _otel_attributes(given: str) -> str:
+    from pipelines.parsing.otel import parse_attribute_mapping
+
+    try:
+        parse_attribute_mapping(given)
+    except ValueError as exc:
+        raise SettingError(f"{ENVIRONMENT['otel_attributes']}={given!r}: {exc}") from None
+    return given
 
 
 def _warehouse(given: str | Path) -> str:

@@ -56,7 +56,8 @@ def landing_sensor_for(job: "UnresolvedAssetJobDefinition") -> SensorDefinition:
                     billing_changed = reports_changed(conn, tokenworks.landing_path)
             finally:
                 conn.close()
-        plan = plan_run(tokenworks.landing_path, manifest, tokenworks.landing_prefix)
+        plan = plan_run(tokenworks.landing_path, manifest, tokenworks.landing_prefix,
+                        tokenworks.agent_dirs())
         if not plan.has_work and not billing_changed:
             return SkipReason(f"nothing new in {tokenworks.landing} ({plan.seen} files)")
         # The same landing state gives the same key, so it is never requested twice.

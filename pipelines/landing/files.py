@@ -54,11 +54,67 @@ def file_format(name: str) -> tuple[str, bool] | None:
     return (fmt, gzipped) if fmt else None
 
 
-def discover(landing: Path, prefix: str = "") -> tuple[list[LandingFile], list[str]]:
-    """Every loadable file under `landing` (only under its sub-folder `prefix`, when given),
-    sorted by path, and the paths that were ignored. Paths are relative to `landing` either way,
-    so writers that share a lake, each with its own prefix, never name two files alike."""
-    found, ignored = [], []
+# Coding agents' own folders, read in place (never written): the folder's marker in a file's
+# path, and the sub-folders of it that hold session transcripts.
+CLAUDE_MARKER, CODEX_MARKER = "~claude", "~codex"
+AGENT_SUBFOLDERS = {CLAUDE_MARKER: ("projects",), CODEX_MARKER: ("sessions", "archived_sessions")}
+
+
+@dataclass(frozen=True)
+class AgentDirs:
+    """TOKENWORKS_CLAUDE_DIR (~/.claude) and TOKENWORKS_CODEX_HOME (~/.codex), when set. Their
+    transcripts are named `~claude/projects/…` and `~codex/sessions/…` (under the writer's
+    landing prefix, if it has one), as if they were in the landing folder."""
+
+    claude: Path | None = None
+    codex: Path | None = None
+
+    def roots(self) -> dict[str, Path]:
+        return {marker: folder for marker, folder in
+                ((CLAUDE_MARKER, self.claude), (CODEX_MARKER, self.codex)) if folder}
+
+
+def locate(landing: Path, path: str, agents: AgentDirs | None = None) -> Path:
+    """Where the file a manifest path names is on disk."""
+    if agents:
+        parts = path.split("/")
+        for index, part in enumerate(parts[:-1]):
+            folder = agents.roots().get(part)
+            if folder is not None:
+                return folder.joinpath(*parts[index + 1:])
+    return landing / path
+
+
+def _discover_agents(agents: AgentDirs, prefix: str) -> list[LandingFile]:
+    found = []
+    for marker, folder in agents.roots().items():
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{marker[1:]} folder {folder} does not exist "
+                                    "(TOKENWORKS_CLAUDE_DIR / TOKENWORKS_CODEX_HOME)")
+        for sub in AGENT_SUBFOLDERS[marker]:
+            for root, dirs, files in os.walk(folder / sub):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in files:
+                    kind = file_format(name)
+                    if kind is None or kind[0] != "jsonl" or name.startswith("."):
+                        continue
+                    full = Path(root) / name
+                    rel = "/".join(filter(None, (prefix, marker,
+                                                 full.relative_to(folder).as_posix())))
+                    stat = full.stat()
+                    found.append(LandingFile(rel, stat.st_size, stat.st_mtime_ns, *kind))
+    return found
+
+
+def discover(landing: Path, prefix: str = "", agents: AgentDirs | None = None
+             ) -> tuple[list[LandingFile], list[str]]:
+    """Every loadable file under `landing` (only under its sub-folder `prefix`, when given) and
+    in the agents' folders, sorted by path, and the paths that were ignored. Paths are relative
+    to `landing` either way, so writers that share a lake, each with its own prefix, never name
+    two files alike."""
+    found = _discover_agents(agents, prefix) if agents else []
+    markers = set(agents.roots()) if agents else set()
+    ignored = []
     for root, dirs, files in os.walk(landing / prefix if prefix else landing):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (
             d == BILLING_FOLDER and Path(root) == landing))
@@ -71,6 +127,9 @@ def discover(landing: Path, prefix: str = "") -> tuple[list[LandingFile], list[s
             if kind is None:
                 ignored.append(rel)
                 continue
+            if markers.intersection(rel.split("/")[:-1]):
+                raise ValueError(f"landing file {rel} is in a folder named like an agent's "
+                                 f"folder ({', '.join(sorted(markers))}): rename the folder")
             stat = full.stat()
             found.append(LandingFile(rel, stat.st_size, stat.st_mtime_ns, kind[0], kind[1]))
     found.sort(key=lambda f: f.path)

@@ -43,7 +43,7 @@ def staging(context: AssetExecutionContext, tokenworks: TokenworksWarehouse):
     planned bytes in parallel workers into stg_calls and quarantine."""
     started = time.perf_counter()
     plan = plan_run(tokenworks.landing_path, read_manifest(tokenworks.reader()),
-                    tokenworks.landing_prefix)
+                    tokenworks.landing_prefix, tokenworks.agent_dirs())
     counts = plan.counts()
     planned = {"files_seen": plan.seen, "files_new": counts["new"],
                "files_appended": counts["append"], "files_rewritten": counts["rewrite"],
@@ -58,7 +58,8 @@ def staging(context: AssetExecutionContext, tokenworks: TokenworksWarehouse):
     save_plan(conn, plan, context.run.run_id)
     progress = ProgressLine() if tokenworks.show_progress else None
     stats = stage(conn, tokenworks.landing_path, context.run.run_id, workers=tokenworks.workers,
-                  chunk_bytes=tokenworks.chunk_bytes or CHUNK_BYTES, progress=progress)
+                  chunk_bytes=tokenworks.chunk_bytes or CHUNK_BYTES, progress=progress,
+                  agents=tokenworks.agent_dirs(), otel_mapping=tokenworks.otel_mapping())
     if progress:
         progress.done()
     mb = stats.bytes_read / 1e6

@@ -10,8 +10,8 @@ import duckdb
 from pipelines.warehouse.sql import read_sql, run_sql
 
 CHECKS = {
-    "records_reconcile": "Every file: records = loaded + duplicates + quarantined, and the "
-                         "manifest's counts match the rows present.",
+    "records_reconcile": "Every file: records = loaded + duplicates + quarantined + records "
+                         "without a call, and the manifest's counts match the rows present.",
     "exactly_once": "One ledger row and one call id per distinct call key, each from a staged "
                     "occurrence; no call id shared by two keys.",
     "buckets_match_total": "No ledger row's buckets contradict the provider's total, each other "

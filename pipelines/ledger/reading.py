@@ -16,7 +16,10 @@ import polars as pl
 
 from pipelines.landing import files as lf
 from pipelines.landing.plan import PlannedFile
-from pipelines.parsing import CALL_COLUMNS, Rejected, parse_record, parse_stream_document
+from pipelines.parsing import CALL_COLUMNS, Rejected, parse_stream_document
+from pipelines.parsing.agents import CodexState
+from pipelines.parsing.lines import FileContext, parse_line
+from pipelines.parsing.otel import DEFAULT_MAPPING, AttributeMapping
 
 CHUNK_BYTES = 32 * 1024 * 1024
 GROUP_BYTES = 8 * 1024 * 1024  # small files per worker round trip
@@ -25,12 +28,14 @@ IN_FLIGHT_PER_WORKER = 2
 STG_FRAME_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     **dict.fromkeys(CALL_COLUMNS, pl.String),
     "event_at": pl.Datetime("us"),
-    **dict.fromkeys(("is_batch", "is_stream", "has_envelope"), pl.Boolean),
+    **dict.fromkeys(("is_batch", "is_stream", "has_envelope", "is_sidechain", "is_partial"),
+                    pl.Boolean),
     **dict.fromkeys(("max_tokens", "input_tokens", "cache_read_tokens", "cache_write_tokens",
                      "cache_write_1h_tokens", "output_tokens", "reasoning_tokens",
                      "web_search_requests", "provider_total_tokens", "latency_ms"), pl.Int64),
     "http_status": pl.Int32,
     "source_line": pl.Int64,
+    "source_item": pl.Int32,
     "source_file": pl.String,
     "task": pl.Int32,
 }
@@ -38,12 +43,14 @@ STG_FRAME_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 
 @dataclass(frozen=True)
 class ReadTask:
-    root: str
+    location: str  # the file on disk
     file: lf.LandingFile
     start: int  # decompressed offset where this task's first line starts (or is searched from)
     end: int | None  # lines starting at or after this offset belong to the next task
     align: bool  # `start` may fall inside a line: skip to the next line start
     last: bool  # the file's final task
+    reader_state: str | None = None  # what the file said before `start` (FileContext)
+    otel_mapping: AttributeMapping = DEFAULT_MAPPING
 
 
 @dataclass
@@ -55,12 +62,18 @@ class ReadResult:
     problems: list[tuple[int, str, str, int]] = field(default_factory=list)
     lines: int = 0  # physical lines (or array elements) covered, blank ones included
     records: int = 0
+    without_calls: int = 0
     end_offset: int = 0
     bytes_read: int = 0
+    reader_state: str | None = None  # what the file had said by end_offset
 
 
 def _excerpt(raw: bytes) -> str:
     return raw[: lf.EXCERPT_BYTES].decode("utf-8", errors="backslashreplace")
+
+
+def _parser_error(exc: Exception) -> str:
+    return (f"parser error ({type(exc).__name__}: {exc}); please report it with this record")
 
 
 class _Collector:
@@ -71,17 +84,27 @@ class _Collector:
         self.calls: list[dict] = []
         self.task_index = 0
         self.source_file = ""
-        self.file_mtime: datetime | None = None
         self.problems: list[tuple[int, str, str, int]] = []
         self.records = 0
+        self.without_calls = 0
+        self.context = FileContext("")
 
     def begin(self, task_index: int, task: ReadTask) -> None:
         self.task_index = task_index
         self.source_file = task.file.path
-        self.file_mtime = datetime.fromtimestamp(task.file.mtime_ns / 1e9, UTC).replace(
-            tzinfo=None)
+        file_mtime = datetime.fromtimestamp(task.file.mtime_ns / 1e9, UTC).replace(tzinfo=None)
+        self.context = FileContext(task.file.path, file_mtime, task.otel_mapping)
+        if task.reader_state:
+            self.context.codex = CodexState.from_json(orjson.loads(task.reader_state))
+            self.context.is_codex = True
         self.problems = []
         self.records = 0
+        self.without_calls = 0
+
+    def reader_state(self) -> str | None:
+        if not self.context.is_codex:
+            return None
+        return orjson.dumps(self.context.codex.to_json()).decode()
 
     def add_raw(self, index: int, raw: bytes) -> None:
         if not raw.strip():
@@ -94,19 +117,41 @@ class _Collector:
             return
         self.add_record(index, record, raw)
 
-    def add_record(self, index: int, record, raw: bytes, parse=parse_record) -> None:
+    def add_record(self, index: int, record, raw: bytes) -> None:
         try:
-            call = parse(record, self.file_mtime)
+            calls, rejected = parse_line(record, self.context)
         except Rejected as exc:
             self.problems.append((index, str(exc), _excerpt(raw), len(raw)))
             return
         except Exception as exc:  # a parser bug must not abort the night: keep the record
-            self.problems.append((index, f"parser error ({type(exc).__name__}: {exc}); "
-                                  "please report it with this record", _excerpt(raw), len(raw)))
+            self.problems.append((index, _parser_error(exc), _excerpt(raw), len(raw)))
             return
-        call["source_line"] = index
-        call["source_file"] = self.source_file
-        call["task"] = self.task_index
+        if not calls and not rejected:
+            self.without_calls += 1
+            return
+        # An OpenTelemetry export holds one record per span: the line counted one already.
+        self.records += len(calls) + len(rejected) - 1
+        for item, call in enumerate(calls):
+            call["source_line"] = index
+            call["source_item"] = item
+            call["source_file"] = self.source_file
+            call["task"] = self.task_index
+            self.calls.append(call)
+        for span, reason in rejected:
+            self.problems.append((index, f"span {span}: {reason}", _excerpt(raw), len(raw)))
+
+    def add_document(self, record: str, raw: bytes) -> None:
+        """A file holding one raw streamed body: one call of an API log."""
+        try:
+            call = parse_stream_document(record, self.context.file_mtime)
+        except Rejected as exc:
+            self.problems.append((0, str(exc), _excerpt(raw), len(raw)))
+            return
+        except Exception as exc:
+            self.problems.append((0, _parser_error(exc), _excerpt(raw), len(raw)))
+            return
+        call.update(source_line=0, source_item=0, source_file=self.source_file,
+                    task=self.task_index)
         self.calls.append(call)
 
     def problem(self, index: int, reason: str, raw: bytes, size: int) -> None:
@@ -126,7 +171,7 @@ def read_tasks(group: list[ReadTask]) -> tuple[pl.DataFrame, list[ReadResult]]:
         out.begin(task_index, task)
         before = len(out.calls)
         result = ReadResult(task)
-        path = Path(task.root) / task.file.path
+        path = Path(task.location)
         if task.file.format == "jsonl":
             _read_lines(task, path, out, result)
         else:
@@ -134,6 +179,8 @@ def read_tasks(group: list[ReadTask]) -> tuple[pl.DataFrame, list[ReadResult]]:
         result.staged = len(out.calls) - before
         result.problems = out.problems
         result.records = out.records
+        result.without_calls = out.without_calls
+        result.reader_state = out.reader_state()
         results.append(result)
     return out.frame(), results
 
@@ -198,7 +245,7 @@ def _read_document(task: ReadTask, path: Path, out: _Collector, result: ReadResu
             out.problems.append((0, f"stream body is not UTF-8 text ({exc})", _excerpt(data),
                                  len(data)))
             return
-        out.add_record(0, text, data, parse_stream_document)
+        out.add_document(text, data)
         return
     try:
         document = orjson.loads(data)
@@ -215,19 +262,31 @@ def _read_document(task: ReadTask, path: Path, out: _Collector, result: ReadResu
         out.add_record(0, document, data)
 
 
-def make_tasks(root: Path, planned: list[PlannedFile], chunk_bytes: int) -> list[ReadTask]:
+def make_tasks(root: Path, planned: list[PlannedFile], chunk_bytes: int,
+               agents: lf.AgentDirs | None = None,
+               otel_mapping: AttributeMapping = DEFAULT_MAPPING) -> list[ReadTask]:
     tasks = []
     for p in planned:
         f = p.file
-        if f.format != "jsonl" or f.gzipped or f.size - p.start_offset <= chunk_bytes:
-            tasks.append(ReadTask(str(root), f, p.start_offset, None, False, True))
+        location = str(lf.locate(root, f.path, agents))
+        whole = ReadTask(location, f, p.start_offset, None, False, True, p.reader_state,
+                         otel_mapping)
+        if (f.format != "jsonl" or f.gzipped or f.size - p.start_offset <= chunk_bytes
+                or p.reader_state or _is_codex_session(location)):
+            tasks.append(whole)  # a Codex session is read in order: a line needs the ones before
             continue
         starts = list(range(p.start_offset, f.size, chunk_bytes))
         for i, start in enumerate(starts):
             last = i == len(starts) - 1
-            tasks.append(ReadTask(str(root), f, start, None if last else start + chunk_bytes,
-                                  i > 0, last))
+            tasks.append(ReadTask(location, f, start, None if last else start + chunk_bytes,
+                                  i > 0, last, None, otel_mapping))
     return tasks
+
+
+def _is_codex_session(location: str) -> bool:
+    with open(location, "rb") as fh:
+        first = fh.readline(64 * 1024)
+    return b'"session_meta"' in first or b'"turn_context"' in first
 
 
 def group_tasks(tasks: list[ReadTask], group_bytes: int) -> list[list[ReadTask]]:

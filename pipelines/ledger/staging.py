@@ -21,6 +21,7 @@ from pipelines.ledger.reading import (
     make_tasks,
     run_tasks,
 )
+from pipelines.parsing.otel import DEFAULT_MAPPING, AttributeMapping
 from pipelines.warehouse.runs import utcnow
 from pipelines.warehouse.sql import append_frame
 
@@ -47,7 +48,9 @@ Progress = Callable[[StageStats, int, int], None]  # stats so far, bytes planned
 
 
 def stage(conn: duckdb.DuckDBPyConnection, landing: Path, run_id: str, *, workers: int = 0,
-          chunk_bytes: int = CHUNK_BYTES, progress: Progress | None = None) -> StageStats:
+          chunk_bytes: int = CHUNK_BYTES, progress: Progress | None = None,
+          agents: lf.AgentDirs | None = None,
+          otel_mapping: AttributeMapping = DEFAULT_MAPPING) -> StageStats:
     started = time.perf_counter()
     planned = load_plan(conn, run_id)
     stats = StageStats()
@@ -55,31 +58,33 @@ def stage(conn: duckdb.DuckDBPyConnection, landing: Path, run_id: str, *, worker
         return stats
     _forget_rewritten(conn, run_id, [p for p in planned if p.action == "rewrite"])
     by_path = {p.file.path: p for p in planned}
-    tasks = make_tasks(landing, planned, chunk_bytes)
+    tasks = make_tasks(landing, planned, chunk_bytes, agents, otel_mapping)
     total_bytes = sum(map(disk_bytes, planned))
     if workers <= 0:
         workers = os.cpu_count() or 1
     if total_bytes < PARALLEL_MIN_BYTES:
         workers = 1
-    writer = _StageWriter(conn, landing, run_id)
-    file_progress: dict[str, list[int]] = {}  # path -> [lines, records, staged, quarantined]
+    writer = _StageWriter(conn, landing, run_id, agents)
+    # path -> [lines, records, staged, quarantined, without calls]
+    file_progress: dict[str, list[int]] = {}
     for calls, results in run_tasks(tasks, workers, min(chunk_bytes, GROUP_BYTES)):
         base_lines = []
         for result in results:
             plan = by_path[result.task.file.path]
-            counts = file_progress.setdefault(plan.file.path, [plan.start_line, 0, 0, 0])
+            counts = file_progress.setdefault(plan.file.path, [plan.start_line, 0, 0, 0, 0])
             base_lines.append(counts[0])
             writer.add_problems(result, base_line=counts[0])
             counts[0] += result.lines
             counts[1] += result.records
             counts[2] += result.staged
             counts[3] += len(result.problems)
+            counts[4] += result.without_calls
             stats.bytes_read += result.bytes_read
             stats.records += result.records
             stats.staged += result.staged
             stats.quarantined += len(result.problems)
             if result.task.last:
-                writer.file_done(plan, result.end_offset, counts)
+                writer.file_done(plan, result.end_offset, counts, result.reader_state)
                 stats.files += 1
                 stats.disk_bytes += disk_bytes(plan)
         writer.add_calls(calls, base_lines)
@@ -107,7 +112,8 @@ def _forget_rewritten(conn, run_id: str, rewritten: list[PlannedFile]) -> None:
 MANIFEST_FRAME_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "path": pl.String, "format": pl.String, "gzipped": pl.Boolean, "size_bytes": _INT,
     "mtime_ns": _INT, "bytes_consumed": _INT, "lines_consumed": _INT, "records": _INT,
-    "staged": _INT, "quarantined": _INT, "head_hash": pl.String, "tail_hash": pl.String,
+    "staged": _INT, "quarantined": _INT, "without_calls": _INT, "reader_state": pl.String,
+    "head_hash": pl.String, "tail_hash": pl.String,
     "last_action": pl.String, "first_run_id": pl.String, "last_run_id": pl.String,
     "updated_at": pl.Datetime("us"),
 }
@@ -117,8 +123,8 @@ class _StageWriter:
     """Buffers staged rows, problems and finished files, and writes them in few big statements:
     DuckDB's per-statement cost would otherwise dominate a landing folder of small files."""
 
-    def __init__(self, conn, landing: Path, run_id: str):
-        self.conn, self.landing, self.run_id = conn, landing, run_id
+    def __init__(self, conn, landing: Path, run_id: str, agents: lf.AgentDirs | None):
+        self.conn, self.landing, self.run_id, self.agents = conn, landing, run_id, agents
         self.frames: list[pl.DataFrame] = []
         self.problems: list[tuple] = []
         self.files: list[dict] = []
@@ -142,18 +148,20 @@ class _StageWriter:
             self.problems.append((path, base_line + index + 1, reason, excerpt, size,
                                   self.run_id))
 
-    def file_done(self, plan: PlannedFile, end_offset: int, counts: list[int]) -> None:
+    def file_done(self, plan: PlannedFile, end_offset: int, counts: list[int],
+                  reader_state: str | None) -> None:
         f = plan.file
-        lines, records, staged, quarantined = counts
-        prior = plan.prior if plan.action == "append" else (0, 0, 0)
+        lines, records, staged, quarantined, without_calls = counts
+        prior = plan.prior if plan.action == "append" else (0, 0, 0, 0)
         # What was read is what is fingerprinted: a plain file's consumed bytes; others whole.
         on_disk = f.size if f.gzipped or f.format != "jsonl" else end_offset
-        head, tail = lf.fingerprint(self.landing / f.path, on_disk)
+        head, tail = lf.fingerprint(lf.locate(self.landing, f.path, self.agents), on_disk)
         self.files.append({
             "path": f.path, "format": f.format, "gzipped": f.gzipped, "size_bytes": on_disk,
             "mtime_ns": f.mtime_ns, "bytes_consumed": end_offset, "lines_consumed": lines,
             "records": prior[0] + records, "staged": prior[1] + staged,
-            "quarantined": prior[2] + quarantined, "head_hash": head, "tail_hash": tail,
+            "quarantined": prior[2] + quarantined, "without_calls": prior[3] + without_calls,
+            "reader_state": reader_state, "head_hash": head, "tail_hash": tail,
             "last_action": "appended" if plan.action == "append" else plan.action,
             "first_run_id": plan.first_run_id or self.run_id, "last_run_id": self.run_id,
             "updated_at": utcnow(), "_bytes_read": end_offset - plan.start_offset,

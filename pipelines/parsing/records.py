@@ -14,7 +14,11 @@ CALL_COLUMNS = (
     "input_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens",
     "output_tokens", "reasoning_tokens", "web_search_requests", "provider_total_tokens",
     "provider_reported_cost", "latency_ms", "http_status", "error_type",
+    "source", "session_id", "is_sidechain", "is_partial",
 )
+# Where a call was logged: an API log (an envelope or a bare provider body), a coding agent's
+# transcript, or an OpenTelemetry GenAI span.
+SOURCES = ("api_log", "claude_code", "codex_cli", "otel")
 BUCKETS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens",
            "output_tokens")
 
@@ -119,7 +123,8 @@ def finish(raw) -> tuple[str | None, str | None]:
 _CALL_TEMPLATE = {
     **dict.fromkeys(CALL_COLUMNS),
     **dict.fromkeys((*BUCKETS, "reasoning_tokens", "web_search_requests"), 0),
-    "is_batch": False, "is_stream": False, "has_envelope": False,
+    "is_batch": False, "is_stream": False, "has_envelope": False, "source": "api_log",
+    "is_sidechain": False, "is_partial": False,
 }
 
 

@@ -41,7 +41,8 @@ def ingest_runs(context: AssetExecutionContext, tokenworks: TokenworksWarehouse
     started = time.perf_counter()
     conn = tokenworks.writer()
     seen = 0 if state.run_changed(conn, "run_state", context.run.run_id) else plan_run(
-        tokenworks.landing_path, read_manifest(conn), tokenworks.landing_prefix).seen
+        tokenworks.landing_path, read_manifest(conn), tokenworks.landing_prefix,
+        tokenworks.agent_dirs()).seen
     summary = finish_run(conn, context.run.run_id, files_seen=seen)
     # What `tokenworks ingest` reports after the run, read here in the run's transaction: a
     # reader's connection costs more than the queries.

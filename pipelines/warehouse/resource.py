@@ -29,6 +29,8 @@ from dagster import (
 from pydantic import PrivateAttr
 
 from pipelines import config
+from pipelines.landing.files import AgentDirs
+from pipelines.parsing.otel import AttributeMapping, parse_attribute_mapping
 from pipelines.pricing import overrides as overrides_file
 from pipelines.scenarios import hardware
 from pipelines.scenarios import projection as scenarios
@@ -65,6 +67,9 @@ class TokenworksWarehouse(ConfigurableResource):
     billing_open_days: int = config.DEFAULT_BILLING_OPEN_DAYS
     reconcile_tolerance_usd: str = config.DEFAULT_RECONCILE_TOLERANCE_USD  # exact decimals
     reconcile_tolerance_percent: str = config.DEFAULT_RECONCILE_TOLERANCE_PERCENT
+    claude_dir: str = ""  # Claude Code's folder, read in place; "" for none
+    codex_home: str = ""  # Codex CLI's folder, read in place; "" for none
+    otel_attributes: str = config.DEFAULT_OTEL_ATTRIBUTES
 
     _transaction: RunTransaction | None = PrivateAttr(default=None)
     _selection: AbstractSet[AssetKey] | None = PrivateAttr(default=None)
@@ -76,7 +81,8 @@ class TokenworksWarehouse(ConfigurableResource):
         values: dict[str, Any] = {}
         for name in ("landing", "landing_prefix", "warehouse", "data_path", "price_overrides",
                      "scenarios", "hardware", "budgets", "reconcile_tolerance_usd",
-                     "reconcile_tolerance_percent"):
+                     "reconcile_tolerance_percent", "claude_dir", "codex_home",
+                     "otel_attributes"):
             variable = config.ENVIRONMENT[name]
             values[name] = EnvVar(variable) if os.environ.get(variable) else str(
                 getattr(settings, name) or "")
@@ -101,7 +107,9 @@ class TokenworksWarehouse(ConfigurableResource):
                    billing_open_days=settings.billing_open_days,
                    reconcile_tolerance_usd=str(settings.reconcile_tolerance_usd),
                    reconcile_tolerance_percent=str(settings.reconcile_tolerance_percent),
-                   **options)
+                   claude_dir=str(settings.claude_dir or ""),
+                   codex_home=str(settings.codex_home or ""),
+                   otel_attributes=settings.otel_attributes, **options)
 
     # ------------------------------------------------------------------ a run's lifetime
 
@@ -178,6 +186,14 @@ class TokenworksWarehouse(ConfigurableResource):
     @property
     def landing_path(self) -> Path:
         return Path(self.landing).resolve()
+
+    def agent_dirs(self) -> AgentDirs:
+        """The coding agents' own folders read in place beside the landing folder."""
+        return AgentDirs(Path(self.claude_dir).expanduser() if self.claude_dir else None,
+                         Path(self.codex_home).expanduser() if self.codex_home else None)
+
+    def otel_mapping(self) -> AttributeMapping:
+        return parse_attribute_mapping(self.otel_attributes)
 
     def overrides(self) -> overrides_file.Overrides:
         """Validated on every use: a bad entry fails the run before anything is priced."""

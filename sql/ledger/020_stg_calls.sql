@@ -33,17 +33,31 @@ CREATE TABLE IF NOT EXISTS stg_calls (
     latency_ms             BIGINT,
     http_status            INTEGER,
     error_type             VARCHAR,
+    source                 VARCHAR DEFAULT 'api_log',
+    session_id             VARCHAR,
+    is_sidechain           BOOLEAN DEFAULT false,
+    is_partial             BOOLEAN DEFAULT false,
     source_file            VARCHAR NOT NULL,
     source_line            BIGINT NOT NULL,
+    source_item            INTEGER DEFAULT 0,
     run_id                 VARCHAR NOT NULL,
     is_canonical           BOOLEAN NOT NULL DEFAULT false
 );
+-- Warehouses made before transcripts and spans were read lack these (their rows are API logs).
+-- DuckLake takes only a literal default when it adds a column, and `false` is not one to it.
+ALTER TABLE stg_calls ADD COLUMN IF NOT EXISTS source VARCHAR DEFAULT 'api_log';
+ALTER TABLE stg_calls ADD COLUMN IF NOT EXISTS session_id VARCHAR;
+ALTER TABLE stg_calls ADD COLUMN IF NOT EXISTS is_sidechain BOOLEAN DEFAULT 'false';
+ALTER TABLE stg_calls ADD COLUMN IF NOT EXISTS is_partial BOOLEAN DEFAULT 'false';
+ALTER TABLE stg_calls ADD COLUMN IF NOT EXISTS source_item INTEGER DEFAULT 0;
 -- Written in time order, so a row group covers a stretch of time and reads of recent days
 -- (the scenarios' last 30) skip the rest of history, whether it came night by night or in
 -- one backfill. fct_costs needs no order of its own: the costing writes in the ledger's
 -- (sorting it again made costing 10M calls 11.3 s instead of 8.6 s).
 ALTER TABLE stg_calls SET SORTED BY (event_at ASC);
-COMMENT ON TABLE stg_calls IS 'Staging. Grain: one row per parsed record occurrence (a call logged twice has two rows). Columns as in fct_requests, plus has_envelope, run_id (the ingest run that read it) and is_canonical (the occurrence fct_requests shows; exactly one per dedup_key).';
+COMMENT ON TABLE stg_calls IS 'Staging. Grain: one row per parsed call occurrence (a call logged twice has two rows; an OpenTelemetry export line has one per GenAI span, numbered by source_item). Columns as in fct_requests, plus has_envelope, is_partial, source_item, run_id (the ingest run that read it) and is_canonical (the occurrence fct_requests shows; exactly one per dedup_key).';
+COMMENT ON COLUMN stg_calls.is_partial IS 'A usage snapshot the same call''s final usage supersedes: an OpenTelemetry span whose usage is marked partial (gen_ai.usage.partial.*), keyed to its parent span. Ranked after every final occurrence.';
+COMMENT ON COLUMN stg_calls.source_item IS 'The call''s number within its record, from 0: the GenAI span''s place in an OpenTelemetry export line; 0 for every other source.';
 
 CREATE TABLE IF NOT EXISTS quarantine (
     source_file  VARCHAR NOT NULL,

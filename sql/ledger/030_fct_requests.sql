@@ -12,10 +12,10 @@ SELECT request_id, dedup_key, call_id, provider, api, model, event_at, event_at_
        max_tokens, request_hash, input_tokens, cache_read_tokens, cache_write_tokens,
        cache_write_1h_tokens, output_tokens, reasoning_tokens, web_search_requests,
        provider_total_tokens, provider_reported_cost, latency_ms, http_status, error_type,
-       source_file, source_line
+       source, session_id, is_sidechain, source_file, source_line
 FROM stg_calls
 WHERE is_canonical;
-COMMENT ON VIEW fct_requests IS 'The ledger. Grain: one row per API call, counted once however often it was logged (dedup_key: provider + the provider''s id, else a content hash of the record). When a call was logged several times, the row comes from the best occurrence: status ok before error before no_usage, an envelope before a bare body, then the first by source_file and source_line.';
+COMMENT ON VIEW fct_requests IS 'The ledger. Grain: one row per API call, counted once however often it was logged (dedup_key: provider + the provider''s id, else a content hash of the record). When a call was logged several times, the row comes from the best occurrence: status ok before error before no_usage, a final usage before a partial one, a main line before a sub-agent''s copy, an envelope before a bare body, the largest token total (a streamed message''s final line), then the first by source_file and source_line.';
 COMMENT ON COLUMN fct_requests.request_id IS 'The provider''s own id for the call, as the body gives it (chatcmpl-…, msg_…, resp_…, Gemini responseId, Anthropic error request_id) or, for bodies without one, the envelope''s response_id / request_id; NULL when the log holds no provider id (Bedrock Converse and embeddings bodies, most error bodies). Never made up: join it with the providers'' own logs.';
 COMMENT ON COLUMN fct_requests.dedup_key IS 'The exactly-once key: provider:request_id, or provider:h: + a content hash of the whole record (envelope included) when the call has no provider id. Unique in the ledger.';
 COMMENT ON COLUMN fct_requests.call_id IS 'Integer id of the call, one per dedup_key: assigned when the key is first staged and kept while the call stays in the warehouse (a rewritten file does not change it). The compact key fct_costs is joined on. Numbered in arrival order, so a rebuilt warehouse may number calls differently: join on it, do not keep it outside.';
@@ -23,9 +23,9 @@ COMMENT ON COLUMN fct_requests.provider IS 'Provider id as the genai-prices pack
 COMMENT ON COLUMN fct_requests.api IS 'API family: chat_completions, responses, embeddings, messages, invoke_model, generate_content, converse, cohere_chat; error for error bodies; batch for an OpenAI batch error line that has no body. Batch output lines keep their API and set is_batch.';
 COMMENT ON COLUMN fct_requests.model IS 'Model string as the response (else the request) gave it, e.g. a dated snapshot.';
 COMMENT ON COLUMN fct_requests.event_at IS 'When the call happened, UTC.';
-COMMENT ON COLUMN fct_requests.event_at_source IS 'Where event_at came from: envelope (its timestamp), response (created / created_at / createTime), or file_mtime.';
-COMMENT ON COLUMN fct_requests.project IS 'Envelope project, NULL for bare bodies.';
-COMMENT ON COLUMN fct_requests.user_id IS 'Envelope user, NULL for bare bodies.';
+COMMENT ON COLUMN fct_requests.event_at_source IS 'Where event_at came from: envelope (its timestamp), response (created / created_at / createTime), transcript (the agent''s line), span (the span''s start), or file_mtime.';
+COMMENT ON COLUMN fct_requests.project IS 'Envelope project; for a coding agent, the last folder of the working directory (else Claude Code''s projects/<folder>); for a span, the attribute the OpenTelemetry mapping names (default service.name). NULL for bare bodies.';
+COMMENT ON COLUMN fct_requests.user_id IS 'Envelope user, or the span attribute the OpenTelemetry mapping names (default enduser.id, user.id). NULL for bare bodies and transcripts.';
 COMMENT ON COLUMN fct_requests.api_key_id IS 'Envelope api_key_id, NULL for bare bodies.';
 COMMENT ON COLUMN fct_requests.status IS 'ok (usage reported), error (an error body: nothing processed, 0 tokens), no_usage (the call ran but the log holds no usage, e.g. a stream without stream_options.include_usage or cut off mid-stream: every token column is NULL, unknown, and its cost is unknown; see fct_request_costs.cost_status and estimated_cost).';
 COMMENT ON COLUMN fct_requests.finish_reason IS 'Normalized: stop, length, tool_calls, content_filter, error, other.';
@@ -47,6 +47,9 @@ COMMENT ON COLUMN fct_requests.provider_reported_cost IS 'Cost the provider repo
 COMMENT ON COLUMN fct_requests.latency_ms IS 'Envelope latency_ms, else the body''s own (Bedrock metrics.latencyMs).';
 COMMENT ON COLUMN fct_requests.http_status IS 'HTTP status where the log carries it (envelope status_code, batch line status_code, Gemini error code).';
 COMMENT ON COLUMN fct_requests.error_type IS 'Provider error code or type for status = error.';
+COMMENT ON COLUMN fct_requests.source IS 'What logged the call: api_log (an envelope or a bare provider body), claude_code or codex_cli (a coding agent''s session transcript), otel (an OpenTelemetry GenAI span).';
+COMMENT ON COLUMN fct_requests.session_id IS 'The agent session (Claude Code sessionId, Codex session id) or the span''s gen_ai.conversation.id / session.id; NULL for API logs.';
+COMMENT ON COLUMN fct_requests.is_sidechain IS 'A Claude Code sub-agent''s call (isSidechain).';
 COMMENT ON COLUMN fct_requests.source_file IS 'Landing file of the chosen occurrence.';
 COMMENT ON COLUMN fct_requests.source_line IS 'Line (or array element) of the chosen occurrence, from 1.';
 

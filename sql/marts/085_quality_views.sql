@@ -30,9 +30,9 @@ GROUP BY r.call_id, r.extra
 ORDER BY occurrences DESC, dedup_key;
 
 CREATE OR REPLACE VIEW quality_files AS
-SELECT path, format, gzipped, size_bytes, records, staged, quarantined,
-       records = staged + quarantined AS reconciles, last_action, last_run_id
+SELECT path, format, gzipped, size_bytes, records, staged, quarantined, without_calls,
+       records = staged + quarantined + without_calls AS reconciles, last_action, last_run_id
 FROM landing_files;
-COMMENT ON VIEW quality_files IS 'Per landing file, from the manifest: records read = calls staged + records quarantined (each run''s blocking check also matched these counts to the rows present). Grain: one row per landing file.';
+COMMENT ON VIEW quality_files IS 'Per landing file, from the manifest: records read = calls staged + records quarantined + records without a call (each run''s blocking check also matched these counts to the rows present). Grain: one row per landing file.';
 COMMENT ON COLUMN quality_files.path IS 'As in landing_files.';
-COMMENT ON COLUMN quality_files.reconciles IS 'records = staged + quarantined.';
+COMMENT ON COLUMN quality_files.reconciles IS 'records = staged + quarantined + without_calls.';

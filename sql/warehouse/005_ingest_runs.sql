@@ -25,7 +25,7 @@ COMMENT ON COLUMN ingest_runs.files_appended IS 'Files read from where the previ
 COMMENT ON COLUMN ingest_runs.files_rewritten IS 'Files whose earlier rows were replaced by a fresh read.';
 COMMENT ON COLUMN ingest_runs.files_unchanged IS 'Files skipped without being opened.';
 COMMENT ON COLUMN ingest_runs.bytes_read IS 'Bytes read (decompressed for .gz).';
-COMMENT ON COLUMN ingest_runs.records_read IS 'Records read; = staged + quarantined.';
+COMMENT ON COLUMN ingest_runs.records_read IS 'Records read; = staged + quarantined + records without a call (landing_files.without_calls).';
 COMMENT ON COLUMN ingest_runs.quarantined IS 'Records this run sent to quarantine.';
 COMMENT ON COLUMN ingest_runs.seconds IS 'Wall time from planning to just before its commit.';
 COMMENT ON COLUMN ingest_runs.calls_loaded IS 'Net new rows in fct_requests from this run.';

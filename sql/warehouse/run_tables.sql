@@ -5,7 +5,8 @@
 CREATE TEMP TABLE IF NOT EXISTS run_plan (
     run_id VARCHAR, path VARCHAR, action VARCHAR, format VARCHAR, gzipped BOOLEAN,
     size_bytes BIGINT, mtime_ns BIGINT, start_offset BIGINT, start_line BIGINT,
-    prior_records BIGINT, prior_staged BIGINT, prior_quarantined BIGINT, first_run_id VARCHAR,
+    prior_records BIGINT, prior_staged BIGINT, prior_quarantined BIGINT,
+    prior_without_calls BIGINT, reader_state VARCHAR, first_run_id VARCHAR,
     done BOOLEAN DEFAULT false, bytes_read BIGINT DEFAULT 0, records BIGINT DEFAULT 0,
     staged BIGINT DEFAULT 0, quarantined BIGINT DEFAULT 0);
 CREATE TEMP TABLE IF NOT EXISTS run_state (

@@ -1,0 +1,59 @@
+"""One record of a landing file, whatever wrote it, -> its calls.
+
+An API log's record is one call (`parse_record`). A coding agent's transcript line is one call
+or none (`agents`), and an OpenTelemetry export holds as many calls as it has GenAI spans
+(`otel`). What came before in the same file matters only to Codex (`CodexState`), so the reader
+keeps one `FileContext` per file it reads and hands it every record in order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pipelines.parsing import agents, otel
+from pipelines.parsing.envelopes import parse_record
+from pipelines.parsing.records import Rejected, _content_hash
+
+
+@dataclass
+class FileContext:
+    path: str  # the file's identity in the manifest, relative to the landing folder
+    file_mtime: datetime | None = None
+    otel_mapping: otel.AttributeMapping = otel.DEFAULT_MAPPING
+    codex: agents.CodexState = field(default_factory=agents.CodexState)
+    is_codex: bool = False  # a Codex session file: its untyped legacy lines are its own
+
+
+def parse_line(record, context: FileContext) -> tuple[list[dict], list[tuple[int, str]]]:
+    """(calls, rejected parts). No call and nothing rejected: a record that holds no call.
+    Raises Rejected when the whole record is unusable."""
+    if not isinstance(record, dict):
+        raise Rejected(f"record is a JSON {type(record).__name__}, not an object")
+    if otel.is_otlp_export(record):
+        calls, rejected = otel.parse_otlp_export(record, context.otel_mapping)
+        for call in calls:
+            start = call["event_at"]
+            if start is None or not 2015 <= start.year <= 2100:  # no start time, or a test's
+                call["event_at"], call["event_at_source"] = context.file_mtime, "file_mtime"
+        return calls, rejected
+    if otel.is_otlp_other_signal(record):
+        return [], []
+    if "response" not in record and "stream" not in record:
+        if agents.is_codex_line(record):
+            context.is_codex = True
+            return _one(agents.parse_codex_line(record, context.codex, context.path), record)
+        if agents.is_codex_legacy_line(record) or (context.is_codex and "type" in record):
+            context.is_codex = True
+            return [], []
+        if agents.is_claude_code_line(record):
+            return _one(agents.parse_claude_code_line(record, context.path), record)
+    return [parse_record(record, context.file_mtime)], []
+
+
+def _one(call: dict | None, record: dict) -> tuple[list[dict], list[tuple[int, str]]]:
+    if call is None:
+        return [], []
+    if call["dedup_key"] is None:
+        call["dedup_key"] = f"{call['provider']}:h:{_content_hash(record)}"
+    return [call], []
