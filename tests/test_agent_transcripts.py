@@ -340,3 +340,35 @@ def test_a_warehouse_made_before_transcripts_were_read_gains_their_columns(agent
                                               ("codex_cli", True)]
     assert query(warehouse, "SELECT count(*) FROM landing_files WHERE without_calls IS NULL "
                             "OR records <> staged + quarantined + without_calls") == [(0,)]
+
+
+def test_a_line_still_being_written_waits_for_its_end(tmp_path):
+    """Claude Code appends to a live session while the ingest reads it in place: a last line
+    without its end is left for the next run, not quarantined; a file still for an hour with
+    such a line has it quarantined."""
+    claude_dir = tmp_path / ".claude"
+    session = claude_dir / "projects" / "project-beta" / "session-beta" / "chat.jsonl"
+    source = AGENT_LOGS / "claude" / "projects" / "project-beta" / "session-beta" / "chat.jsonl"
+    whole = source.read_bytes()
+    first_end = whole.index(b"\n") + 1
+    session.parent.mkdir(parents=True)
+    session.write_bytes(whole[:first_end + 40])  # the second line half written
+    landing, warehouse = tmp_path / "landing", tmp_path / "w.ducklake"
+    landing.mkdir()
+    run_ingest(landing, warehouse, workers=1, claude_dir=claude_dir)
+    assert query(warehouse, "SELECT bytes_consumed, records, staged, quarantined "
+                            "FROM landing_files") == [(first_end, 1, 1, 0)]
+    session.write_bytes(whole)  # the agent finishes the line
+    run_ingest(landing, warehouse, workers=1, claude_dir=claude_dir)
+    assert query(warehouse, "SELECT last_action, records, staged, quarantined "
+                            "FROM landing_files") == [("appended", 2, 2, 0)]
+    assert _daily(warehouse, "claude_code")[date(2026, 2, 3)] == CLAUDE_DAYS[date(2026, 2, 3)]
+
+    # a writer that died mid-line: after an hour the fragment is quarantined
+    with open(session, "ab") as fh:
+        fh.write(b'{"sessionId": "session-beta", "message": {"id": "msg-be')
+    an_hour_ago = os.stat(session).st_mtime - 3601
+    os.utime(session, (an_hour_ago, an_hour_ago))
+    run_ingest(landing, warehouse, workers=1, claude_dir=claude_dir)
+    assert query(warehouse, "SELECT source_line, reason LIKE 'malformed JSON%' "
+                            "FROM quarantine") == [(3, True)]

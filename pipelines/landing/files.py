@@ -36,6 +36,10 @@ class LandingFile:
     gzipped: bool
 
 
+class Unterminated(bytes):
+    """A file's last line without a line end: complete, or still being written."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """A record that could not even be read as text: the reader's verdict, not the parser's."""
@@ -171,7 +175,9 @@ def iter_lines(stream, start_offset: int = 0, end_offset: int | None = None
         block = stream.read(READ_BLOCK)
         if not block:
             if buffer or oversize:  # last line without a line end
-                yield index, offset + (oversize or len(buffer)), finished_line()
+                line = finished_line()
+                yield (index, offset + (oversize or len(buffer)),
+                       line if isinstance(line, Problem) else Unterminated(line))
             return
         pos = 0
         while pos < len(block):

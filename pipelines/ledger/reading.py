@@ -5,6 +5,7 @@ typed Polars frame of calls plus the problems it found (quarantined by the paren
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from pipelines.parsing.lines import FileContext, parse_line
 from pipelines.parsing.otel import DEFAULT_MAPPING, AttributeMapping
 
 CHUNK_BYTES = 32 * 1024 * 1024
+UNFINISHED_LINE_WAIT_SECONDS = 3600
 GROUP_BYTES = 8 * 1024 * 1024  # small files per worker round trip
 IN_FLIGHT_PER_WORKER = 2
 
@@ -200,6 +202,9 @@ def _read_lines(task: ReadTask, path: Path, out: _Collector, result: ReadResult)
                     start += len(stream.readline())
         result.end_offset = start
         for index, end, item in lf.iter_lines(stream, start, task.end):
+            if isinstance(item, lf.Unterminated) and _being_written(item, task.file):
+                index -= 1  # left unread: the next run reads it whole
+                break
             if isinstance(item, lf.Problem):
                 out.problem(index, item.reason, item.excerpt, end - result.end_offset)
             else:
@@ -214,6 +219,19 @@ def _read_lines(task: ReadTask, path: Path, out: _Collector, result: ReadResult)
     finally:
         stream.close()
     result.bytes_read = result.end_offset - task.start
+
+
+def _being_written(line: bytes, file: lf.LandingFile) -> bool:
+    """An unfinished last line of a plain file that changed lately: its writer (an agent's
+    session, a log shipper) is most likely still writing it. Once the file has been still for
+    an hour, the line is what it is and goes to quarantine if it is not a record."""
+    if file.gzipped or time.time() - file.mtime_ns / 1e9 > UNFINISHED_LINE_WAIT_SECONDS:
+        return False
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return True
+    return False
 
 
 def _skip(stream, count: int) -> None:

@@ -8,6 +8,9 @@ Token buckets follow docs/token-accounting.md: non-overlapping, and where the pr
 total, input + cache_read + cache_write + cache_write_1h + output must equal it.
 
 Modules, from the record inwards:
+    lines      parse_line: a landing file's record, whatever logged it, -> its calls
+    agents     Claude Code and Codex CLI transcript lines
+    otel       OpenTelemetry GenAI spans in OTLP/JSON
     envelopes  parse_record / parse_stream_document: envelopes, request fields, the final row
     streams    SSE splitting and one stream reducer per provider family
     bodies     parse_body: dispatch a bare body on its shape (and OpenAI batch lines)
