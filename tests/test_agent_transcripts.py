@@ -15,9 +15,11 @@ import orjson
 import pytest
 from conftest import query
 
+from pipelines.analysts.inspector import inspect_text
 from pipelines.jobs import run_ingest
 from pipelines.parsing.agents import CodexState, parse_claude_code_line, parse_codex_line
 from pipelines.parsing.lines import FileContext, parse_line
+from pipelines.warehouse.lake import Lake
 
 AGENT_LOGS = Path(__file__).parent / "fixtures" / "agent_logs"
 SPOTTER = AGENT_LOGS / "claude" / "projects" / "-home-USER-projects-spotter"
@@ -136,6 +138,13 @@ def test_one_hour_cache_writes_are_priced_at_the_one_hour_rate(agent_landing, tm
     # 5-minute writes of the sub-agent stay 5-minute
     assert query(warehouse, "SELECT sum(cache_write_1h_tokens) FROM fct_requests "
                             "WHERE is_sidechain") == [(0,)]
+    # the Inspector reads a pasted transcript line and prices it as the pipeline did
+    line = (SPOTTER / "short.jsonl").read_text().splitlines()[4]
+    inspection = inspect_text(line, Lake.locate(warehouse))
+    assert inspection.call["source"] == "claude_code"
+    assert inspection.costs["cache_write_1h_cost"] == Decimal("0.13835")
+    assert "holds no call" in inspect_text((SPOTTER / "short.jsonl").read_text().splitlines()[3],
+                                           Lake.locate(warehouse)).rejected
 
 
 def test_a_sidechain_copy_of_a_message_counts_once_as_the_main_line(agent_landing, tmp_path):

@@ -18,7 +18,8 @@ from pathlib import Path
 import orjson
 
 from pipelines.landing import files as lf
-from pipelines.parsing import BUCKETS, CALL_COLUMNS, Rejected, parse_record, parse_stream_document
+from pipelines.parsing import BUCKETS, CALL_COLUMNS, Rejected, parse_stream_document
+from pipelines.parsing.lines import FileContext, parse_line
 from pipelines.pricing import costs, pricebook
 from pipelines.pricing import overrides as overrides_file
 from pipelines.warehouse.lake import Lake
@@ -71,9 +72,17 @@ def parse_text(text: str) -> tuple[str, dict | None, str | None]:
         return stripped, None, f"not valid JSON: {exc}"
     pretty = json.dumps(record, indent=2, ensure_ascii=False)
     try:
-        return pretty, parse_record(record, datetime.now(UTC)), None
+        calls, rejected_parts = parse_line(record, FileContext("(inspector)", datetime.now(UTC)))
     except Rejected as rejected:
         return pretty, None, str(rejected)
+    if calls:  # an OpenTelemetry export: its first call
+        return pretty, calls[0], None
+    if rejected_parts:
+        return pretty, None, "; ".join(f"span {span}: {reason}" for span, reason in
+                                       rejected_parts)
+    return pretty, None, ("the record holds no call: a coding agent's line without usage, or "
+                          "an OpenTelemetry export without GenAI spans (counted in "
+                          "landing_files.without_calls)")
 
 
 def price_call(call: dict, warehouse: Lake, price_overrides: Path | None = None) -> dict:
@@ -115,10 +124,11 @@ def inspect_text(text: str, warehouse: Lake, price_overrides: Path | None = None
     return inspection
 
 
-def read_record(landing: Path, source_file: str, source_line: int) -> bytes | None:
+def read_record(landing: Path, source_file: str, source_line: int,
+                agents: lf.AgentDirs | None = None) -> bytes | None:
     """The raw record at a file and line (a .json array's element, a whole .txt/.sse document),
     or None when the landing file is gone or shorter."""
-    path = landing / source_file
+    path = lf.locate(landing, source_file, agents)
     kind = lf.file_format(path.name)
     if kind is None or not path.exists():
         return None
