@@ -122,3 +122,19 @@ def test_the_same_export_in_two_files_counts_once(tmp_path):
     assert query(warehouse, "SELECT count(*), sum(output_tokens) FROM fct_requests") == [
         (1, _raw_usage()["output_tokens"])]
     assert query(warehouse, "SELECT count(*) FROM stg_calls") == [(4,)]
+
+
+def test_a_json_file_of_one_export_per_line_is_read_line_by_line(tmp_path):
+    """The Collector's file exporter writes JSON lines, usually to a file named *.json."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "w.ducklake"
+    landing.mkdir()
+    child, parent = _logfire_lines()
+    (landing / "traces.json").write_bytes(orjson.dumps(child) + b"\n" + orjson.dumps(parent)
+                                          + b"\n" + b'{"resourceSpans": [{"broken"\n')
+    run_ingest(landing, warehouse, workers=1)
+    assert query(warehouse, "SELECT source_line, output_tokens FROM fct_requests") == [
+        (2, _raw_usage()["output_tokens"])]
+    assert query(warehouse, "SELECT source_line, reason LIKE 'malformed JSON%' "
+                            "FROM quarantine") == [(3, True)]
+    assert query(warehouse, "SELECT records, staged, quarantined, lines_consumed "
+                            "FROM landing_files") == [(3, 2, 1, 3)]

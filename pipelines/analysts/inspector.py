@@ -136,10 +136,14 @@ def read_record(landing: Path, source_file: str, source_line: int,
     if file_format == "sse":
         return lf.read_document(path, gzipped)
     if file_format == "json":
-        elements = orjson.loads(lf.read_document(path, gzipped))
-        if isinstance(elements, list) and 0 < source_line <= len(elements):
-            return orjson.dumps(elements[source_line - 1])
-        return None
+        try:
+            elements = orjson.loads(lf.read_document(path, gzipped))
+        except orjson.JSONDecodeError:
+            elements = None  # one record per line: read below, like a .jsonl
+        else:
+            if isinstance(elements, list) and 0 < source_line <= len(elements):
+                return orjson.dumps(elements[source_line - 1])
+            return None
     stream = lf.open_stream(path, gzipped)
     try:
         for index, _end, line in lf.iter_lines(stream):

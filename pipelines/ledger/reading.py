@@ -268,6 +268,14 @@ def _read_document(task: ReadTask, path: Path, out: _Collector, result: ReadResu
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
+        if _is_json_lines(data):
+            # a .json of one record per line, as the OpenTelemetry Collector's file exporter
+            # writes: read like a .jsonl, line numbers included
+            lines = data.splitlines()
+            result.lines = len(lines)
+            for index, line in enumerate(lines):
+                out.add_raw(index, line)
+            return
         out.problem(0, f"malformed JSON document: {exc}", data, len(data))
         return
     if isinstance(document, list):
@@ -278,6 +286,18 @@ def _read_document(task: ReadTask, path: Path, out: _Collector, result: ReadResu
     else:
         out.records += 1
         out.add_record(0, document, data)
+
+
+def _is_json_lines(data: bytes) -> bool:
+    """Whether a document that is not one JSON value is JSON values one per line."""
+    first, newline, _rest = data.strip().partition(b"\n")
+    if not newline:
+        return False
+    try:
+        orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 def make_tasks(root: Path, planned: list[PlannedFile], chunk_bytes: int,
