@@ -122,6 +122,19 @@ def test_every_line_is_accounted_for_and_the_final_line_of_a_message_is_kept(age
         (True, "spotter-4te")]
     assert query(warehouse, "SELECT DISTINCT project FROM fct_requests "
                             "WHERE source_file LIKE '%project-beta%'") == [("project-beta",)]
+    # whose: the folder holding the agent's folder (laptops/alice/claude/projects/…)
+    assert query(warehouse, "SELECT DISTINCT user_id FROM fct_requests") == [("alice",)]
+
+
+def test_a_copy_of_a_home_folder_is_read_hidden_folder_and_all(tmp_path):
+    landing = tmp_path / "landing"
+    shutil.copytree(AGENT_LOGS / "claude", landing / "bob" / ".claude")
+    shutil.copytree(AGENT_LOGS / "claude", landing / "bob" / ".cache" / "claude")
+    warehouse = tmp_path / "w.ducklake"
+    run_ingest(landing, warehouse, workers=1)
+    assert _daily(warehouse, "claude_code") == CLAUDE_DAYS
+    assert query(warehouse, "SELECT DISTINCT user_id, split_part(source_file, '/', 2) "
+                            "FROM fct_requests") == [("bob", ".claude")]
 
 
 def test_one_hour_cache_writes_are_priced_at_the_one_hour_rate(agent_landing, tmp_path):
@@ -280,6 +293,8 @@ def test_codex_and_claude_files_read_in_place_and_incrementally(tmp_path):
     assert _daily(warehouse, "claude_code") == CLAUDE_DAYS
     paths = [p for (p,) in query(warehouse, "SELECT path FROM landing_files ORDER BY 1")]
     assert all(p.startswith(("~claude/projects/", "~codex/sessions/")) for p in paths), paths
+    assert query(warehouse, "SELECT count(*) FROM fct_requests WHERE user_id IS NOT NULL") == [
+        (0,)]  # the agents' folders at the top name nobody
     assert query(warehouse, "SELECT model, input_tokens FROM fct_requests "
                             "WHERE source = 'codex_cli'") == [("gpt-5-codex", 4000)]
 
@@ -381,3 +396,17 @@ def test_a_line_still_being_written_waits_for_its_end(tmp_path):
     run_ingest(landing, warehouse, workers=1, claude_dir=claude_dir)
     assert query(warehouse, "SELECT source_line, reason LIKE 'malformed JSON%' "
                             "FROM quarantine") == [(3, True)]
+
+
+def test_a_writer_with_a_landing_prefix_names_its_agent_folders_under_it(tmp_path):
+    """One writer per machine, each with its prefix, sharing a lake: the prefix keeps their
+    transcripts' names apart and says whose they are."""
+    claude_dir = tmp_path / "home" / ".claude"
+    shutil.copytree(AGENT_LOGS / "claude", claude_dir)
+    landing, warehouse = tmp_path / "landing", tmp_path / "w.ducklake"
+    (landing / "alice").mkdir(parents=True)
+    run_ingest(landing, warehouse, workers=1, prefix="alice", claude_dir=claude_dir)
+    assert query(warehouse, "SELECT DISTINCT split_part(path, '/', 1) || '/' || "
+                            "split_part(path, '/', 2) FROM landing_files") == [("alice/~claude",)]
+    assert query(warehouse, "SELECT DISTINCT user_id FROM fct_requests") == [("alice",)]
+    assert _daily(warehouse, "claude_code") == CLAUDE_DAYS

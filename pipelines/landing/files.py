@@ -62,6 +62,8 @@ def file_format(name: str) -> tuple[str, bool] | None:
 # path, and the sub-folders of it that hold session transcripts.
 CLAUDE_MARKER, CODEX_MARKER = "~claude", "~codex"
 AGENT_SUBFOLDERS = {CLAUDE_MARKER: ("projects",), CODEX_MARKER: ("sessions", "archived_sessions")}
+# Hidden folders are skipped, except copies of the agents' own home folders.
+VISIBLE_HIDDEN_FOLDERS = frozenset({".claude", ".codex"})
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,8 @@ def discover(landing: Path, prefix: str = "", agents: AgentDirs | None = None
     markers = set(agents.roots()) if agents else set()
     ignored = []
     for root, dirs, files in os.walk(landing / prefix if prefix else landing):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (
+        dirs[:] = sorted(d for d in dirs if (
+            not d.startswith(".") or d in VISIBLE_HIDDEN_FOLDERS) and not (
             d == BILLING_FOLDER and Path(root) == landing))
         for name in files:
             full = Path(root) / name

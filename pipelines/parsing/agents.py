@@ -33,6 +33,9 @@ from pipelines.parsing.records import Rejected, _count, _dict, finish, new_call,
 
 CLAUDE_CODE = "claude_code"
 CODEX_CLI = "codex_cli"
+# The agents' own sub-folders of their home folder (~/.claude, ~/.codex) that hold transcripts.
+CLAUDE_ROOTS = ("projects",)
+CODEX_ROOTS = ("sessions", "archived_sessions")
 
 # Lines of Claude Code's own that never hold a call even without a sessionId.
 _CLAUDE_SESSIONLESS_TYPES = frozenset({"summary", "file-history-snapshot", "queue-operation"})
@@ -57,14 +60,31 @@ def project_from_cwd(cwd) -> str | None:
     return _text(os.path.basename(cwd.rstrip("/\\").replace("\\", "/")))
 
 
+def _layout(path: str, roots: tuple[str, ...]) -> tuple[list[str], int | None]:
+    """The path's parts and the index of the agent's own sub-folder in it (the last
+    `projects` / `sessions` folder), if any."""
+    parts = path.split("/")
+    for index in range(len(parts) - 2, -1, -1):
+        if parts[index] in roots:
+            return parts, index
+    return parts, None
+
+
 def claude_project_from_path(path: str) -> str | None:
     """The folder under `projects/` that Claude Code names after the working directory."""
-    parts = path.split("/")
-    if "projects" in parts[:-1]:
-        index = len(parts) - 2 - parts[-2::-1].index("projects")
-        if index + 1 < len(parts) - 1:
-            return _text(parts[index + 1])
+    parts, index = _layout(path, CLAUDE_ROOTS)
+    if index is not None and index + 1 < len(parts) - 1:
+        return _text(parts[index + 1])
     return None
+
+
+def user_from_path(path: str, roots: tuple[str, ...]) -> str | None:
+    """Whose transcripts these are: the folder that holds the agent's folder, as in
+    `<person>/.claude/projects/…` in the landing folder, or `<prefix>/~claude/projects/…` for a
+    writer with a landing prefix that reads its machine's agent folders in place. None when the
+    agent's folder is at the top (a transcript names no user)."""
+    parts, index = _layout(path, roots)
+    return _text(parts[index - 2]) if index is not None and index >= 2 else None
 
 
 # ------------------------------------------------------------------------------- Claude Code
@@ -111,6 +131,7 @@ def parse_claude_code_line(record: dict, path: str) -> dict | None:
     call["session_id"] = _text(record.get("sessionId"))
     call["is_sidechain"] = record.get("isSidechain") is True
     call["project"] = project_from_cwd(record.get("cwd")) or claude_project_from_path(path)
+    call["user_id"] = user_from_path(path, CLAUDE_ROOTS)
     call["provider_reported_cost"] = _decimal(record.get("costUSD"))
     timestamp = parse_timestamp(record.get("timestamp"))
     if timestamp is None:
@@ -161,10 +182,9 @@ def codex_session_from_path(path: str) -> str:
     match = _ROLLOUT_SESSION.search(path.rsplit("/", 1)[-1])
     if match:
         return match.group(1).lower()
-    parts = path.split("/")
-    if "sessions" in parts[:-1]:
-        parts = parts[len(parts) - 1 - parts[-2::-1].index("sessions"):]
-    return "/".join(parts).removesuffix(".gz").removesuffix(".jsonl")
+    parts, index = _layout(path, CODEX_ROOTS)
+    return "/".join(parts[index + 1:] if index is not None else parts).removesuffix(
+        ".gz").removesuffix(".jsonl")
 
 
 def _usage(value, where: str) -> dict[str, int] | None:
@@ -226,6 +246,7 @@ def parse_codex_line(record: dict, state: CodexState, path: str) -> dict | None:
     session = state.session_id or codex_session_from_path(path)
     call["session_id"] = session[:200]
     call["project"] = project_from_cwd(state.cwd)
+    call["user_id"] = user_from_path(path, CODEX_ROOTS)
     timestamp = parse_timestamp(record.get("timestamp"))
     if timestamp is None:
         raise Rejected(f"Codex line has no usable timestamp ({record.get('timestamp')!r})")

@@ -25,7 +25,7 @@ COMMENT ON COLUMN fct_requests.model IS 'Model string as the response (else the 
 COMMENT ON COLUMN fct_requests.event_at IS 'When the call happened, UTC.';
 COMMENT ON COLUMN fct_requests.event_at_source IS 'Where event_at came from: envelope (its timestamp), response (created / created_at / createTime), transcript (the agent''s line), span (the span''s start), or file_mtime.';
 COMMENT ON COLUMN fct_requests.project IS 'Envelope project; for a coding agent, the last folder of the working directory (else Claude Code''s projects/<folder>); for a span, the attribute the OpenTelemetry mapping names (default service.name). NULL for bare bodies.';
-COMMENT ON COLUMN fct_requests.user_id IS 'Envelope user, or the span attribute the OpenTelemetry mapping names (default enduser.id, user.id). NULL for bare bodies and transcripts.';
+COMMENT ON COLUMN fct_requests.user_id IS 'Envelope user; for a coding agent, the folder holding the agent''s folder (<person>/.claude/projects/…, or the writer''s landing prefix); for a span, the attribute the OpenTelemetry mapping names (default enduser.id, user.id). NULL for bare bodies.';
 COMMENT ON COLUMN fct_requests.api_key_id IS 'Envelope api_key_id, NULL for bare bodies.';
 COMMENT ON COLUMN fct_requests.status IS 'ok (usage reported), error (an error body: nothing processed, 0 tokens), no_usage (the call ran but the log holds no usage, e.g. a stream without stream_options.include_usage or cut off mid-stream: every token column is NULL, unknown, and its cost is unknown; see fct_request_costs.cost_status and estimated_cost).';
 COMMENT ON COLUMN fct_requests.finish_reason IS 'Normalized: stop, length, tool_calls, content_filter, error, other.';
