@@ -410,3 +410,18 @@ def test_a_writer_with_a_landing_prefix_names_its_agent_folders_under_it(tmp_pat
                             "split_part(path, '/', 2) FROM landing_files") == [("alice/~claude",)]
     assert query(warehouse, "SELECT DISTINCT user_id FROM fct_requests") == [("alice",)]
     assert _daily(warehouse, "claude_code") == CLAUDE_DAYS
+
+
+def test_many_files_before_a_codex_session_in_one_run(tmp_path):
+    """The manifest rows of a run are typed up front: a Codex session's reader_state after a
+    hundred files without one once failed the frame's guessed types."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "w.ducklake"
+    beta = (AGENT_LOGS / "claude" / "projects" / "project-beta" / "session-beta" / "chat.jsonl")
+    for i in range(120):
+        target = landing / "a" / "claude" / "projects" / f"p{i:03}" / "chat.jsonl"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(beta.read_bytes())
+    _write_lines(landing / "b" / "codex" / "sessions" / "rollout-1.jsonl", _rollout("s-9"))
+    run_ingest(landing, warehouse, workers=1)
+    assert query(warehouse, "SELECT count(*), count(reader_state) FROM landing_files") == [
+        (121, 1)]

@@ -119,6 +119,10 @@ MANIFEST_FRAME_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 
 
+FILE_FRAME_SCHEMA = {**MANIFEST_FRAME_SCHEMA, "_bytes_read": _INT, "_records": _INT,
+                     "_staged": _INT, "_quarantined": _INT}
+
+
 class _StageWriter:
     """Buffers staged rows, problems and finished files, and writes them in few big statements:
     DuckDB's per-statement cost would otherwise dominate a landing folder of small files."""
@@ -181,9 +185,10 @@ class _StageWriter:
             append_frame(conn, "quarantine", pl.DataFrame(
                 self.problems, schema=QUARANTINE_FRAME_SCHEMA, orient="row"))
         if self.files:
-            files = pl.DataFrame(self.files)
-            manifest = files.select(list(MANIFEST_FRAME_SCHEMA)).cast(
-                pl.Schema(MANIFEST_FRAME_SCHEMA))
+            # typed up front: a column's type guessed from the first rows fails on a later
+            # file's value (reader_state is NULL for all but Codex sessions)
+            files = pl.DataFrame(self.files, schema=FILE_FRAME_SCHEMA)
+            manifest = files.select(list(MANIFEST_FRAME_SCHEMA))
             conn.register("stage_files", files)
             conn.register("stage_manifest", manifest)
             try:
