@@ -32,6 +32,12 @@ def cmd_generate(args) -> int:
     seconds = time.perf_counter() - started
     print(f"wrote {summary['files']:,} files, {summary['records']:,} records "
           f"({summary['bytes'] / 1e6:,.1f} MB) to {out} in {seconds:.1f} s")
+    agents = summary["agent_logs"]
+    if agents["files"]:
+        calls = ", ".join(f"{n:,} {source}" for source, n in agents["calls"].items())
+        print(f"  and {agents['files']:,} coding-agent transcripts and span exports "
+              f"({agents['records']:,} records; calls: {calls}) under {out / 'agents'} and "
+              f"{out / 'otel'}")
     return 0
 
 
@@ -80,6 +86,8 @@ def print_ingest_summary(settings: config.Settings, metadata: dict, seconds: flo
           f"{metadata['files_appended']:,} appended, {metadata['files_rewritten']:,} rewritten, "
           f"{metadata['files_unchanged']:,} unchanged\n"
           f"  records read: {metadata['records_read']:,} ({metadata['bytes_read'] / 1e6:,.1f} MB)"
+          + (f", {metadata['without_calls']:,} without a call (transcript lines, spans)"
+             if metadata.get("without_calls") else "") +
           f"\n  calls loaded: {metadata['calls_loaded']:,}   duplicates: "
           f"{metadata['duplicates']:,}   quarantined: {metadata['quarantined']:,}\n"
           f"  ledger rows: {metadata['rows']:,}   seconds: {seconds:.1f}")
@@ -210,6 +218,11 @@ DEMO_QUERIES = {
                sum(usage_unknown_calls) AS usage_unknown_calls,
                round(sum(estimated_cost), 2) AS spend_at_risk_estimated
         FROM mart_daily_spend GROUP BY provider ORDER BY total_cost DESC NULLS LAST""",
+    "Spend by source (api_log: API logs; claude_code, codex_cli: coding agents' transcripts; "
+    "otel: OpenTelemetry spans)": """
+        SELECT source, sum(calls) AS calls, round(sum(total_cost), 2) AS total_cost,
+               count(DISTINCT project) AS projects
+        FROM mart_daily_spend GROUP BY source ORDER BY total_cost DESC NULLS LAST""",
     "Calls and tokens by provider": """
         SELECT provider, count(*) AS calls, count(*) FILTER (status = 'error') AS errors,
                sum(prompt_tokens(input_tokens, cache_read_tokens, cache_write_tokens,

@@ -97,7 +97,10 @@ def test_daily_totals_agree_with_ccusage_rules(agent_landing, tmp_path):
 def test_every_line_is_accounted_for_and_the_final_line_of_a_message_is_kept(agent_landing,
                                                                              tmp_path):
     warehouse = tmp_path / "w.ducklake"
-    run_ingest(agent_landing, warehouse, workers=1)
+    summary = run_ingest(agent_landing, warehouse, workers=1)
+    without = query(warehouse, "SELECT sum(without_calls), sum(records) FROM landing_files")[0]
+    assert (summary.without_calls, summary.records_read) == without
+    assert query(warehouse, "SELECT without_calls, records_read FROM ingest_runs") == [without]
     manifest = dict((path.rsplit("/", 1)[-1], counts) for path, *counts in query(
         warehouse, "SELECT path, records, staged, quarantined, without_calls "
                    "FROM landing_files"))
@@ -353,6 +356,7 @@ def test_a_warehouse_made_before_transcripts_were_read_gains_their_columns(agent
             conn.execute(f"ALTER TABLE stg_calls DROP COLUMN {column}")
         for column in ("without_calls", "reader_state"):
             conn.execute(f"ALTER TABLE landing_files DROP COLUMN {column}")
+        conn.execute("ALTER TABLE ingest_runs DROP COLUMN without_calls")
         conn.execute("UPDATE warehouse_meta SET value = 'older' WHERE key = 'schema'")
     finally:
         conn.close()

@@ -120,7 +120,7 @@ MANIFEST_FRAME_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 
 
 FILE_FRAME_SCHEMA = {**MANIFEST_FRAME_SCHEMA, "_bytes_read": _INT, "_records": _INT,
-                     "_staged": _INT, "_quarantined": _INT}
+                     "_staged": _INT, "_quarantined": _INT, "_without_calls": _INT}
 
 
 class _StageWriter:
@@ -169,7 +169,8 @@ class _StageWriter:
             "last_action": "appended" if plan.action == "append" else plan.action,
             "first_run_id": plan.first_run_id or self.run_id, "last_run_id": self.run_id,
             "updated_at": utcnow(), "_bytes_read": end_offset - plan.start_offset,
-            "_records": records, "_staged": staged, "_quarantined": quarantined})
+            "_records": records, "_staged": staged, "_quarantined": quarantined,
+            "_without_calls": without_calls})
 
     def maybe_flush(self) -> None:
         if self.rows >= FLUSH_ROWS or len(self.files) >= FLUSH_FILES:
@@ -197,7 +198,8 @@ class _StageWriter:
                 conn.execute("INSERT INTO landing_files BY NAME SELECT * FROM stage_manifest")
                 conn.execute(
                     "UPDATE run_plan SET done = true, bytes_read = f._bytes_read, "
-                    "records = f._records, staged = f._staged, quarantined = f._quarantined "
+                    "records = f._records, staged = f._staged, quarantined = f._quarantined, "
+                    "without_calls = f._without_calls "
                     "FROM stage_files AS f WHERE run_plan.run_id = ? AND run_plan.path = f.path",
                     [self.run_id])
             finally:

@@ -13,8 +13,11 @@ CREATE TABLE IF NOT EXISTS ingest_runs (
     calls_loaded     BIGINT NOT NULL,
     duplicates       BIGINT NOT NULL,
     quarantined      BIGINT NOT NULL,
-    seconds          DOUBLE NOT NULL
+    seconds          DOUBLE NOT NULL,
+    without_calls    BIGINT DEFAULT 0
 );
+-- Warehouses made before transcripts were read lack it.
+ALTER TABLE ingest_runs ADD COLUMN IF NOT EXISTS without_calls BIGINT DEFAULT 0;
 COMMENT ON TABLE ingest_runs IS 'Committed ingest runs. Grain: one row per run that changed the warehouse (runs that found nothing new commit nothing and leave no row).';
 COMMENT ON COLUMN ingest_runs.run_id IS 'Run id (UTC start time, process id, random suffix; the Dagster run id when run by Dagster).';
 COMMENT ON COLUMN ingest_runs.started_at IS 'UTC time the run planned its work.';
@@ -27,9 +30,10 @@ COMMENT ON COLUMN ingest_runs.files_unchanged IS 'Files skipped without being op
 COMMENT ON COLUMN ingest_runs.bytes_read IS 'Bytes read (decompressed for .gz).';
 COMMENT ON COLUMN ingest_runs.records_read IS 'Records read; = staged + quarantined + records without a call (landing_files.without_calls).';
 COMMENT ON COLUMN ingest_runs.quarantined IS 'Records this run sent to quarantine.';
+COMMENT ON COLUMN ingest_runs.without_calls IS 'Records this run read that hold no call (a coding agent''s lines other than its usage, OpenTelemetry exports without GenAI spans).';
 COMMENT ON COLUMN ingest_runs.seconds IS 'Wall time from planning to just before its commit.';
 COMMENT ON COLUMN ingest_runs.calls_loaded IS 'Net new rows in fct_requests from this run.';
-COMMENT ON COLUMN ingest_runs.duplicates IS 'Records this run staged that did not add a call (already known, or repeated within the run).';
+COMMENT ON COLUMN ingest_runs.duplicates IS 'Calls this run staged that did not add one to the ledger (already known, logged again within the run, or a message''s repeated transcript lines).';
 
 -- The snapshot each run committed, from the lake's own record of its commits (a run names
 -- itself in the commit: warehouse/store.py). What `tokenworks sql --as-of RUN_ID` opens.

@@ -8,7 +8,7 @@ CREATE TEMP TABLE IF NOT EXISTS run_plan (
     prior_records BIGINT, prior_staged BIGINT, prior_quarantined BIGINT,
     prior_without_calls BIGINT, reader_state VARCHAR, first_run_id VARCHAR,
     done BOOLEAN DEFAULT false, bytes_read BIGINT DEFAULT 0, records BIGINT DEFAULT 0,
-    staged BIGINT DEFAULT 0, quarantined BIGINT DEFAULT 0);
+    staged BIGINT DEFAULT 0, quarantined BIGINT DEFAULT 0, without_calls BIGINT DEFAULT 0);
 CREATE TEMP TABLE IF NOT EXISTS run_state (
     run_id VARCHAR, started_at TIMESTAMP, files_seen BIGINT, files_unchanged BIGINT,
     fct_rows_before BIGINT);
