@@ -10,7 +10,10 @@ import streamlit as st
 
 from dashboards import queries
 
-KEYS = ("start", "end", "provider", "model", "project")
+KEYS = ("start", "end", "provider", "model", "project", "source")
+# The multiselects, in the popover's order: URL key, label, plural for the summary.
+CHOICES = (("provider", "Provider", "providers"), ("model", "Model", "models"),
+           ("project", "Project", "projects"), ("source", "Source", "sources"))
 
 
 @dataclass(frozen=True)
@@ -20,14 +23,15 @@ class Filters:
     providers: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
     projects: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # what logged the calls: api_log, claude_code, codex_cli, otel
 
     def where(self, day: str = "day", prefix: str = "") -> tuple[str, dict]:
-        """A WHERE clause over a relation with day, provider, model and project columns, and
-        its bound parameters."""
+        """A WHERE clause over a relation with day, provider, model, project and source
+        columns, and its bound parameters."""
         clauses = [f"{prefix}{day} BETWEEN $start AND $end"]
         params: dict = {"start": self.start, "end": self.end}
         for column, values in (("provider", self.providers), ("model", self.models),
-                               ("project", self.projects)):
+                               ("project", self.projects), ("source", self.sources)):
             if values:
                 clauses.append(f"{prefix}{column} IN (SELECT unnest(${column}s))")
                 params[f"{column}s"] = list(values)
@@ -37,7 +41,7 @@ class Filters:
         """The period of the same length just before."""
         days = (self.end - self.start).days + 1
         return Filters(self.start - timedelta(days=days), self.start - timedelta(days=1),
-                       self.providers, self.models, self.projects)
+                       self.providers, self.models, self.projects, self.sources)
 
 
 def _list(value: str | None) -> list[str]:
@@ -55,8 +59,7 @@ def _summary(start: date, end: date, chosen: dict[str, list[str]]) -> str:
     """The filters in force, as markdown: a name is escaped, since one such as a*b or
     my_model would be read as emphasis."""
     lines = [f"**{start:%d %b %Y} to {end:%d %b %Y}**"]
-    for key, plural in (("provider", "providers"), ("model", "models"),
-                        ("project", "projects")):
+    for key, _, plural in CHOICES:
         values = chosen[key]
         if not values:
             lines.append(f"All {plural}")
@@ -72,7 +75,7 @@ def sidebar() -> None:
     """Summarize the filters in the sidebar and draw their widgets in a popover there; keep
     them in st.query_params (the URL), so a link reproduces the view. The pages read them with
     current(). (The browser draws a popover's widgets only when it opens: drawing a date
-    picker and three multiselects cost every page load 0.1-0.3 s.)"""
+    picker and four multiselects cost every page load 0.1-0.3 s.)"""
     options = queries.filter_options()
     params = st.query_params
     first, last = options["first_day"], options["last_day"]
@@ -91,8 +94,7 @@ def sidebar() -> None:
         if isinstance(picked, tuple) and len(picked) == 2:
             start, end = picked
         chosen = {}
-        for key, label in (("provider", "Provider"), ("model", "Model"),
-                           ("project", "Project")):
+        for key, label, _ in CHOICES:
             current = [v for v in _list(params.get(key)) if v in options[key]]
             chosen[key] = st.multiselect(label, options[key], default=current,
                                          key=f"filter_{key}")
@@ -105,7 +107,8 @@ def sidebar() -> None:
         elif key not in wanted and key in params:
             del params[key]
     st.session_state["filters"] = Filters(start, end, tuple(chosen["provider"]),
-                                          tuple(chosen["model"]), tuple(chosen["project"]))
+                                          tuple(chosen["model"]), tuple(chosen["project"]),
+                                          tuple(chosen["source"]))
 
 
 def current() -> Filters:

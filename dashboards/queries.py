@@ -75,20 +75,23 @@ def has_warehouse() -> bool:
     return True
 
 
+FILTER_COLUMNS = ("provider", "model", "project", "source")
+
+
 def filter_options() -> dict:
     if not has_warehouse():
-        return {"first_day": None, "last_day": None, "provider": [], "model": [],
-                "project": []}
-    # the drivers mart has every day, provider, model and project of the spend mart, in an
-    # eighth of the rows
+        return {"first_day": None, "last_day": None, **{c: [] for c in FILTER_COLUMNS}}
+    # the drivers mart has every day, provider, model, project and source of the spend mart,
+    # in an eighth of the rows
     row = run("""
         SELECT min(day) AS first_day, max(day) AS last_day,
                list(DISTINCT provider ORDER BY provider) FILTER (provider IS NOT NULL)
                    AS provider,
                list(DISTINCT model ORDER BY model) FILTER (model IS NOT NULL) AS model,
-               list(DISTINCT project ORDER BY project) FILTER (project IS NOT NULL) AS project
+               list(DISTINCT project ORDER BY project) FILTER (project IS NOT NULL) AS project,
+               list(DISTINCT source ORDER BY source) FILTER (source IS NOT NULL) AS source
         FROM mart_daily_drivers""").row(0, named=True)
-    return {**row, **{column: row[column] or [] for column in ("provider", "model", "project")}}
+    return {**row, **{column: row[column] or [] for column in FILTER_COLUMNS}}
 
 
 # --- Spend overview ------------------------------------------------------------------------
@@ -121,7 +124,8 @@ def spend_trend(filters, grain: str) -> pl.DataFrame:
 
 
 DIMENSIONS = {"Provider": "provider", "Model": "model", "Project": "project",
-              "User": "user_id", "API key": "api_key_id", "Status": "status"}
+              "User": "user_id", "API key": "api_key_id", "Status": "status",
+              "Source": "source"}
 
 
 def spend_breakdown(filters, dimension: str) -> pl.DataFrame:
@@ -182,17 +186,17 @@ def drivers(filters) -> dict:
 
 
 def caching_by_model(filters) -> pl.DataFrame:
-    """What caching saved: cache-read tokens at the day's average input rate of the model, less
-    what they cost."""
+    """What caching saved, by source and model: cache-read tokens at the day's average input
+    rate of the model (from that source's calls), less what they cost."""
     where, params = filters.where()
     return run(f"""
         WITH daily AS (
-            SELECT provider, model, day, sum(cache_read_tokens) AS cache_read_tokens,
+            SELECT provider, model, source, day, sum(cache_read_tokens) AS cache_read_tokens,
                    sum(input_tokens) AS input_tokens, sum(input_cost) AS input_cost,
                    sum(cache_read_cost) AS cache_read_cost
             FROM mart_daily_drivers WHERE {where} GROUP BY ALL
         )
-        SELECT provider, model,
+        SELECT provider, model, source,
                sum(cache_read_tokens) AS cache_read_tokens,
                sum(cache_read_tokens) / nullif(sum(cache_read_tokens + input_tokens), 0)
                    AS cache_hit_rate,
@@ -215,7 +219,7 @@ def top_spenders(filters, column: str, limit: int = 20) -> pl.DataFrame:
 def runaway_by_model(filters) -> pl.DataFrame:
     where, params = filters.where()
     return run(f"""
-        SELECT provider, model, sum(runaway_calls) AS runaway_calls,
+        SELECT provider, model, source, sum(runaway_calls) AS runaway_calls,
                sum(runaway_cost) AS runaway_cost,
                sum(runaway_calls) / nullif(sum(calls), 0) AS runaway_share
         FROM mart_daily_drivers WHERE {where}
@@ -225,7 +229,7 @@ def runaway_by_model(filters) -> pl.DataFrame:
 def unpriced(filters) -> pl.DataFrame:
     where, params = filters.where()
     return run(f"""
-        SELECT provider, model, sum(unpriced_calls) AS unpriced_calls,
+        SELECT provider, model, source, sum(unpriced_calls) AS unpriced_calls,
                sum(prompt_tokens(input_tokens, cache_read_tokens, cache_write_tokens,
                                  cache_write_1h_tokens))
                    AS prompt_tokens, sum(output_tokens) AS output_tokens
@@ -250,14 +254,14 @@ def histogram(filters, metric: str) -> pl.DataFrame:
 def percentiles(filters, metric: str, grain: str | None = None,
                 by_model: bool = False) -> pl.DataFrame:
     """p50, p90 and p99 of a metric from the histograms (each to half a bin, about 9%): per
-    period when a grain is given, per provider and model when asked."""
+    period when a grain is given, per provider, model and source when asked."""
     where, params = _distribution_where(filters)
     groups = []
     if grain:
         unit = {"Day": "day", "Week": "week", "Month": "month"}[grain]
         groups.append(f"date_trunc('{unit}', day)::DATE AS period")
     if by_model:
-        groups += ["provider", "model"]
+        groups += ["provider", "model", "source"]
     keys = ", ".join(g.split(" AS ")[-1] for g in groups) or "'all'"
     select_groups = ", ".join(groups) or "'all' AS scope"
     return run(f"""
@@ -283,7 +287,7 @@ def percentiles(filters, metric: str, grain: str | None = None,
 def streaming_share(filters) -> pl.DataFrame:
     where, params = filters.where()
     return run(f"""
-        SELECT provider, model, sum(calls) AS calls, sum(stream_calls) AS stream_calls,
+        SELECT provider, model, source, sum(calls) AS calls, sum(stream_calls) AS stream_calls,
                sum(stream_calls) / nullif(sum(calls), 0) AS streaming_share,
                sum(latency_ms_sum) / nullif(sum(latency_calls), 0) AS mean_latency_ms
         FROM mart_daily_drivers WHERE {where}
@@ -445,13 +449,33 @@ def freshness() -> dict:
     return run("SELECT * FROM quality_summary").row(0, named=True)
 
 
+def by_source() -> pl.DataFrame:
+    """What each source logged (an API log, a coding agent's transcripts, OpenTelemetry
+    spans): its calls, their spend, the calls of unknown cost and the days it covers, from
+    the daily mart."""
+    return run("""
+        SELECT source, sum(calls) AS calls, sum(total_cost) AS spend,
+               sum(unpriced_calls) AS unpriced_calls,
+               sum(usage_unknown_calls) AS usage_unknown_calls,
+               sum(calls) FILTER (status = 'error') AS error_calls,
+               min(day) AS first_day, max(day) AS last_day
+        FROM mart_daily_spend GROUP BY ALL ORDER BY calls DESC, source""")
+
+
+def records_without_calls() -> int:
+    """Records read that hold no call (a transcript's other lines, a span export without
+    GenAI spans): counted, never quarantined."""
+    return run("SELECT coalesce(sum(without_calls), 0) AS n FROM quality_files")["n"][0]
+
+
 def duplicates(limit: int = 200) -> pl.DataFrame:
     """Calls logged more than once, the most often logged first."""
     return run("SELECT * FROM quality_duplicates($top)", {"top": int(limit)})
 
 
 def reconciliation() -> pl.DataFrame:
-    """Per landing file: records read = calls staged + records quarantined."""
+    """Per landing file: records read = calls staged + records quarantined + records without
+    a call."""
     return run("SELECT * FROM quality_files ORDER BY reconciles, path")
 
 

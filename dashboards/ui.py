@@ -22,6 +22,24 @@ AT_RISK_HELP = ("{calls:,} calls ran without usage in their logs (e.g. streams w
                 "error is in docs/pricing.md. Data quality lists them with the fix.")
 
 
+# What logged a call (fct_requests.source), in words.
+SOURCE_NAMES = {"api_log": "an API log", "claude_code": "a Claude Code session transcript",
+                "codex_cli": "a Codex CLI session transcript",
+                "otel": "an OpenTelemetry GenAI span"}
+
+
+def logged_by(call: dict) -> str:
+    """What logged a ledger row: its source, and for an agent's or a span's call its session
+    and whether a sub-agent made it."""
+    source = call.get("source") or "api_log"
+    words = [f"Logged by {SOURCE_NAMES.get(source, source)} (source `{source}`)"]
+    if call.get("session_id"):
+        words.append(f"session `{call['session_id']}`")
+    if call.get("is_sidechain"):
+        words.append("a sub-agent's call")
+    return ", ".join(words) + "."
+
+
 def money(value) -> str:
     if value is None:
         return "—"

@@ -76,6 +76,24 @@ def test_the_views_agree_with_the_ledger(warehouse):
         assert query(warehouse, f"SELECT count(*) FROM analytics.{view}")[0][0] > 0, view
 
 
+def test_the_views_tell_what_logged_each_call(warehouse):
+    """source (an API log, a coding agent's transcript, an OpenTelemetry span), with the
+    agent's session and sub-agent flag, in the calls and in the daily spend alike."""
+    by_call = query(warehouse, "SELECT source, count(*), sum(total_cost), "
+                               "count(session_id), count(*) FILTER (is_sidechain) "
+                               "FROM analytics.requests GROUP BY ALL ORDER BY source")
+    assert [row[0] for row in by_call] == ["api_log", "claude_code", "codex_cli", "otel"]
+    assert query(warehouse, "SELECT source, sum(calls), sum(total_cost) FROM "
+                            "analytics.daily_spend GROUP BY ALL ORDER BY source") == [
+        row[:3] for row in by_call]
+    sessions = {source: (calls, with_session, sidechain)
+                for source, calls, _, with_session, sidechain in by_call}
+    assert sessions["api_log"] == (sessions["api_log"][0], 0, 0)
+    assert all(with_session == calls for source, (calls, with_session, _) in sessions.items()
+               if source != "api_log")
+    assert sessions["claude_code"][2] > 0 and sessions["codex_cli"][2] == sessions["otel"][2] == 0
+
+
 # --- tokenworks sql -------------------------------------------------------------------------
 
 def test_sql_from_a_file_with_parameters_in_every_format(warehouse, tmp_path):
@@ -212,6 +230,13 @@ def test_focus_export_adds_up_to_the_ledger(warehouse, tmp_path, suffix):
     assert str(first)[:10] == "2026-10-01" and str(last)[:10] == "2026-11-01"
     assert units == ["Tokens"] and categories == ["AI and Machine Learning"]
     assert subcategories == ["Generative AI"]
+    # what logged the calls, in a custom column: each source's rows add up to its calls
+    by_source = dict(conn.execute(f"SELECT x_Source, sum(BilledCost::DECIMAL(38, 13)) "
+                                  f"FROM {reader}('{out}') GROUP BY ALL").fetchall())
+    assert by_source == dict(query(warehouse, """
+        SELECT source, sum(total_cost) FROM analytics.requests
+        WHERE is_priced AND event_day BETWEEN '2026-10-01' AND '2026-10-31' GROUP BY ALL"""))
+    assert {"api_log", "claude_code"} <= set(by_source)
     tags = conn.execute(f"SELECT Tags FROM {reader}('{out}') LIMIT 1").fetchone()[0]
     assert set(json.loads(tags)) <= {"project", "user", "api_key", "model"}
     if expected[3]:

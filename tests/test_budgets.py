@@ -170,6 +170,36 @@ def test_spend_per_scope_and_period_is_the_ledgers_exactly(ledger, tmp_path):
     assert unknown == query(warehouse, "SELECT count(*) FROM fct_costs WHERE NOT is_priced")[0][0]
 
 
+def test_a_budget_for_one_source_sees_only_its_calls_and_says_so(ledger, tmp_path):
+    """scope source: claude_code spends only what Claude Code's transcripts logged; a scope of
+    provider anthropic and source api_log leaves those (also Anthropic's) out."""
+    warehouse = copy_lake(ledger, tmp_path)
+    november = date(2026, 11, 1)
+    agents = ledger_spend(warehouse, "f.source = 'claude_code'", november, END)
+    anthropic_logs = ledger_spend(warehouse, "f.provider = 'anthropic' AND f.source = 'api_log'",
+                                  november, END)
+    assert 0 < agents < ledger_spend(warehouse, "true", november, END)
+    assert anthropic_logs < ledger_spend(warehouse, "f.provider = 'anthropic'", november, END)
+    path = write_budgets(tmp_path / "budgets.yaml", [
+        {"name": "claude-code-monthly", "period": "month", "scope": {"source": "claude_code"},
+         "amount_usd": (agents * Decimal("0.9")).quantize(Decimal("0.01"))},
+        {"name": "anthropic-api-logs-monthly", "period": "month", "amount_usd": 1_000_000,
+         "scope": {"provider": "anthropic", "source": "api_log"}}])
+    run_ingest(ledger.parent / "landing", warehouse, workers=1, budgets=path)
+    assert dict(query(warehouse, "SELECT budget, spent_usd FROM budget_status WHERE is_open")
+                ) == {"claude-code-monthly": agents, "anthropic-api-logs-monthly": anthropic_logs}
+    assert query(warehouse, "SELECT budget, scope_provider, scope_source FROM budgets "
+                            "ORDER BY budget") == [
+        ("anthropic-api-logs-monthly", "anthropic", "api_log"),
+        ("claude-code-monthly", None, "claude_code")]
+    # over its amount: the alert names the scope
+    (payload,) = query(warehouse, "SELECT payload FROM budget_alerts WHERE alert_id = "
+                                  "'claude-code-monthly/2026-11-01/threshold/1'")[0]
+    alert = json.loads(payload)
+    assert alert["scope"] == {"source": "claude_code"}
+    assert "Budget *claude-code-monthly* (source claude_code) reached 100%" in alert["text"]
+
+
 def test_the_forecast_is_the_run_rate_grown_by_the_baselines_method_by_hand(schema_lake):
     """$1, $2, $4, $8 a day in July to October (growth 100% a month, bounded to 20%): on
     October 31 the quarter's forecast is October's $248, then November at $8 x 1.2 a day and

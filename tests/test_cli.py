@@ -33,9 +33,12 @@ def test_generate_ingest_sql_round_trip(tmp_path):
 
     ingested = tokenworks("ingest", "--landing", landing, "--warehouse", wh, cwd=tmp_path)
     assert ingested.returncode == 0, ingested.stderr
-    calls = query(wh, "SELECT count(*) FROM fct_requests")[0][0]
+    calls, api_calls = query(wh, "SELECT count(*), count(*) FILTER (source = 'api_log') "
+                                 "FROM fct_requests")[0]
     quarantined = query(wh, "SELECT count(*) FROM quarantine")[0][0]
-    assert calls == 3000 and quarantined > 0
+    # the API logs' calls, and the sample coding agents' and spans' beside them
+    assert api_calls == 3000 < calls and quarantined > 0
+    assert "coding-agent transcripts and span exports" in generated.stdout
     for words in ("files:", f"calls loaded: {calls:,}", "duplicates:",
                   f"quarantined: {quarantined:,}", "seconds:"):
         assert words in ingested.stdout
@@ -78,7 +81,8 @@ def test_defaults_come_from_environment_then_data_folder(tmp_path):
                       cwd=tmp_path).returncode == 0
     env = {"TOKENWORKS_LANDING": str(landing), "TOKENWORKS_WAREHOUSE": str(tmp_path / "e.db")}
     assert tokenworks("ingest", cwd=tmp_path, env=env).returncode == 0
-    assert query(tmp_path / "e.db", "SELECT count(*) FROM fct_requests")[0][0] == 300
+    assert query(tmp_path / "e.db", "SELECT count(*) FROM fct_requests "
+                                    "WHERE source = 'api_log'")[0][0] == 300
 
     missing = tokenworks("ingest", cwd=tmp_path)  # ./data/landing does not exist here
     assert missing.returncode == 1
@@ -93,7 +97,8 @@ def test_demo_generates_once_then_ingests_and_shows(tmp_path):
     assert "generating sample logs" in first.stdout
     assert "Calls and tokens by provider" in first.stdout and "openai" in first.stdout
     wh = tmp_path / "data" / "warehouse.ducklake"
-    assert query(wh, "SELECT count(*) FROM fct_requests")[0][0] == 2000
+    assert query(wh, "SELECT count(*) FROM fct_requests WHERE source = 'api_log'")[0][0] == 2000
+    assert "Spend by source" in first.stdout and "claude_code" in first.stdout
 
     second = tokenworks("demo", "--no-serve", cwd=tmp_path)
     assert second.returncode == 0

@@ -116,7 +116,7 @@ def test_daily_mart_adds_up_to_the_calls(priced):
     assert calls[5] > 0 and calls[6] > 0  # the generated logs hold streams without usage
     grain = priced.execute(
         "SELECT count(*) FROM (SELECT day, provider, model, project, user_id, api_key_id, "
-        "status FROM mart_daily_spend GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
+        "status, source FROM mart_daily_spend GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
     assert grain == 0
 
 

@@ -182,6 +182,67 @@ def test_spend_matches_sql_and_follows_the_filters_and_the_url(app, warehouse):
     assert metric(earlier, "Spend") == ui.money(one_day)
 
 
+SOURCES = ("api_log", "claude_code", "codex_cli", "otel")
+
+
+def ledger_spend(warehouse, start: date, end: date, sources=SOURCES) -> Decimal:
+    """The spend the hard way: every call's cost in the ledger, of the sources and days."""
+    return query(warehouse, """
+        SELECT coalesce(sum(c.total_cost), 0) FROM fct_requests f JOIN fct_costs c USING (call_id)
+        WHERE c.event_day BETWEEN ? AND ? AND list_contains(?, f.source)""",
+                 [start, end, list(sources)])[0][0]
+
+
+def test_the_source_filter_narrows_the_spend_to_the_chosen_sources(app, warehouse):
+    """Agent calls show in every filter: the Source multiselect, in the URL like the others,
+    keeps the calls of the sources chosen, as the ledger sums them."""
+    app.run()
+    assert app.sidebar.multiselect(key="filter_source").options == list(SOURCES)
+    last = query(warehouse, "SELECT max(day) FROM mart_daily_spend")[0][0]
+    start = date.fromordinal(last.toordinal() - 29)
+    assert metric(app, "Spend") == ui.money(ledger_spend(warehouse, start, last))
+    for chosen in (["claude_code"], ["codex_cli", "otel"], ["api_log"]):
+        filtered = AppTest.from_file(APP, default_timeout=120)
+        filtered.query_params["source"] = ",".join(chosen)
+        filtered.run()
+        assert not filtered.exception, [e.value for e in filtered.exception]
+        assert filtered.sidebar.multiselect(key="filter_source").value == chosen
+        assert filtered.query_params["source"] in (",".join(chosen), [",".join(chosen)])
+        spend = ledger_spend(warehouse, start, last, chosen)
+        assert spend > 0, chosen
+        assert metric(filtered, "Spend") == ui.money(spend), chosen
+        calls = query(warehouse, "SELECT count(*) FROM fct_requests f JOIN fct_costs c "
+                                 "USING (call_id) WHERE c.event_day BETWEEN ? AND ? "
+                                 "AND list_contains(?, f.source)", [start, last, chosen])[0][0]
+        assert metric(filtered, "Calls") == f"{calls:,}"
+        # the sidebar's summary names them
+        named = ", ".join(c.replace("_", r"\_") for c in chosen)
+        assert any(named in m.value for m in filtered.sidebar.markdown), named
+        # the drivers mart, which other pages read, takes the same filter
+        filtered.switch_page("views/latency.py").run()
+        assert not filtered.exception, [e.value for e in filtered.exception]
+        streaming = shown_table(filtered, ["provider", "model", "source", "calls", "stream_calls"])
+        assert set(streaming.source) == set(chosen) and streaming.calls.sum() == calls
+
+
+def test_the_source_breakdown_lists_every_source_with_its_spend(app, warehouse):
+    app.run()
+    app.selectbox(key="spend_dimension").set_value("Source").run()
+    assert not app.exception, [e.value for e in app.exception]
+    shown = shown_table(app, ["Source", "spend", "calls"])
+    last = query(warehouse, "SELECT max(day) FROM mart_daily_spend")[0][0]
+    start = date.fromordinal(last.toordinal() - 29)
+    expected = dict(((source, (calls, spend)) for source, calls, spend in query(warehouse, """
+        SELECT f.source, count(*), sum(c.total_cost) FROM fct_requests f
+        JOIN fct_costs c USING (call_id) WHERE c.event_day BETWEEN ? AND ? GROUP BY ALL""",
+                                                                              [start, last])))
+    assert set(expected) == set(SOURCES)
+    assert {r.Source: (r.calls, r.spend) for r in shown.itertuples()} == {
+        source: (calls, pytest.approx(float(spend))) for source, (calls, spend) in
+        expected.items()}
+    assert "csv_spend_by_source" in [b.key for b in app.get("download_button")]
+
+
 def test_breakdown_tables_have_downloads_money_and_bars(app):
     app.run()
     assert len(app.get("download_button")) >= 2
@@ -549,6 +610,58 @@ def test_inspector_prices_a_logged_call_as_the_pipeline_did(app, warehouse):
     assert any(c.language == "json" for c in app.code)
 
 
+@pytest.mark.parametrize("source", ["codex_cli", "otel", "claude_code"])
+def test_inspector_reads_an_agents_or_a_spans_call_as_the_pipeline_did(app, warehouse, source):
+    """A transcript's or a span export's call is read on from its file's start, as the reader
+    read it: a Codex turn takes its model from the turn_context lines before it, a span its own
+    usage among the record's several; its source and session are shown."""
+    dedup_key, model, total, session, sidechain = query(warehouse, """
+        SELECT f.dedup_key, f.model, c.total_cost, f.session_id, f.is_sidechain
+        FROM fct_requests f JOIN fct_costs c USING (call_id)
+        JOIN stg_calls s ON s.call_id = f.call_id AND s.is_canonical
+        WHERE f.source = ? AND c.total_cost > 0
+        -- a later span of its record; a sub-agent's call; a Codex turn whose model only the
+        -- session's turn_context names (gpt-5 is also the reader's fallback)
+        ORDER BY s.source_item DESC, f.is_sidechain DESC, f.model = 'gpt-5', f.source_line DESC,
+                 f.dedup_key
+        LIMIT 1""", [source])[0]
+    app.switch_page("views/inspector.py").run()
+    app.radio(key="inspect_source").set_value("A logged call").run()
+    app.text_input(key="inspect_request_id").set_value(dedup_key).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.warning and not app.error, ([w.value for w in app.warning],
+                                               [e.value for e in app.error])
+    assert metric(app, "Total") == ui.money(total)
+    ledger_row = next(json.loads(c.value) for c in app.code if '"dedup_key"' in c.value)
+    assert (ledger_row["dedup_key"], ledger_row["model"], ledger_row["source"]) == (
+        dedup_key, model, source)
+    logged_by = next(c.value for c in app.caption if c.value.startswith("Logged by"))
+    assert f"source `{source}`" in logged_by and f"session `{session}`" in logged_by
+    assert ("a sub-agent's call" in logged_by) == sidechain
+    if source == "claude_code":
+        assert sidechain, "the fixture's sessions have sub-agents"
+
+
+def test_data_quality_counts_the_records_without_a_call_and_what_each_source_logged(
+        app, warehouse):
+    app.run()
+    app.switch_page("views/data_quality.py").run()
+    without = query(warehouse, "SELECT sum(without_calls) FROM landing_files")[0][0]
+    assert without > 0  # the transcripts' other lines
+    assert metric(app, "Records without a call") == f"{without:,}"
+    assert any("+ records without a call" in s.value for s in app.success)
+    app.session_state["quality_tab"] = "By source"
+    app.run()
+    shown = shown_table(app, ["source", "calls", "spend"])
+    expected = query(warehouse, """
+        SELECT f.source, count(*), sum(c.total_cost), max(c.event_day) FROM fct_requests f
+        JOIN fct_costs c USING (call_id) GROUP BY ALL ORDER BY 2 DESC, 1""")
+    assert {r[0] for r in expected} == set(SOURCES)
+    assert [(r.source, r.calls, r.spend, r.last_day.date()) for r in shown.itertuples()] == [
+        (source, calls, pytest.approx(float(spend)), last) for source, calls, spend, last
+        in expected]
+
+
 def test_inspector_shows_why_a_record_was_quarantined(app, warehouse):
     source_file, source_line, reason = query(
         warehouse, "SELECT source_file, source_line, reason FROM quarantine "
@@ -632,11 +745,13 @@ def test_scenario_expanders_read_and_draw_their_table_only_when_open(app, wareho
 def test_the_filter_summary_names_what_is_chosen_and_escapes_markdown():
     summary = filters._summary(date(2026, 11, 1), date(2026, 11, 30), {
         "provider": ["openai"], "model": ["my_model*v2", "gpt-4.1"],
-        "project": ["a", "b", "c", "d"]})
+        "project": ["a", "b", "c", "d"], "source": ["claude_code"]})
     assert summary.split("  \n") == ["**01 Nov 2026 to 30 Nov 2026**", "openai",
-                                     r"my\_model\*v2, gpt\-4\.1", "4 projects"]
-    assert "All providers" in filters._summary(date(2026, 11, 1), date(2026, 11, 1), {
-        "provider": [], "model": [], "project": []})
+                                     r"my\_model\*v2, gpt\-4\.1", "4 projects",
+                                     r"claude\_code"]
+    unfiltered = filters._summary(date(2026, 11, 1), date(2026, 11, 1), {
+        "provider": [], "model": [], "project": [], "source": []})
+    assert "All providers" in unfiltered and "All sources" in unfiltered
 
 
 def test_no_page_reads_staging_or_the_manifest():

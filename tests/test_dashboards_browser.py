@@ -163,6 +163,39 @@ def test_a_filter_changes_the_numbers_which_match_sql(served, page):
     fresh.close()
 
 
+def test_the_source_filter_keeps_the_agents_calls_which_match_sql(served, page):
+    """Agent calls are told apart on the Spend page: choosing sources in the popover's Source
+    filter gives the ledger's spend of those sources, in the URL and the sidebar's summary."""
+    warehouse = served["warehouse"]
+    last = query(warehouse, "SELECT max(day) FROM mart_daily_spend")[0][0]
+    start = date.fromordinal(last.toordinal() - 29)
+    page.goto(served["url"])
+    rendered(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_text("All sources")).to_be_visible()
+    sidebar.get_by_role("button", name="Change filters").click()
+    source = page.locator('[data-testid="stPopoverBody"] [data-testid="stMultiSelect"]').filter(
+        has_text="Source")
+    expect(source).to_have_count(1)
+    for chosen in ("claude_code", "codex_cli"):
+        source.click()
+        page.keyboard.type(chosen)
+        page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    agents = query(warehouse, """
+        SELECT sum(c.total_cost) FROM fct_requests f JOIN fct_costs c USING (call_id)
+        WHERE c.event_day BETWEEN ? AND ? AND f.source IN ('claude_code', 'codex_cli')""",
+                   [start, last])[0][0]
+    assert agents > 0
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="Spend").first
+           .locator('[data-testid="stMetricValue"]')).to_have_text(ui.money(agents),
+                                                                   timeout=30_000)
+    assert "source=claude_code%2Ccodex_cli" in page.url or "source=claude_code,codex_cli" in (
+        page.url)
+    expect(sidebar.get_by_text("All sources")).to_have_count(0)
+    expect(sidebar.get_by_text("All models")).to_contain_text("claude_code, codex_cli")
+
+
 def test_a_tab_draws_its_table_when_opened_and_its_link_reopens_it(served, page):
     page.goto(f"{served['url']}/data-quality")
     rendered(page)
@@ -335,7 +368,12 @@ def test_demo_ends_by_serving_the_dashboards(tmp_path, served):
         # a new server's first page, opened by its URL, is found (Streamlit also reads a
         # folder named pages/ as pages of its own, under other names)
         assert page.get_by_text("Page not found").count() == 0
-        assert metric_value(page, "Calls in the ledger") == "600"
+        # the sample's API calls, and its coding agents' and spans' calls beside them
+        calls, api_calls = query(tmp_path / "data" / "warehouse.ducklake",
+                                 "SELECT count(*), count(*) FILTER (source = 'api_log') "
+                                 "FROM fct_requests")[0]
+        assert api_calls == 600 < calls
+        assert metric_value(page, "Calls in the ledger") == f"{calls:,}"
         page.close()
     finally:
         demo.terminate()

@@ -1,5 +1,7 @@
 """Generated logs against the generator's own account of what it wrote: every call once,
-every planted duplicate counted as one, every malformed record quarantined."""
+every planted duplicate counted as one, every malformed record quarantined; the coding agents'
+transcripts and the span export beside them too (each response logged once per content block
+counted once, every line without a call counted as one)."""
 
 from __future__ import annotations
 
@@ -13,12 +15,22 @@ def test_generated_logs_load_exactly(tmp_path):
     truth = generate(landing, requests=6000, days=45, seed=11)
     summary = run_ingest(landing, wh, workers=2)
 
-    assert query(wh, "SELECT count(*) FROM fct_requests")[0][0] == truth["calls"] == 6000
-    assert summary.records_read == truth["records"]
+    # the API logs' calls, and beside them the coding agents' and the spans' (agent_logs)
+    agents = truth["agent_logs"]
+    assert dict(query(wh, "SELECT source, count(*) FROM fct_requests GROUP BY ALL")) == {
+        "api_log": truth["calls"], **agents["calls"]}
+    assert truth["calls"] == 6000
+    assert summary.records_read == truth["records"] + agents["records"]
     assert summary.quarantined == truth["malformed"]
-    assert summary.duplicates == truth["duplicates"] + truth["double_logged"]
+    assert summary.duplicates == (truth["duplicates"] + truth["double_logged"]
+                                  + agents["repeats"])
     assert summary.records_read == (summary.calls_loaded + summary.duplicates
-                                    + summary.quarantined)
+                                    + summary.quarantined + agents["without_calls"])
+    assert query(wh, "SELECT sum(without_calls) FROM landing_files")[0][0] == (
+        agents["without_calls"])
+    # the agents' models are the price book's: every call of theirs that used tokens is priced
+    assert query(wh, "SELECT count(*) FROM fct_requests JOIN fct_costs USING (call_id) "
+                     "WHERE source <> 'api_log' AND status = 'ok' AND NOT is_priced")[0][0] == 0
     # every shape the generator writes arrives as ledger rows
     apis = {row[0] for row in query(wh, "SELECT DISTINCT api FROM fct_requests")}
     assert {"chat_completions", "responses", "embeddings", "messages", "generate_content",
@@ -26,7 +38,7 @@ def test_generated_logs_load_exactly(tmp_path):
     statuses = dict(query(wh, "SELECT status, count(*) FROM fct_requests GROUP BY 1"))
     assert statuses["ok"] > 5000 and statuses["error"] > 0 and statuses["no_usage"] > 0
     sources = {row[0] for row in query(wh, "SELECT DISTINCT event_at_source FROM fct_requests")}
-    assert sources == {"envelope", "response", "file_mtime"}
+    assert sources == {"envelope", "response", "file_mtime", "transcript", "span"}
     assert query(wh, "SELECT count(*) FROM fct_requests WHERE is_batch")[0][0] > 0
     assert query(wh, "SELECT count(*) FROM fct_requests WHERE provider_reported_cost > 0"
                  )[0][0] > 0

@@ -1,7 +1,9 @@
 """The synthetic landing folder: reproducible, shaped like real logs, internally consistent.
 
 Checks read the files back independently of the warehouse parser, so a regression in the
-generator cannot hide behind a matching regression in the parser.
+generator cannot hide behind a matching regression in the parser. The API logs are in one folder
+per day; the coding agents' transcripts and the span export beside them (AGENT_FOLDERS) are
+checked apart, at the end.
 """
 
 from __future__ import annotations
@@ -10,17 +12,27 @@ import collections
 import datetime
 import gzip
 import hashlib
+import re
 from pathlib import Path
 
 import orjson
 import pytest
 
 from pipelines.samples import MALFORMED_KINDS, ROUTES, TRAITS, generate
+from pipelines.samples import generator as sample_generator
+from pipelines.samples.agents import empty_summary
 
 REQUESTS, DAYS = 3000, 30
 END = datetime.date(2026, 11, 27)
 CANONICAL_PROVIDERS = {"openai", "azure", "anthropic", "google", "aws", "mistral", "deepseek",
                        "groq", "together", "openrouter", "cohere"}
+AGENT_FOLDERS = ("agents", "otel")  # beside the day folders: transcripts and span exports
+
+
+def api_files(root: Path) -> list[Path]:
+    """The API logs' files: everything but the agents' transcripts and the span export."""
+    return sorted(p for p in root.rglob("*") if p.is_file()
+                  and p.relative_to(root).parts[0] not in AGENT_FOLDERS)
 
 
 # ------------------------------------------------------------------------------ reading back
@@ -40,8 +52,9 @@ class Record:
 
 
 def read_landing(root: Path) -> list[Record]:
+    """The API logs' records, by day folder."""
     records = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in api_files(root):
         year, month, day = path.relative_to(root).parts[:3]
         date = datetime.date(int(year), int(month), int(day))
         data = path.read_bytes()
@@ -118,9 +131,10 @@ def is_count(value) -> bool:
     return type(value) is int and value >= 0
 
 
-def tree_digest(root: Path) -> str:
+def tree_digest(root: Path, only_api_logs: bool = False) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in (api_files(root) if only_api_logs else
+                 sorted(p for p in root.rglob("*") if p.is_file())):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -150,10 +164,15 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path):
 
 def test_summary_adds_up_to_what_is_on_disk(landing):
     root, summary, records, progress = landing
-    files = [p for p in root.rglob("*") if p.is_file()]
+    files = api_files(root)
     assert summary["calls"] == REQUESTS
     assert summary["files"] == len(files)
     assert summary["bytes"] == sum(p.stat().st_size for p in files)
+    # the agents' files are counted apart, in agent_logs
+    everything = [p for p in root.rglob("*") if p.is_file()]
+    assert summary["agent_logs"]["files"] == len(everything) - len(files) > 0
+    assert summary["agent_logs"]["bytes"] == sum(p.stat().st_size for p in everything) - sum(
+        p.stat().st_size for p in files)
     assert summary["records"] == len(records)
     assert summary["records"] == (summary["calls"] + summary["duplicates"]
                                   + summary["double_logged"] + summary["malformed"])
@@ -426,6 +445,157 @@ def test_token_distributions_look_like_production(landing):
 def test_tiny_and_empty_runs(tmp_path):
     empty = generate(tmp_path / "empty", requests=0, days=5)
     assert empty["calls"] == empty["files"] == empty["records"] == 0
+    assert empty["agent_logs"] == empty_summary() and not any((tmp_path / "empty").rglob("*"))
     sparse = generate(tmp_path / "sparse", requests=40, days=365)
     assert sparse["calls"] == 40
     assert sparse["records"] == len(read_landing(tmp_path / "sparse"))
+
+
+# ------------------------------------------------------------------------------ agents' logs
+
+AGENT_MODELS = {"claude-opus-4-6", "claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001",
+                "gpt-5-codex", "gpt-5", "gpt-5-mini-2025-08-07"}
+CLAUDE_FILE = re.compile(r"agents/(?P<user>[a-z]+)/claude/projects/-home-(?P=user)-src-[a-z-]+/"
+                         r"(?P<session>[0-9a-f-]{36})(?:/subagents/agent-(?P<agent>[0-9a-f]{7}))?"
+                         r"\.jsonl")
+CODEX_FILE = re.compile(r"agents/[a-z]+/codex/sessions/(?P<day>\d{4}/\d\d/\d\d)/rollout-"
+                        r"(?P<time>\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d)-(?P<session>[0-9a-f-]{36})"
+                        r"\.jsonl")
+OTEL_FILE = re.compile(r"otel/traces-\d{4}-\d\d-\d\d\.jsonl")
+
+
+def moment(stamp: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def test_agent_logs_leave_the_api_logs_byte_identical(tmp_path, monkeypatch):
+    """The agents' files come from a random stream of their own, after the API logs: a seed's
+    API logs are the same bytes with or without them."""
+    with_agents = generate(tmp_path / "with", requests=400, days=10, seed=3)
+
+    class NoAgentLogs:
+        def __init__(self, *args):
+            pass
+
+        def write(self) -> dict:
+            return empty_summary()
+
+    monkeypatch.setattr(sample_generator, "AgentLogs", NoAgentLogs)
+    without = generate(tmp_path / "without", requests=400, days=10, seed=3)
+    assert tree_digest(tmp_path / "with", only_api_logs=True) == tree_digest(tmp_path / "without")
+    assert {k: v for k, v in with_agents.items() if k != "agent_logs"} == {
+        k: v for k, v in without.items() if k != "agent_logs"}
+    assert with_agents["agent_logs"]["files"] > 0 and without["agent_logs"]["files"] == 0
+
+
+def test_agent_logs_take_the_agents_layouts_and_shapes_and_add_up(landing):
+    """Read back without the warehouse's parser: each file where and as the agent writes it,
+    its calls counted as the summary says (records = calls + repeats + without_calls)."""
+    root, summary, _, _ = landing
+    first = END - datetime.timedelta(days=DAYS - 1)
+    counted = {"records": 0, "repeats": 0, "without_calls": 0,
+               "calls": {"claude_code": 0, "codex_cli": 0, "otel": 0}}
+    models, kinds = set(), collections.Counter()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        name = path.relative_to(root).as_posix()
+        if name.split("/")[0] not in AGENT_FOLDERS:
+            continue
+        lines = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+        if match := CLAUDE_FILE.fullmatch(name):
+            kinds["claude_subagent" if match["agent"] else "claude_session"] += 1
+            seen: dict[str, tuple] = {}
+            for line in lines:
+                counted["records"] += 1
+                if "sessionId" in line:
+                    assert line["sessionId"] == match["session"]
+                    assert line["isSidechain"] is bool(match["agent"])
+                    assert line.get("agentId") == match["agent"]
+                    assert first <= moment(line["timestamp"]).date() <= END
+                message = line.get("message") or {}
+                if line["type"] != "assistant" or message["model"] == "<synthetic>":
+                    counted["without_calls"] += 1
+                    continue
+                usage = message["usage"]
+                split = usage["cache_creation"]
+                assert (split["ephemeral_5m_input_tokens"] + split["ephemeral_1h_input_tokens"]
+                        == usage["cache_creation_input_tokens"])
+                # a sub-agent writes 5-minute cache entries, a session 1-hour ones
+                assert split["ephemeral_1h_input_tokens" if match["agent"] else
+                             "ephemeral_5m_input_tokens"] == 0
+                models.add(message["model"])
+                key = (line["requestId"], message["model"], usage["input_tokens"],
+                       usage["cache_read_input_tokens"])
+                if message["id"] in seen:
+                    # a content block of the same response: same request, model and prompt;
+                    # a streaming partial before it holds less output, never more
+                    assert seen[message["id"]][0] == key
+                    assert usage["output_tokens"] >= seen[message["id"]][1]
+                    counted["repeats"] += 1
+                else:
+                    counted["calls"]["claude_code"] += 1
+                seen[message["id"]] = (key, usage["output_tokens"])
+        elif match := CODEX_FILE.fullmatch(name):
+            kinds["codex"] += 1
+            assert lines[0]["type"] == "session_meta"
+            assert lines[0]["payload"]["id"] == match["session"]
+            start = moment(lines[0]["timestamp"])
+            assert f"{start:%Y/%m/%d}" == match["day"] and f"{start:%Y-%m-%dT%H-%M-%S}" == (
+                match["time"]) and first <= start.date() <= END
+            total, repeated = None, 0
+            for line in lines:
+                counted["records"] += 1
+                info = line["payload"].get("info") if line["type"] == "event_msg" else None
+                if line["type"] == "turn_context":
+                    models.add(line["payload"]["model"])
+                if not info:
+                    counted["without_calls"] += 1
+                    continue
+                last, now = info["last_token_usage"], info["total_token_usage"]
+                if now == total:  # the same total logged again: no new usage
+                    repeated += 1
+                    counted["without_calls"] += 1
+                    continue
+                # cumulative: the previous total plus this turn's
+                assert now == {k: (total or {}).get(k, 0) + last[k] for k in now}
+                assert last["cached_input_tokens"] <= last["input_tokens"]
+                assert last["reasoning_output_tokens"] <= last["output_tokens"]
+                total = now
+                counted["calls"]["codex_cli"] += 1
+            kinds["codex_repeated_totals"] += repeated
+        else:
+            assert OTEL_FILE.fullmatch(name), name
+            kinds["otel"] += 1
+            for line in lines:
+                (resource,) = line["resourceSpans"]
+                (scope,) = resource["scopeSpans"]
+                spans = scope["spans"]
+                (agent,) = [s for s in spans if s["name"].startswith("invoke_agent ")]
+                for span in spans:
+                    assert len(span["traceId"]) == 32 and len(span["spanId"]) == 16
+                    assert span["traceId"] == agent["traceId"]
+                    day = datetime.datetime.fromtimestamp(int(span["startTimeUnixNano"]) / 1e9,
+                                                          datetime.UTC).date()
+                    assert END - datetime.timedelta(days=6) <= day <= END
+                    attributes = {a["key"]: next(iter(a["value"].values()))
+                                  for a in span["attributes"]}
+                    if attributes["gen_ai.operation.name"] != "chat":
+                        continue  # the agent's and the tools' spans are not calls
+                    assert span["parentSpanId"] == agent["spanId"]
+                    models.add(attributes["gen_ai.request.model"])
+                    counted["records"] += 1
+                    counted["calls"]["otel"] += 1
+                    kinds["otel_errors"] += span["status"].get("code") == 2
+                    if "gen_ai.usage.input_tokens" in attributes:
+                        # the input count includes what the cache served and took
+                        assert int(attributes["gen_ai.usage.input_tokens"]) >= int(
+                            attributes["gen_ai.usage.cache_read.input_tokens"]) + int(
+                            attributes.get("gen_ai.usage.cache_creation.input_tokens", "0"))
+    agents = summary["agent_logs"]
+    assert {k: agents[k] for k in counted} == counted
+    assert agents["records"] == (sum(agents["calls"].values()) + agents["repeats"]
+                                 + agents["without_calls"])
+    assert all(n > 0 for n in agents["calls"].values()) and agents["repeats"] > 0
+    assert kinds["claude_session"] == agents["sessions"]["claude_code"] >= 2
+    assert kinds["claude_subagent"] >= 1 and kinds["codex"] == agents["sessions"]["codex_cli"]
+    assert kinds["otel"] == 1 and kinds["otel_errors"] == agents["error_calls"]
+    assert models <= AGENT_MODELS and len(models) >= 4

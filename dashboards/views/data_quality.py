@@ -16,10 +16,15 @@ if not ui.empty_warehouse():
                     delta_color="off")
     calls.metric("Calls in the ledger", f"{fresh['calls']:,}")
     duplicates.metric("Duplicates removed", f"{fresh['duplicates']:,}")
-    quarantined, without_usage, at_risk = st.columns(3)
+    quarantined, without_calls, without_usage, at_risk = st.columns(4)
     quarantined.metric("Quarantined records", f"{fresh['quarantined']:,}",
                        help="Never dropped: each is listed in the Quarantine tab with its file, "
                             "line and reason.")
+    without_calls.metric("Records without a call", f"{queries.records_without_calls():,}",
+                         help="Read and counted, not calls: a coding agent's transcript lines "
+                              "other than its usage (the user's messages, tool results, "
+                              "progress, a repeated Codex total) and span exports without "
+                              "GenAI spans. Per file in the Files tab (without_calls).")
     risk = queries.spend_at_risk()
     without_usage.metric("Calls without usage", f"{risk['calls']:,}",
                          help="Their tokens and cost are unknown: see the Usage not logged tab.")
@@ -34,11 +39,11 @@ if not ui.empty_warehouse():
         st.error(f"{len(failing)} files do not reconcile")
     else:
         st.success(f"All {len(reconciliation):,} files reconcile: records read = calls staged "
-                   "+ records quarantined.")
+                   "+ records quarantined + records without a call.")
     # One table at a time, named in the URL: only the open tab is read and drawn.
-    runs, quarantine, no_usage, duplicated, files = st.tabs(
+    runs, quarantine, no_usage, duplicated, files, sources = st.tabs(
         ["Ingestion runs", "Quarantine", "Usage not logged", "Calls logged more than once",
-         "Files"], key="quality_tab", bind="query-params")
+         "Files", "By source"], key="quality_tab", bind="query-params")
     with runs:
         if runs.open:
             st.caption("Newest first. To query the warehouse as a run left it: "
@@ -62,3 +67,9 @@ if not ui.empty_warehouse():
     with files:
         if files.open:
             ui.table(reconciliation, "reconciliation")
+    with sources:
+        if sources.open:
+            st.caption("What logged the calls: api_log (an API log), claude_code or codex_cli "
+                       "(a coding agent's session transcripts), otel (OpenTelemetry GenAI "
+                       "spans); a source whose last day lags the others has stopped arriving.")
+            ui.table(queries.by_source(), "calls_by_source", bars=("spend",))

@@ -6,15 +6,18 @@ import streamlit as st
 from dashboards import queries, ui
 from pipelines import config
 from pipelines.analysts import inspector
+from pipelines.landing.files import AgentDirs
+from pipelines.parsing.otel import parse_attribute_mapping
 
 st.title("Inspector")
 st.caption("A raw response through the pipeline's own parser and costing SQL, with the "
            "published price book.")
 settings = config.resolve()
+agents = AgentDirs(settings.claude_dir, settings.codex_home)
 source = st.radio("Inspect", ["Paste or upload a response", "A logged call",
                               "A quarantined record"], horizontal=True, key="inspect_source")
 
-text, stored = None, None
+text, stored, result = None, None, None
 if source == "Paste or upload a response":
     text = st.text_area("Raw response (JSON, an envelope, or a streamed body)", height=200,
                         key="inspect_text")
@@ -29,13 +32,18 @@ elif source == "A logged call":
         if stored is None:
             st.error(f"No call {wanted!r} in the ledger.")
         else:
-            raw = inspector.read_record(settings.landing, stored["source_file"],
-                                        stored["source_line"])
             st.write(f"Logged at `{stored['source_file']}:{stored['source_line']}`")
-            if raw is None:
+            st.caption(ui.logged_by(stored))
+            if stored["source"] == "api_log":
+                raw = inspector.read_record(settings.landing, stored["source_file"],
+                                            stored["source_line"], agents)
+                text = raw.decode("utf-8", errors="replace") if raw is not None else None
+            else:  # read on from the file's start, as the reader read it
+                result = inspector.inspect_logged(
+                    stored, settings.landing, queries.lake(), settings.price_overrides, agents,
+                    parse_attribute_mapping(settings.otel_attributes))
+            if text is None and result is None:
                 st.warning("The landing file is gone or changed; the ledger row is shown.")
-            else:
-                text = raw.decode("utf-8", errors="replace")
 else:
     file_col, line_col = st.columns([3, 1])
     path = file_col.text_input("source_file", key="inspect_quarantine_file")
@@ -46,12 +54,13 @@ else:
             st.error("No quarantined record at that file and line.")
         else:
             st.error(f"Rejected: {record['reason']}")
-            raw = inspector.read_record(settings.landing, path, int(line))
+            raw = inspector.read_record(settings.landing, path, int(line), agents)
             text = (raw.decode("utf-8", errors="replace") if raw is not None
                     else record["raw_excerpt"])
 
 if text:
     result = inspector.inspect_text(text, queries.lake(), settings.price_overrides)
+if result is not None:
     shown, parsed = st.columns(2)
     with shown:
         st.subheader("Record")

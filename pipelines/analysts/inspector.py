@@ -4,13 +4,16 @@ own costing SQL, never a second implementation.
 A pasted record is parsed by pipelines.parsing, staged into a private scratch lake that carries
 the warehouse's price book (dim_price, price_discounts), matched by the same rules and
 costed by the same sql/pricing/fct_costs.sql. A logged call or quarantined record is re-read from
-its landing file by file and line.
+its landing file by file and line; a call a transcript or a span export logged is read on from
+the start of its file, as the reader read it (a Codex turn's model and usage depend on the lines
+before it, and an export's line holds several calls).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +23,7 @@ import orjson
 from pipelines.landing import files as lf
 from pipelines.parsing import BUCKETS, CALL_COLUMNS, Rejected, parse_stream_document
 from pipelines.parsing.lines import FileContext, parse_line
+from pipelines.parsing.otel import DEFAULT_MAPPING, AttributeMapping
 from pipelines.pricing import costs, pricebook
 from pipelines.pricing import overrides as overrides_file
 from pipelines.warehouse.lake import Lake
@@ -152,3 +156,81 @@ def read_record(landing: Path, source_file: str, source_line: int,
     finally:
         stream.close()
     return None
+
+
+def _numbered_records(path: Path, file_format: str, gzipped: bool) -> Iterator[tuple[int, object]]:
+    """(number from 1, record) of a file of JSON records, numbered as the reader numbers them
+    (a line; an array's element; a JSON document whole). A record that is not JSON is its
+    orjson.JSONDecodeError."""
+    def decoded(raw: bytes) -> object:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            return exc
+
+    if file_format == "json":
+        data = lf.read_document(path, gzipped)
+        document = decoded(data)
+        if isinstance(document, orjson.JSONDecodeError):  # one record per line
+            for number, raw in enumerate(data.splitlines(), 1):
+                yield number, decoded(raw)
+        else:
+            yield from enumerate(document if isinstance(document, list) else [document], 1)
+        return
+    stream = lf.open_stream(path, gzipped)
+    try:
+        for index, _end, line in lf.iter_lines(stream):
+            if isinstance(line, bytes) and line.strip():
+                yield index + 1, decoded(line)
+    finally:
+        stream.close()
+
+
+def parse_logged(landing: Path, source_file: str, source_line: int, dedup_key: str,
+                 agents: lf.AgentDirs | None = None,
+                 otel_mapping: AttributeMapping = DEFAULT_MAPPING
+                 ) -> tuple[str, dict | None, str | None] | None:
+    """(pretty record, ledger row, rejection) of a call a transcript line or a span export
+    logged, re-read as the reader reads it: every record of its file up to its own through
+    parse_line with one FileContext, then the call of that record with its dedup_key. None
+    when the file is gone or shorter."""
+    path = lf.locate(landing, source_file, agents)
+    kind = lf.file_format(path.name)
+    if kind is None or kind[0] == "sse" or not path.exists():
+        return None
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+    context = FileContext(source_file, mtime, otel_mapping)
+    for number, record in _numbered_records(path, *kind):
+        if number > source_line:
+            break
+        if isinstance(record, orjson.JSONDecodeError):
+            if number == source_line:
+                return "", None, f"malformed JSON: {record}"
+            continue
+        try:
+            calls, rejected = parse_line(record, context)
+        except Rejected as exc:
+            calls, rejected = [], [(0, str(exc))]
+        if number == source_line:
+            call = next((c for c in calls if c["dedup_key"] == dedup_key), None)
+            why = None if call is not None else (
+                "; ".join(reason for _, reason in rejected) or "the record holds no call now")
+            return json.dumps(record, indent=2, ensure_ascii=False), call, why
+    return None
+
+
+def inspect_logged(stored: dict, landing: Path, warehouse: Lake,
+                   price_overrides: Path | None = None, agents: lf.AgentDirs | None = None,
+                   otel_mapping: AttributeMapping = DEFAULT_MAPPING) -> Inspection | None:
+    """A logged call that is not an API log's (fct_requests row `stored`: a coding agent's
+    transcript line, an OpenTelemetry span) re-read and priced as the pipeline did; None when
+    its file is gone or changed."""
+    parsed = parse_logged(landing, stored["source_file"], stored["source_line"],
+                          stored["dedup_key"], agents, otel_mapping)
+    if parsed is None:
+        return None
+    inspection = Inspection(*parsed)
+    if inspection.call is not None:
+        with contextlib.suppress(WarehouseMissing):
+            inspection.costs = price_call(inspection.call, warehouse, price_overrides)
+    return inspection

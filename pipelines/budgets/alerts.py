@@ -82,7 +82,8 @@ def raise_alerts(conn: duckdb.DuckDBPyConnection, run_id: str, now: datetime) ->
                map_from_entries(list_filter([
                    {'k': 'provider', 'v': b.scope_provider}, {'k': 'model', 'v': b.scope_model},
                    {'k': 'project', 'v': b.scope_project}, {'k': 'user', 'v': b.scope_user},
-                   {'k': 'api_key_id', 'v': b.scope_api_key_id}], e -> e.v IS NOT NULL))
+                   {'k': 'api_key_id', 'v': b.scope_api_key_id},
+                   {'k': 'source', 'v': b.scope_source}], e -> e.v IS NOT NULL))
         FROM budget_status s JOIN budgets b USING (budget)
         WHERE s.is_open ORDER BY s.budget""").fetchall()
     known = {row[0] for row in conn.execute("SELECT alert_id FROM budget_alerts").fetchall()}

@@ -38,9 +38,12 @@ def build(conn: duckdb.DuckDBPyConnection, budget_file: BudgetFile, method: str,
           low_growth: float, high_growth: float) -> int:
     """Rebuild budgets and budget_daily; returns the number of budgets."""
     conn.execute("DELETE FROM budgets")
+    # by name: a warehouse made before a scope key was added has that column last
     insert_rows(conn, "budgets", [
         (b.name, b.period, str(b.amount_usd), *(b.scope.get(key) for key in SCOPE_KEYS),
-         [str(t) for t in b.thresholds], method) for b in budget_file.budgets])
+         [str(t) for t in b.thresholds], method) for b in budget_file.budgets],
+        ["budget", "period", "amount_usd", *(f"scope_{key}" for key in SCOPE_KEYS),
+         "thresholds", "forecast_method"])
     run_sql(conn, read_sql("budgets/budget_daily.sql"))
     forecasts = _forecasts(conn, method, low_growth, high_growth)
     if forecasts:

@@ -14,7 +14,7 @@ from pipelines.config.yamlfile import SeedFileError, Where, compose, is_null
 
 PERIODS = ("month", "quarter")
 # Scope key -> the column of mart_daily_spend it filters (budgets.scope_<key>).
-SCOPE_KEYS = ("provider", "model", "project", "user", "api_key_id")
+SCOPE_KEYS = ("provider", "model", "project", "user", "api_key_id", "source")
 DEFAULT_THRESHOLDS = (Decimal("0.5"), Decimal("0.8"), Decimal("1"))
 
 

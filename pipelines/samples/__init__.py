@@ -19,6 +19,8 @@ Layout: `catalogue` (models, vocabularies, Tokens, Call), `calendar` (daily volu
 provider family for the bodies, usage, errors and streams it writes (`openai`, `anthropic`,
 `google`, `bedrock`, `cohere`). The Generator owns the single random stream; the family modules
 are mixins drawing from it, so the draws happen in one fixed order and a seed fixes every byte.
+`agents` writes the coding agents' transcripts and a span export beside the day folders, after
+them and from a stream of its own.
 """
 
 from pipelines.samples.catalogue import MALFORMED_KINDS, ROUTES, TRAITS

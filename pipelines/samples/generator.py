@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from pipelines.samples.agents import AgentLogs, empty_summary
 from pipelines.samples.anthropic import ANTHROPIC_ERRORS, AnthropicBodies
 from pipelines.samples.bedrock import BEDROCK_ERRORS, BedrockBodies
 from pipelines.samples.calendar import daily_volumes, pick_days
@@ -57,7 +58,7 @@ class Generator(Calls, TokenDraws, Envelopes, Streams, Malformed, OpenAIBodies, 
     def __init__(self, out_dir: Path, requests: int, days: int, seed: int,
                  end_date: datetime.date, progress: Callable[[int], object] | None):
         self.out = Path(out_dir)
-        self.requests, self.days, self.end_date = requests, days, end_date
+        self.requests, self.days, self.end_date, self.seed = requests, days, end_date, seed
         self.progress = progress
         self.rng = random.Random(seed)
         self.stats = {"files": 0, "records": 0, "bytes": 0, "raw_bytes": 0, "calls": 0,
@@ -128,6 +129,10 @@ class Generator(Calls, TokenDraws, Envelopes, Streams, Malformed, OpenAIBodies, 
             for kind in malformed_by_day.get(index, ()):
                 self._add_malformed(files, kind)
             self._write_day(files, index in gz_days)
+        # After the API logs, from a random stream of their own: a seed's API logs stay the same
+        # bytes whatever the agents' files hold.
+        self.agent_logs = (AgentLogs(self.out, self.requests, self.days, self.seed,
+                                     self.end_date).write() if self.requests else empty_summary())
         return self._summary()
 
     def _malformed_plan(self, volumes) -> dict[int, list[str]]:
@@ -253,6 +258,7 @@ class Generator(Calls, TokenDraws, Envelopes, Streams, Malformed, OpenAIBodies, 
         summary["routes"] = dict(self.routes)
         summary["traits"] = dict(self.traits)
         summary["days"] = self.days
+        summary["agent_logs"] = self.agent_logs
         return summary
 
 
@@ -268,6 +274,12 @@ def generate(out_dir: Path, requests: int = 20_000, days: int = 365, seed: int =
     logged; sums to calls), traits (overlapping call properties as generated) and days.
     records == calls + duplicates + double_logged + malformed. `progress`, if given, is called
     with the bytes written so far after each day. Same arguments give byte-identical files.
+
+    Those figures are the API logs'. Beside them (unless `requests` is 0), a few coding agents'
+    session transcripts and an OpenTelemetry span export over the same window
+    (pipelines/samples/agents.py), counted apart in `agent_logs`: files, bytes, records,
+    calls by source (claude_code, codex_cli, otel), repeats (lines logging a call again) and
+    without_calls, with records == sum(calls) + repeats + without_calls.
     """
     if requests < 0 or days < 1:
         raise ValueError("requests must be >= 0 and days >= 1")

@@ -20,11 +20,12 @@ SELECT f.request_id, f.dedup_key, f.provider, f.api, f.model,
        c.cache_read_cost, c.cache_write_cost, c.cache_write_1h_cost, c.output_cost,
        c.web_search_cost, c.request_cost, c.total_cost, c.list_cost, c.discount_percent,
        c.batch_discount_applied, e.estimated_cost, e.estimate_method,
-       f.provider_reported_cost, c.pricebook_version, f.source_file, f.source_line
+       f.provider_reported_cost, c.pricebook_version, f.source, f.session_id, f.is_sidechain,
+       f.source_file, f.source_line
 FROM main.fct_requests f
 JOIN main.fct_costs c USING (call_id)
 LEFT JOIN main.fct_cost_estimates e USING (call_id);
-COMMENT ON VIEW analytics.requests IS 'Every API call with its tokens and exact cost. Grain: one row per call (dedup_key is unique; request_id is the provider''s id, NULL where the log has none). Tokens are NULL where the log holds no usage (status no_usage), and costs are NULL whenever they cannot be known (cost_status says why), never 0; estimated_cost is a labelled estimate for the calls without usage, never part of total_cost.';
+COMMENT ON VIEW analytics.requests IS 'Every API call with its tokens and exact cost, whatever logged it (source: an API log, a coding agent''s transcript, an OpenTelemetry span). Grain: one row per call (dedup_key is unique; request_id is the provider''s id, NULL where the log has none). Tokens are NULL where the log holds no usage (status no_usage), and costs are NULL whenever they cannot be known (cost_status says why), never 0; estimated_cost is a labelled estimate for the calls without usage, never part of total_cost.';
 COMMENT ON COLUMN analytics.requests.model_family IS 'The price-book model the call was priced as (dated snapshots and aliases of one model together), else the raw model string.';
 COMMENT ON COLUMN analytics.requests.event_day IS 'UTC day of event_at.';
 COMMENT ON COLUMN analytics.requests.prompt_tokens IS 'input + cache reads + cache writes (5 minutes and 1 hour): the whole prompt. NULL when status = no_usage.';
@@ -32,7 +33,7 @@ COMMENT ON COLUMN analytics.requests.total_tokens IS 'prompt_tokens + output_tok
 
 CREATE OR REPLACE VIEW analytics.daily_spend AS
 SELECT * FROM main.mart_daily_spend;
-COMMENT ON VIEW analytics.daily_spend IS 'Daily spend. Grain: one row per UTC day, provider, model, project, user_id, api_key_id and status that had calls; known tokens and exact costs summed over those calls. Calls whose cost is unknown count in calls and in unpriced_calls or usage_unknown_calls and add nothing: a day''s spend is complete only where both are 0. estimated_cost is the spend at risk, never part of total_cost.';
+COMMENT ON VIEW analytics.daily_spend IS 'Daily spend. Grain: one row per UTC day, provider, model, project, user_id, api_key_id, status and source that had calls; known tokens and exact costs summed over those calls. Calls whose cost is unknown count in calls and in unpriced_calls or usage_unknown_calls and add nothing: a day''s spend is complete only where both are 0. estimated_cost is the spend at risk, never part of total_cost.';
 
 CREATE OR REPLACE VIEW analytics.unknown_usage AS
 SELECT * FROM main.unknown_usage;

@@ -1,9 +1,11 @@
 -- The cost export shaped by FOCUS 1.2 (FinOps Open Cost and Usage Specification), one row per UTC
--- day, provider, model, project, user and API key with priced calls. Columns FOCUS defines that
--- have no meaning for API token usage (regions, commitments, capacity reservations) are NULL.
--- Custom columns carry the x_ prefix FOCUS requires. $start and $end bound the charge days.
+-- day, provider, model, project, user, API key and source with priced calls. Columns FOCUS defines
+-- that have no meaning for API token usage (regions, commitments, capacity reservations) are
+-- NULL. Custom columns carry the x_ prefix FOCUS requires: what logged the calls (x_Source: an
+-- API log, a coding agent's transcript, an OpenTelemetry span) is one, since FOCUS has no column
+-- for it and the provider bills the same either way. $start and $end bound the charge days.
 WITH charges AS (
-    SELECT event_day, provider, model, model_family, project, user_id, api_key_id,
+    SELECT event_day, provider, model, model_family, project, user_id, api_key_id, source,
            count(*) AS calls, sum(total_tokens) AS tokens, sum(input_tokens) AS input_tokens,
            sum(cache_read_tokens) AS cache_read_tokens,
            sum(cache_write_tokens + cache_write_1h_tokens) AS cache_write_tokens,
@@ -81,7 +83,8 @@ SELECT
     cache_read_tokens AS x_CacheReadTokens,
     cache_write_tokens AS x_CacheWriteTokens,
     output_tokens AS x_OutputTokens,
-    pricebook_version AS x_PricebookVersion
+    pricebook_version AS x_PricebookVersion,
+    source AS x_Source
 FROM charges
 ORDER BY ChargePeriodStart, ProviderName, ResourceId, SkuId, SubAccountId, BillingAccountId,
-         Tags
+         Tags, x_Source

@@ -11,8 +11,11 @@ CREATE TABLE IF NOT EXISTS budgets (
     scope_user       VARCHAR,
     scope_api_key_id VARCHAR,
     thresholds       DECIMAL(9, 4)[] NOT NULL,
-    forecast_method  VARCHAR NOT NULL
+    forecast_method  VARCHAR NOT NULL,
+    scope_source     VARCHAR
 );
+-- Warehouses made before calls had a source lack it (budgets is filled by column name).
+ALTER TABLE budgets ADD COLUMN IF NOT EXISTS scope_source VARCHAR;
 COMMENT ON TABLE budgets IS 'The budgets of the budgets file (TOKENWORKS_BUDGETS, default budgets/budgets.yaml). Grain: one row per budget.';
 COMMENT ON COLUMN budgets.budget IS 'The budget''s name (unique).';
 COMMENT ON COLUMN budgets.period IS 'month or quarter: calendar periods in UTC.';
@@ -22,6 +25,7 @@ COMMENT ON COLUMN budgets.scope_model IS 'Only calls of this model: the model as
 COMMENT ON COLUMN budgets.scope_project IS 'Only calls of this project; NULL: any.';
 COMMENT ON COLUMN budgets.scope_user IS 'Only calls of this user (fct_requests.user_id); NULL: any.';
 COMMENT ON COLUMN budgets.scope_api_key_id IS 'Only calls made with this API key id; NULL: any.';
+COMMENT ON COLUMN budgets.scope_source IS 'Only calls logged by this source (fct_requests.source: api_log, claude_code, codex_cli, otel); NULL: any.';
 COMMENT ON COLUMN budgets.thresholds IS 'Shares of the amount that raise an alert when the spend reaches them, ascending (1 = the whole amount).';
 COMMENT ON COLUMN budgets.forecast_method IS 'The trend method forecast_usd uses: the baseline scenario''s (scenarios/scenarios.yaml trend_method; auto resolved to the one that backtests best, forecast_methods).';
 

@@ -34,6 +34,7 @@ in_scope AS (
      AND (b.scope_project IS NULL OR m.project = b.scope_project)
      AND (b.scope_user IS NULL OR m.user_id = b.scope_user)
      AND (b.scope_api_key_id IS NULL OR m.api_key_id = b.scope_api_key_id)
+     AND (b.scope_source IS NULL OR m.source = b.scope_source)
     GROUP BY ALL
 )
 SELECT d.budget, d.period_start, d.period_end, d.day,

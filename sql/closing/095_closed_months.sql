@@ -193,9 +193,13 @@ CREATE TABLE IF NOT EXISTS closed_focus_rows (
     x_CacheReadTokens HUGEINT,
     x_CacheWriteTokens HUGEINT,
     x_OutputTokens HUGEINT,
-    x_PricebookVersion VARCHAR
+    x_PricebookVersion VARCHAR,
+    x_Source VARCHAR
 );
-COMMENT ON TABLE closed_focus_rows IS 'The FOCUS 1.2 cost export of each closed month as it was at the close (sql/analysts/focus.sql; meanings in docs/analyst-guide.md, Exports): tokenworks export --format focus --month writes a closed month from these rows, byte-identical every time, whatever the ledger, the prices or the snapshots kept become. Grain: one row per closed month and FOCUS charge row (UTC day, provider, model, project, user and API key with priced calls).';
+-- Months closed before the export had x_Source lack it; their exports write the columns
+-- recorded at their close (closed_months.focus_columns), so it stays NULL and unwritten there.
+ALTER TABLE closed_focus_rows ADD COLUMN IF NOT EXISTS x_Source VARCHAR;
+COMMENT ON TABLE closed_focus_rows IS 'The FOCUS 1.2 cost export of each closed month as it was at the close (sql/analysts/focus.sql; meanings in docs/analyst-guide.md, Exports): tokenworks export --format focus --month writes a closed month from these rows, byte-identical every time, whatever the ledger, the prices or the snapshots kept become. Grain: one row per closed month and FOCUS charge row (UTC day, provider, model, project, user, API key and source with priced calls).';
 COMMENT ON COLUMN closed_focus_rows.month IS 'The closed month: its first day.';
 COMMENT ON COLUMN closed_focus_rows.line IS 'Position of the row in the month''s export, from 1.';
 COMMENT ON COLUMN closed_focus_rows.AvailabilityZone IS 'FOCUS AvailabilityZone: NULL (no meaning for API usage).';
@@ -261,3 +265,4 @@ COMMENT ON COLUMN closed_focus_rows.x_CacheReadTokens IS 'Cache-read tokens.';
 COMMENT ON COLUMN closed_focus_rows.x_CacheWriteTokens IS 'Cache-write tokens (5-minute and 1-hour).';
 COMMENT ON COLUMN closed_focus_rows.x_OutputTokens IS 'Output tokens.';
 COMMENT ON COLUMN closed_focus_rows.x_PricebookVersion IS 'Price-book version that priced the row.';
+COMMENT ON COLUMN closed_focus_rows.x_Source IS 'What logged the row''s calls (fct_requests.source); NULL in months closed before the export had it.';

@@ -9,6 +9,7 @@ CREATE TABLE IF NOT EXISTS mart_daily_spend (
     user_id              VARCHAR,
     api_key_id           VARCHAR,
     status               VARCHAR,
+    source               VARCHAR,
     calls                BIGINT,
     unpriced_calls       BIGINT,
     usage_unknown_calls  BIGINT,
@@ -29,7 +30,7 @@ CREATE TABLE IF NOT EXISTS mart_daily_spend (
     total_cost           DECIMAL(38, 13),
     estimated_cost       DECIMAL(38, 13)
 );
-COMMENT ON TABLE mart_daily_spend IS 'Daily spend. Grain: one row per UTC day, provider, model, project, user_id, api_key_id and status that had calls. Tokens and costs are sums of the known values over those calls: a call whose cost is unknown counts in calls and in unpriced_calls or usage_unknown_calls, and adds nothing to the tokens or costs (NULL where no call of the row has one, never 0). A day''s spend is complete only where both counts are 0; estimated_cost is the spend at risk of its usage_unknown calls, never part of total_cost.';
+COMMENT ON TABLE mart_daily_spend IS 'Daily spend. Grain: one row per UTC day, provider, model, project, user_id, api_key_id, status and source that had calls. Tokens and costs are sums of the known values over those calls: a call whose cost is unknown counts in calls and in unpriced_calls or usage_unknown_calls, and adds nothing to the tokens or costs (NULL where no call of the row has one, never 0). A day''s spend is complete only where both counts are 0; estimated_cost is the spend at risk of its usage_unknown calls, never part of total_cost.';
 COMMENT ON COLUMN mart_daily_spend.day IS 'UTC day of event_at.';
 COMMENT ON COLUMN mart_daily_spend.provider IS 'As in fct_requests.';
 COMMENT ON COLUMN mart_daily_spend.model IS 'As in fct_requests.';
@@ -37,6 +38,7 @@ COMMENT ON COLUMN mart_daily_spend.project IS 'As in fct_requests.';
 COMMENT ON COLUMN mart_daily_spend.user_id IS 'As in fct_requests.';
 COMMENT ON COLUMN mart_daily_spend.api_key_id IS 'As in fct_requests.';
 COMMENT ON COLUMN mart_daily_spend.status IS 'As in fct_requests.';
+COMMENT ON COLUMN mart_daily_spend.source IS 'As in fct_requests.';
 COMMENT ON COLUMN mart_daily_spend.calls IS 'Calls in the group.';
 COMMENT ON COLUMN mart_daily_spend.unpriced_calls IS 'Calls whose model has no price (cost_status unpriced_model): their cost is unknown.';
 COMMENT ON COLUMN mart_daily_spend.usage_unknown_calls IS 'Calls whose log holds no usage (cost_status usage_unknown): their tokens and cost are unknown.';

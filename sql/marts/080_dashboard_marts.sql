@@ -5,6 +5,7 @@ CREATE TABLE IF NOT EXISTS mart_daily_drivers (
     provider             VARCHAR,
     model                VARCHAR,
     project              VARCHAR,
+    source               VARCHAR,
     calls                BIGINT,
     priced_calls         BIGINT,
     usage_unknown_calls  BIGINT,
@@ -31,11 +32,12 @@ CREATE TABLE IF NOT EXISTS mart_daily_drivers (
     latency_calls        BIGINT,
     latency_ms_sum       BIGINT
 );
-COMMENT ON TABLE mart_daily_drivers IS 'What drives the spend, per UTC day, provider, model and project with calls: runaway generations, caching, exact repeats, batch use, reasoning, streaming. Sums over the calls of the cell.';
+COMMENT ON TABLE mart_daily_drivers IS 'What drives the spend, per UTC day, provider, model, project and source with calls: runaway generations, caching, exact repeats, batch use, reasoning, streaming. Sums over the calls of the cell.';
 COMMENT ON COLUMN mart_daily_drivers.day IS 'UTC day of the calls.';
 COMMENT ON COLUMN mart_daily_drivers.provider IS 'Provider as in fct_requests.';
 COMMENT ON COLUMN mart_daily_drivers.model IS 'Model string as logged.';
 COMMENT ON COLUMN mart_daily_drivers.project IS 'Project (NULL for bare bodies).';
+COMMENT ON COLUMN mart_daily_drivers.source IS 'As in fct_requests.';
 COMMENT ON COLUMN mart_daily_drivers.calls IS 'Calls.';
 COMMENT ON COLUMN mart_daily_drivers.priced_calls IS 'Calls with a known cost (is_priced).';
 COMMENT ON COLUMN mart_daily_drivers.usage_unknown_calls IS 'Calls whose log holds no usage (cost_status usage_unknown); calls - priced_calls - usage_unknown_calls have an unpriced model.';
@@ -66,14 +68,16 @@ CREATE TABLE IF NOT EXISTS mart_daily_distribution (
     day      DATE,
     provider VARCHAR,
     model    VARCHAR,
+    source   VARCHAR,
     metric   VARCHAR,
     bin      INTEGER,
     calls    BIGINT
 );
-COMMENT ON TABLE mart_daily_distribution IS 'Histograms for distributions and percentiles over any date range: calls per logarithmic bin of a metric. Grain: one row per UTC day, provider, model, metric and bin with calls (no project: a project filter does not apply to distributions). Bin b holds values in [2^(b/4), 2^((b+1)/4)), about 19% wide; percentiles read from it are within half a bin.';
+COMMENT ON TABLE mart_daily_distribution IS 'Histograms for distributions and percentiles over any date range: calls per logarithmic bin of a metric. Grain: one row per UTC day, provider, model, source, metric and bin with calls (no project: a project filter does not apply to distributions). Bin b holds values in [2^(b/4), 2^((b+1)/4)), about 19% wide; percentiles read from it are within half a bin.';
 COMMENT ON COLUMN mart_daily_distribution.day IS 'UTC day of the calls.';
 COMMENT ON COLUMN mart_daily_distribution.provider IS 'Provider as in fct_requests.';
 COMMENT ON COLUMN mart_daily_distribution.model IS 'Model string as logged.';
+COMMENT ON COLUMN mart_daily_distribution.source IS 'As in fct_requests.';
 COMMENT ON COLUMN mart_daily_distribution.metric IS 'prompt_tokens (input + cache reads and writes, calls with usage), cost_usd (priced calls with a cost > 0), latency_ms, output_tokens_per_s (output tokens / latency, calls with both).';
 COMMENT ON COLUMN mart_daily_distribution.bin IS 'floor(4 * log2(value)); values below 1 fall in negative bins.';
 COMMENT ON COLUMN mart_daily_distribution.calls IS 'Calls whose value falls in the bin.';

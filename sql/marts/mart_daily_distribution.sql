@@ -2,7 +2,8 @@
 DELETE FROM mart_daily_distribution WHERE $full OR day IN (SELECT day FROM run_changed_days WHERE run_id = $run_id);
 INSERT INTO mart_daily_distribution BY NAME
 WITH calls AS (
-    SELECT c.event_day AS day, f.provider, f.model, f.status, f.latency_ms, f.output_tokens,
+    SELECT c.event_day AS day, f.provider, f.model, f.source, f.status, f.latency_ms,
+           f.output_tokens,
            prompt_tokens(f.input_tokens, f.cache_read_tokens, f.cache_write_tokens,
                          f.cache_write_1h_tokens) AS prompt_tokens,
            c.total_cost
@@ -11,7 +12,7 @@ WITH calls AS (
     WHERE $full OR c.event_day IN (SELECT day FROM run_changed_days WHERE run_id = $run_id)
 ),
 metrics AS (
-    SELECT day, provider, model, metric, value
+    SELECT day, provider, model, source, metric, value
     FROM calls,
     LATERAL (VALUES
         ('prompt_tokens', CASE WHEN status = 'ok' THEN prompt_tokens END::DOUBLE),
@@ -22,7 +23,8 @@ metrics AS (
     ) m(metric, value)
     WHERE value > 0
 )
-SELECT day, provider, model, metric, floor(4 * log2(value))::INTEGER AS bin, count(*) AS calls
+SELECT day, provider, model, source, metric, floor(4 * log2(value))::INTEGER AS bin,
+       count(*) AS calls
 FROM metrics
 GROUP BY ALL
 -- in day order, so the dashboards' date filters skip whole row groups

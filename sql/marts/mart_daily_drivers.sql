@@ -11,7 +11,7 @@ WITH calls AS (
     JOIN fct_costs c USING (call_id)
     WHERE $full OR c.event_day IN (SELECT day FROM run_changed_days WHERE run_id = $run_id)
 )
-SELECT event_day AS day, provider, model, project, count(*) AS calls,
+SELECT event_day AS day, provider, model, project, source, count(*) AS calls,
        count(*) FILTER (is_priced) AS priced_calls,
        count(*) FILTER (cost_status = 'usage_unknown') AS usage_unknown_calls,
        coalesce(sum(cost), 0) AS total_cost,

@@ -1,9 +1,10 @@
--- Daily spend by provider, model, project, user, key and status (grain: COMMENT ON TABLE).
+-- Daily spend by provider, model, project, user, key, status and source (grain: COMMENT ON
+-- TABLE).
 -- Rebuilt whole after a full re-pricing, else only for the days run $run_id changed.
 DELETE FROM mart_daily_spend WHERE $full OR day IN (SELECT day FROM run_changed_days WHERE run_id = $run_id);
 INSERT INTO mart_daily_spend BY NAME
 SELECT f.event_at::DATE AS day, f.provider, f.model, f.project, f.user_id, f.api_key_id,
-       f.status, count(*) AS calls,
+       f.status, f.source, count(*) AS calls,
        count(*) FILTER (c.cost_status = 'unpriced_model') AS unpriced_calls,
        count(*) FILTER (c.cost_status = 'usage_unknown') AS usage_unknown_calls,
        sum(f.input_tokens) AS input_tokens, sum(f.cache_read_tokens) AS cache_read_tokens,
