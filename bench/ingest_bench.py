@@ -59,7 +59,10 @@ def ensure_landing(out: Path, requests: int, days: int, seed: int) -> Path:
     if not marker.exists():
         shutil.rmtree(landing, ignore_errors=True)
         started = time.perf_counter()
-        summary = generate(landing, requests=requests, days=days, seed=seed, end_date=END_DATE)
+        # API logs only: a baseline from before #19 cannot read agents' transcripts (their
+        # ingest is measured by bench/agent_bench.py)
+        summary = generate(landing, requests=requests, days=days, seed=seed, end_date=END_DATE,
+                           agent_logs=False)
         marker.write_text("ok")
         print(f"generated {summary['records']:,} records, {summary['bytes'] / 1e6:,.0f} MB in "
               f"{time.perf_counter() - started:.0f} s")
@@ -264,7 +267,7 @@ def new_day_landings(out: Path, seed: int, nights: int) -> list[Path]:
         if not (day / ".complete").exists():
             shutil.rmtree(day, ignore_errors=True)
             generate(day, requests=4_000, days=1, seed=seed + 1 + night,
-                     end_date=END_DATE + dt.timedelta(days=1 + night))
+                     end_date=END_DATE + dt.timedelta(days=1 + night), agent_logs=False)
             (day / ".complete").write_text("ok")
         days.append(day)
     return days

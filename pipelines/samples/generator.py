@@ -56,8 +56,10 @@ from pipelines.samples.tokens import TokenDraws
 class Generator(Calls, TokenDraws, Envelopes, Streams, Malformed, OpenAIBodies, AnthropicBodies,
                 GoogleBodies, BedrockBodies, CohereBodies, Output):
     def __init__(self, out_dir: Path, requests: int, days: int, seed: int,
-                 end_date: datetime.date, progress: Callable[[int], object] | None):
+                 end_date: datetime.date, progress: Callable[[int], object] | None,
+                 with_agent_logs: bool = True):
         self.out = Path(out_dir)
+        self.with_agent_logs = with_agent_logs
         self.requests, self.days, self.end_date, self.seed = requests, days, end_date, seed
         self.progress = progress
         self.rng = random.Random(seed)
@@ -132,7 +134,8 @@ class Generator(Calls, TokenDraws, Envelopes, Streams, Malformed, OpenAIBodies, 
         # After the API logs, from a random stream of their own: a seed's API logs stay the same
         # bytes whatever the agents' files hold.
         self.agent_logs = (AgentLogs(self.out, self.requests, self.days, self.seed,
-                                     self.end_date).write() if self.requests else empty_summary())
+                                     self.end_date).write()
+                           if self.requests and self.with_agent_logs else empty_summary())
         return self._summary()
 
     def _malformed_plan(self, volumes) -> dict[int, list[str]]:
@@ -264,7 +267,7 @@ class Generator(Calls, TokenDraws, Envelopes, Streams, Malformed, OpenAIBodies, 
 
 def generate(out_dir: Path, requests: int = 20_000, days: int = 365, seed: int = 7,
              end_date: datetime.date = datetime.date(2026, 11, 27),
-             progress: Callable[[int], object] | None = None) -> dict:
+             progress: Callable[[int], object] | None = None, agent_logs: bool = True) -> dict:
     """Write `requests` logged API calls over the `days` days ending at `end_date`.
 
     Returns the summary: files, records, bytes (on disk), raw_bytes (before gzip), calls
@@ -275,7 +278,8 @@ def generate(out_dir: Path, requests: int = 20_000, days: int = 365, seed: int =
     records == calls + duplicates + double_logged + malformed. `progress`, if given, is called
     with the bytes written so far after each day. Same arguments give byte-identical files.
 
-    Those figures are the API logs'. Beside them (unless `requests` is 0), a few coding agents'
+    Those figures are the API logs'. Beside them (unless `requests` is 0 or `agent_logs` is
+    false), a few coding agents'
     session transcripts and an OpenTelemetry span export over the same window
     (pipelines/samples/agents.py), counted apart in `agent_logs`: files, bytes, records,
     calls by source (claude_code, codex_cli, otel), repeats (lines logging a call again) and
@@ -283,5 +287,5 @@ def generate(out_dir: Path, requests: int = 20_000, days: int = 365, seed: int =
     """
     if requests < 0 or days < 1:
         raise ValueError("requests must be >= 0 and days >= 1")
-    generator = Generator(Path(out_dir), requests, days, seed, end_date, progress)
+    generator = Generator(Path(out_dir), requests, days, seed, end_date, progress, agent_logs)
     return generator.run()
