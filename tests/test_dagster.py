@@ -316,3 +316,42 @@ def test_a_selection_cannot_leave_a_schema_change_half_made(fixture_landing, tmp
     assert run_selection(settings, instance=instance).success
     assert query(settings.warehouse, "SELECT count(*), sum(total_cost) FROM fct_costs"
                  ) == expected
+
+
+def test_sensor_wakes_for_an_agents_folder_and_for_a_manifest_from_before_it(
+        fixture_landing, tmp_path, instance):
+    """A Claude Code session growing in TOKENWORKS_CLAUDE_DIR is work; so is everything when
+    the committed manifest predates its without_calls column (the run brings it up to date)."""
+    claude_dir = tmp_path / ".claude"
+    session = claude_dir / "projects" / "p" / "s.jsonl"
+    session.parent.mkdir(parents=True)
+    line = {"sessionId": "s", "timestamp": "2026-05-02T00:00:00Z", "requestId": "r1",
+            "message": {"id": "msg_1", "role": "assistant", "model": "claude-sonnet-4-5",
+                        "usage": {"input_tokens": 5, "output_tokens": 7}}}
+    session.write_text(json.dumps(line) + "\n")
+    settings = config.resolve(fixture_landing, tmp_path / "wh.ducklake", claude_dir=claude_dir)
+    sensor = build_definitions(settings).resolve_sensor_def("landing_sensor")
+
+    def evaluate():
+        with build_sensor_context(instance=instance, resources={
+                "tokenworks": TokenworksWarehouse.from_settings(settings)}) as context:
+            return sensor(context)
+
+    assert run_job(settings, instance).success
+    assert query(settings.warehouse, "SELECT count(*) FROM fct_requests "
+                                     "WHERE source = 'claude_code'") == [(1,)]
+    assert isinstance(evaluate(), SkipReason)
+    line["message"]["id"], line["requestId"] = "msg_2", "r2"
+    with open(session, "a") as fh:
+        fh.write(json.dumps(line) + "\n")
+    grown = evaluate()
+    assert isinstance(grown, RunRequest) and grown.tags["tokenworks/append"] == "1"
+    assert run_job(settings, instance).success
+    assert isinstance(evaluate(), SkipReason)
+
+    conn = open_lake(settings.warehouse, read_only=False)
+    try:
+        conn.execute("ALTER TABLE landing_files DROP COLUMN without_calls")
+    finally:
+        conn.close()
+    assert isinstance(evaluate(), RunRequest)

@@ -64,7 +64,9 @@ def read_manifest(conn: duckdb.DuckDBPyConnection | None) -> dict[str, tuple]:
             "tail_hash, records, staged, quarantined, without_calls, first_run_id, format, "
             "reader_state FROM landing_files"
         ).fetchall()
-    except duckdb.CatalogException:
+    except (duckdb.CatalogException, duckdb.BinderException):
+        # no manifest yet, or one from before its last columns (the landing sensor reads the
+        # committed lake, which a run brings up to date): every file is then work to do
         return {}
     return {row[0]: row[1:] for row in rows}
 
