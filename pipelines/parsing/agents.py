@@ -26,10 +26,17 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from pipelines.parsing.anthropic import anthropic_usage
-from pipelines.parsing.records import Rejected, _count, _dict, finish, new_call, parse_timestamp
+from pipelines.parsing.records import (
+    Rejected,
+    _count,
+    _dict,
+    _reported_cost,
+    finish,
+    new_call,
+    parse_timestamp,
+)
 
 CLAUDE_CODE = "claude_code"
 CODEX_CLI = "codex_cli"
@@ -99,16 +106,6 @@ def is_claude_code_line(record: dict) -> bool:
         or "operation" in record)
 
 
-def _decimal(value) -> Decimal | None:
-    if value is None or isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and amount >= 0 else None
-
-
 def parse_claude_code_line(record: dict, path: str) -> dict | None:
     """One transcript line -> a call (an assistant message with usage) or None."""
     message = record.get("message")
@@ -132,7 +129,7 @@ def parse_claude_code_line(record: dict, path: str) -> dict | None:
     call["is_sidechain"] = record.get("isSidechain") is True
     call["project"] = project_from_cwd(record.get("cwd")) or claude_project_from_path(path)
     call["user_id"] = user_from_path(path, CLAUDE_ROOTS)
-    call["provider_reported_cost"] = _decimal(record.get("costUSD"))
+    call["provider_reported_cost"] = _reported_cost(record.get("costUSD"))
     timestamp = parse_timestamp(record.get("timestamp"))
     if timestamp is None:
         raise Rejected(f"Claude Code line has no usable timestamp ({record.get('timestamp')!r})")

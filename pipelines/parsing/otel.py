@@ -74,9 +74,14 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
-from pipelines.parsing.records import PROVIDER_ALIASES, Rejected, finish, new_call
+from pipelines.parsing.records import (
+    PROVIDER_ALIASES,
+    Rejected,
+    _reported_cost,
+    finish,
+    new_call,
+)
 
 OTEL_SOURCE = "otel"
 
@@ -272,16 +277,6 @@ def _text(value, limit: int = 200) -> str | None:
     return value[:limit] if isinstance(value, str) and value else None
 
 
-def _decimal(value) -> Decimal | None:
-    if value is None or isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() and amount >= 0 else None
-
-
 def _first(attrs: dict, *keys: str):
     for key in keys:
         value = attrs.get(key)
@@ -439,7 +434,7 @@ def _span_call(span, resource_attrs: dict, resource_problems: list[str],
     call["api_key_id"] = _lookup(mapping.api_key_id, attrs, resource_attrs)
     call["session_id"] = _lookup(("gen_ai.conversation.id", "session.id"), attrs,
                                  resource_attrs)
-    call["provider_reported_cost"] = _decimal(_first(attrs, "gen_ai.usage.cost",
+    call["provider_reported_cost"] = _reported_cost(_first(attrs, "gen_ai.usage.cost",
                                                      "operation.cost"))
     reasons = _first(attrs, "gen_ai.response.finish_reasons")
     if isinstance(reasons, list):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 import orjson
 
@@ -76,6 +77,18 @@ def _count(container: dict, key: str, where: str) -> int:
     if value < 0:
         raise Rejected(f"negative token count {where}.{key}={value}")
     return value
+
+
+def _reported_cost(value) -> Decimal | None:
+    """A cost the log reports beside the usage (Claude Code's costUSD, a span's cost
+    attribute), exact: informational, so one that is no non-negative number is left out."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount >= 0 else None
 
 
 def _dict(value) -> dict:
