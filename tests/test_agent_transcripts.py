@@ -429,3 +429,33 @@ def test_many_files_before_a_codex_session_in_one_run(tmp_path):
     run_ingest(landing, warehouse, workers=1)
     assert query(warehouse, "SELECT count(*), count(reader_state) FROM landing_files") == [
         (121, 1)]
+
+
+def test_fast_mode_is_priced_at_the_price_books_fast_rates(tmp_path):
+    """usage.speed "fast" (Claude Code logs it; ccusage prices such a line as <model>-fast) is
+    the price book's speed=fast variant, not the standard rates."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "w.ducklake"
+
+    def line(message_id: str, speed: str | None) -> dict:
+        usage = {"input_tokens": 1_000_000, "output_tokens": 100_000}
+        if speed:
+            usage["speed"] = speed
+        return {"sessionId": "s", "timestamp": "2026-09-01T12:00:00Z", "requestId": message_id,
+                "message": {"id": message_id, "role": "assistant", "model": "claude-opus-4-8",
+                            "usage": usage}}
+
+    _write_lines(landing / "dev" / "claude" / "projects" / "p" / "s.jsonl",
+                 [line("msg_fast", "fast"), line("msg_std", "standard"), line("msg_none", None)])
+    run_ingest(landing, warehouse, workers=1)
+    costs = dict((rid, (speed, cost_in, cost_out)) for rid, speed, cost_in, cost_out in query(
+        warehouse, "SELECT f.request_id, f.speed, c.input_cost, c.output_cost "
+                   "FROM fct_requests f JOIN fct_costs c USING (call_id)"))
+    fast_rates = dict(query(warehouse, """
+        SELECT price_key, unit_price FROM dim_price
+        WHERE price_provider = 'anthropic' AND price_model = 'claude-opus-4-8'
+          AND when_key = 'speed' AND when_value = 'fast'
+          AND price_key IN ('input_mtok', 'output_mtok')"""))
+    assert costs["msg_fast"] == ("fast", fast_rates["input_mtok"], fast_rates["output_mtok"] / 10)
+    assert costs["msg_std"][1:] == costs["msg_none"][1:]
+    assert costs["msg_std"][1] < costs["msg_fast"][1] and costs["msg_std"][2] < costs[
+        "msg_fast"][2]

@@ -119,8 +119,6 @@ def parse_claude_code_line(record: dict, path: str) -> dict | None:
     call = new_call()
     call.update(source=CLAUDE_CODE, provider="anthropic", api="messages")
     anthropic_usage(call, usage)
-    if usage.get("speed") == "fast":
-        call["service_tier"] = "fast"
     call["model"] = _text(message.get("model"))
     call["finish_reason"], call["finish_reason_raw"] = finish(message.get("stop_reason"))
     message_id = _text(message.get("id"))

@@ -49,6 +49,9 @@ def anthropic_usage(call: dict, usage: dict) -> None:
     tier = usage.get("service_tier")
     if isinstance(tier, str):
         call["service_tier"] = tier
+    speed = usage.get("speed")  # fast mode: a price of its own (the price book's speed=fast)
+    if isinstance(speed, str) and speed:
+        call["speed"] = speed[:20].lower()
 
 
 # ---------------------------------------------------------------------------- body shapes

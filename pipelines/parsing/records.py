@@ -15,7 +15,7 @@ CALL_COLUMNS = (
     "input_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens",
     "output_tokens", "reasoning_tokens", "web_search_requests", "provider_total_tokens",
     "provider_reported_cost", "latency_ms", "http_status", "error_type",
-    "source", "session_id", "is_sidechain", "is_partial",
+    "source", "session_id", "is_sidechain", "is_partial", "speed",
 )
 # Where a call was logged: an API log (an envelope or a bare provider body), a coding agent's
 # transcript, or an OpenTelemetry GenAI span.

@@ -21,6 +21,7 @@ SELECT f.request_id, f.dedup_key, f.provider, f.api, f.model,
        c.web_search_cost, c.request_cost, c.total_cost, c.list_cost, c.discount_percent,
        c.batch_discount_applied, e.estimated_cost, e.estimate_method,
        f.provider_reported_cost, c.pricebook_version, f.source, f.session_id, f.is_sidechain,
+       f.speed,
        f.source_file, f.source_line
 FROM main.fct_requests f
 JOIN main.fct_costs c USING (call_id)

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS stg_calls (
     session_id             VARCHAR,
     is_sidechain           BOOLEAN DEFAULT false,
     is_partial             BOOLEAN DEFAULT false,
+    speed                  VARCHAR,
     source_file            VARCHAR NOT NULL,
     source_line            BIGINT NOT NULL,
     source_item            INTEGER DEFAULT 0,
@@ -50,6 +51,7 @@ ALTER TABLE stg_calls ADD COLUMN IF NOT EXISTS session_id VARCHAR;
 ALTER TABLE stg_calls ADD COLUMN IF NOT EXISTS is_sidechain BOOLEAN DEFAULT 'false';
 ALTER TABLE stg_calls ADD COLUMN IF NOT EXISTS is_partial BOOLEAN DEFAULT 'false';
 ALTER TABLE stg_calls ADD COLUMN IF NOT EXISTS source_item INTEGER DEFAULT 0;
+ALTER TABLE stg_calls ADD COLUMN IF NOT EXISTS speed VARCHAR;
 -- Written in time order, so a row group covers a stretch of time and reads of recent days
 -- (the scenarios' last 30) skip the rest of history, whether it came night by night or in
 -- one backfill. fct_costs needs no order of its own: the costing writes in the ledger's

@@ -12,7 +12,7 @@ SELECT request_id, dedup_key, call_id, provider, api, model, event_at, event_at_
        max_tokens, request_hash, input_tokens, cache_read_tokens, cache_write_tokens,
        cache_write_1h_tokens, output_tokens, reasoning_tokens, web_search_requests,
        provider_total_tokens, provider_reported_cost, latency_ms, http_status, error_type,
-       source, session_id, is_sidechain, source_file, source_line
+       source, session_id, is_sidechain, speed, source_file, source_line
 FROM stg_calls
 WHERE is_canonical;
 COMMENT ON VIEW fct_requests IS 'The ledger. Grain: one row per API call, counted once however often it was logged (dedup_key: provider + the provider''s id, else a content hash of the record). When a call was logged several times, the row comes from the best occurrence: status ok before error before no_usage, a final usage before a partial one, a main line before a sub-agent''s copy, an envelope before a bare body, the largest token total (a streamed message''s final line), then the first by source_file and source_line.';
@@ -50,6 +50,7 @@ COMMENT ON COLUMN fct_requests.error_type IS 'Provider error code or type for st
 COMMENT ON COLUMN fct_requests.source IS 'What logged the call: api_log (an envelope or a bare provider body), claude_code or codex_cli (a coding agent''s session transcript), otel (an OpenTelemetry GenAI span).';
 COMMENT ON COLUMN fct_requests.session_id IS 'The agent session (Claude Code sessionId, Codex session id) or the span''s gen_ai.conversation.id / session.id; NULL for API logs.';
 COMMENT ON COLUMN fct_requests.is_sidechain IS 'A Claude Code sub-agent''s call (isSidechain).';
+COMMENT ON COLUMN fct_requests.speed IS 'Anthropic''s usage.speed (standard, fast) where the log gives it: fast mode is priced by the price book''s speed=fast variant; NULL otherwise.';
 COMMENT ON COLUMN fct_requests.source_file IS 'Landing file of the chosen occurrence.';
 COMMENT ON COLUMN fct_requests.source_line IS 'Line (or array element) of the chosen occurrence, from 1.';
 

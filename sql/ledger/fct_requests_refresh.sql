@@ -2,15 +2,15 @@
 -- touched_keys: dedup_key, and the call id of rows a rewritten file took away): the best status
 -- (ok, error, no_usage), a final usage before a partial span's, a main line before a Claude Code
 -- sub-agent's copy, an envelope before a bare body, the largest token total (a transcript logs a
--- streamed message on several lines, the final one last and largest), then the first by file,
--- line and item. Only touched keys are updated, so the nightly cost follows the new data.
+-- streamed message on several lines, the final one last and largest), one that says its speed
+-- (as ccusage prefers), then the first by file, line and item. Only touched keys are updated, so the nightly cost follows the new data.
 -- Call ids: a touched key keeps the id it has (on its other occurrences, or on the rows a
 -- rewritten file took away); a key seen for the first time gets the next free one.
 -- The touched keys' occurrences are read from staging once (a scan of every key in history)
 -- and kept: both the ids and the ranking need them.
 CREATE OR REPLACE TEMP TABLE touched_occurrences AS
 SELECT source_file, source_line, source_item, dedup_key, call_id, status, has_envelope,
-       is_partial, is_sidechain,
+       is_partial, is_sidechain, speed,
        coalesce(input_tokens + cache_read_tokens + cache_write_tokens + cache_write_1h_tokens
                 + output_tokens, 0) AS token_total
 FROM stg_calls
@@ -46,7 +46,7 @@ FROM (
                PARTITION BY o.dedup_key
                ORDER BY CASE o.status WHEN 'ok' THEN 0 WHEN 'error' THEN 1 ELSE 2 END,
                         o.is_partial, o.is_sidechain, o.has_envelope DESC, o.token_total DESC,
-                        o.source_file, o.source_line, o.source_item) AS rank
+                        o.speed IS NULL, o.source_file, o.source_line, o.source_item) AS rank
     FROM touched_occurrences o
     JOIN touched_ids i USING (dedup_key)
 ) AS ranked

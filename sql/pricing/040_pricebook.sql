@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS dim_price (
     price_per_unit   DECIMAL(18, 12) NOT NULL,
     pricebook_version VARCHAR NOT NULL
 );
-COMMENT ON TABLE dim_price IS 'Price book. Grain: one row per price-book model, price set, price key and tier. Standard sets (set_kind standard) are chosen by date or time of day: of the sets whose constraint holds at the call''s time the highest set_ordinal wins, and if none holds, set 0. Variant sets (set_kind variant) override single keys when the call''s context matches when_key = when_value (processing = batch, service_tier = flex/priority/…); the lowest set_ordinal wins per key. Tiers are cliffs: the whole call pays the price of the highest tier_start its total input tokens exceed.';
+COMMENT ON TABLE dim_price IS 'Price book. Grain: one row per price-book model, price set, price key and tier. Standard sets (set_kind standard) are chosen by date or time of day: of the sets whose constraint holds at the call''s time the highest set_ordinal wins, and if none holds, set 0. Variant sets (set_kind variant) override single keys when the call''s context matches when_key = when_value (processing = batch, service_tier = flex/priority/…, speed = fast); the lowest set_ordinal wins per key. Tiers are cliffs: the whole call pays the price of the highest tier_start its total input tokens exceed.';
 COMMENT ON COLUMN dim_price.price_provider IS 'Provider id in the price book (genai-prices).';
 COMMENT ON COLUMN dim_price.price_model IS 'Model id in the price book.';
 COMMENT ON COLUMN dim_price.set_kind IS 'standard (a full price set, chosen by time) or variant (overrides for a request context).';
@@ -26,7 +26,7 @@ COMMENT ON COLUMN dim_price.constraint_kind IS 'always, start_date (in force fro
 COMMENT ON COLUMN dim_price.start_date IS 'First UTC day the set is in force (constraint_kind start_date).';
 COMMENT ON COLUMN dim_price.start_time IS 'Start of the daily UTC window (constraint_kind time_of_day).';
 COMMENT ON COLUMN dim_price.end_time IS 'End of the daily UTC window, exclusive; a window may wrap midnight.';
-COMMENT ON COLUMN dim_price.when_key IS 'Context key a variant needs: processing or service_tier.';
+COMMENT ON COLUMN dim_price.when_key IS 'Context key a variant needs: processing, service_tier or speed (the price book has others, e.g. route, search_type, that no logged call carries: never applied).';
 COMMENT ON COLUMN dim_price.when_value IS 'Context value a variant needs, e.g. batch, flex, priority.';
 COMMENT ON COLUMN dim_price.price_key IS 'What is priced: input_mtok, cache_read_mtok, cache_write_mtok, cache_write_5m_mtok, cache_write_1h_mtok, output_mtok, output_reasoning_mtok (per million tokens), web_searches_kcount, requests_kcount (per thousand).';
 COMMENT ON COLUMN dim_price.tier_start IS '0 for the base price; otherwise the total-input-token count a call must exceed for this price.';

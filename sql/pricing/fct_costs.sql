@@ -2,7 +2,7 @@
 -- price book changed) every call is re-priced; otherwise only the calls in cost_scope (those the
 -- run added, changed or removed), so the nightly cost follows the new data.
 -- Everything that decides a call's rates (provider, model, day, time of day, batch, service
--- tier and the long-context tier band of its input) is hashed into one integer price key per
+-- tier, speed and the long-context tier band of its input) is hashed into one integer price key per
 -- call: many calls share a key, so rates are resolved once per key, batch factor and fallbacks
 -- included, and the ledger is joined to them once, on that integer.
 -- Money as whole units of 1e-13 USD (BIGINT) and back to DECIMAL(18, 13).
@@ -58,13 +58,13 @@ calls AS NOT MATERIALIZED (
            -- an unpriced call has no price key, so it joins no rates
            CASE WHEN m.price_model IS NOT NULL
                 THEN hash(m.model_key, event_day, time_of_day, f.is_batch, f.service_tier,
-                          band_start) END AS price_key_id,
+                          f.speed, band_start) END AS price_key_id,
            -- everything a negotiated discount depends on, as one integer (only providers with
            -- discounts need one)
            CASE WHEN f.provider IN (SELECT provider FROM price_discounts)
                 THEN hash(f.provider, f.model, m.price_model, f.project, event_day)
            END AS discount_key,
-           f.is_batch, f.service_tier, coalesce(m.via_fallback, false) AS via_fallback
+           f.is_batch, f.service_tier, f.speed, coalesce(m.via_fallback, false) AS via_fallback
     FROM calls_to_cost f  -- the ledger, or the run's calls (cost_scope.sql)
     LEFT JOIN model_info m ON m.provider = f.provider AND m.model IS NOT DISTINCT FROM f.model
     CROSS JOIN thresholds t
@@ -74,7 +74,8 @@ call_keys AS (
            any_value(price_provider) AS price_provider, any_value(price_model) AS price_model,
            any_value(via_fallback) AS via_fallback, any_value(event_day) AS event_day,
            any_value(time_of_day) AS time_of_day, any_value(is_batch) AS is_batch,
-           any_value(service_tier) AS service_tier, any_value(band_start) AS band_start
+           any_value(service_tier) AS service_tier, any_value(speed) AS speed,
+           any_value(band_start) AS band_start
     FROM calls
     WHERE price_model IS NOT NULL
     GROUP BY price_key_id
@@ -128,7 +129,8 @@ matching_variants AS (
     FROM active_sets a
     WHERE a.set_kind = 'variant' AND NOT a.via_fallback
       AND ((a.when_key = 'processing' AND a.when_value = 'batch' AND a.is_batch)
-           OR (a.when_key = 'service_tier' AND a.when_value = a.service_tier))
+           OR (a.when_key = 'service_tier' AND a.when_value = a.service_tier)
+           OR (a.when_key = 'speed' AND a.when_value = a.speed))
 ),
 variant_prices AS (
     SELECT v.* EXCLUDE (set_ordinal), p.price_key, p.tier_start, p.price_per_unit,
