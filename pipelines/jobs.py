@@ -89,14 +89,16 @@ def run_ingest(landing: Path, warehouse: str | Path, *, data_path: str | Path | 
                price_overrides: Path | None = None, scenarios: Path | None = None,
                hardware: Path | None = None, budgets: Path | None = None,
                claude_dir: Path | None = None, codex_home: Path | None = None,
-               otel_attributes: str | None = None, show_progress: bool = False) -> RunSummary:
+               otel_attributes: str | None = None, litellm_project: str | None = None,
+               show_progress: bool = False) -> RunSummary:
     """Landing folder -> committed warehouse; raises RunFailed when nothing was committed
     because something failed. Settings not given come from the environment or the defaults."""
     settings = config.resolve(landing, warehouse, data_path=data_path, landing_prefix=prefix,
                               workers=workers or None, price_overrides=price_overrides,
                               scenarios=scenarios, hardware=hardware, budgets=budgets,
                               claude_dir=claude_dir, codex_home=codex_home,
-                              otel_attributes=otel_attributes)
+                              otel_attributes=otel_attributes,
+                              litellm_project=litellm_project)
     outcome = run_job(settings, show_progress=show_progress, chunk_bytes=chunk_bytes)
     if not outcome.success:
         raise RunFailed("; ".join(outcome.problems) + ": nothing was committed")

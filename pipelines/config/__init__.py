@@ -54,9 +54,12 @@ ENVIRONMENT = {
     "reconcile_tolerance_percent": "TOKENWORKS_RECONCILE_TOLERANCE_PERCENT",
     "claude_dir": "TOKENWORKS_CLAUDE_DIR", "codex_home": "TOKENWORKS_CODEX_HOME",
     "otel_attributes": "TOKENWORKS_OTEL_ATTRIBUTES",
+    "litellm_project": "TOKENWORKS_LITELLM_PROJECT",
 }
 # Which span or resource attributes give a call's project, user and key (pipelines/parsing/otel).
 DEFAULT_OTEL_ATTRIBUTES = "project=service.name,user=enduser.id|user.id"
+# Where a LiteLLM payload's project comes from, in order (pipelines/parsing/litellm).
+DEFAULT_LITELLM_PROJECT = "team_alias|team_id|tag"
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Settings:
     claude_dir: Path | None = None  # Claude Code's folder (~/.claude), read in place
     codex_home: Path | None = None  # Codex CLI's folder (~/.codex), read in place
     otel_attributes: str = DEFAULT_OTEL_ATTRIBUTES
+    litellm_project: str = DEFAULT_LITELLM_PROJECT
 
 
 def resolve(landing: str | Path | None = None, warehouse: str | Path | None = None,
@@ -121,6 +125,7 @@ def resolve(landing: str | Path | None = None, warehouse: str | Path | None = No
         claude_dir=_folder(value("claude_dir", None)),
         codex_home=_folder(value("codex_home", None)),
         otel_attributes=_otel_attributes(value("otel_attributes", DEFAULT_OTEL_ATTRIBUTES)),
+        litellm_project=_litellm_project(value("litellm_project", DEFAULT_LITELLM_PROJECT)),
     )
 
 
@@ -172,6 +177,16 @@ def _otel_attributes(given: str) -> str:
         parse_attribute_mapping(given)
     except ValueError as exc:
         raise SettingError(f"{ENVIRONMENT['otel_attributes']}={given!r}: {exc}") from None
+    return given
+
+
+def _litellm_project(given: str) -> str:
+    from pipelines.parsing.litellm import parse_project_mapping
+
+    try:
+        parse_project_mapping(given)
+    except ValueError as exc:
+        raise SettingError(f"{ENVIRONMENT['litellm_project']}={given!r}: {exc}") from None
     return given
 
 

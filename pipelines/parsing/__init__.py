@@ -11,6 +11,7 @@ Modules, from the record inwards:
     lines      parse_line: a landing file's record, whatever logged it, -> its calls
     agents     Claude Code and Codex CLI transcript lines
     otel       OpenTelemetry GenAI spans in OTLP/JSON
+    litellm    LiteLLM's logging payloads (StandardLoggingPayload)
     envelopes  parse_record / parse_stream_document: envelopes, request fields, the final row
     streams    SSE splitting and one stream reducer per provider family
     bodies     parse_body: dispatch a bare body on its shape (and OpenAI batch lines)

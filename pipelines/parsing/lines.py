@@ -1,9 +1,10 @@
 """One record of a landing file, whatever wrote it, -> its calls.
 
 An API log's record is one call (`parse_record`). A coding agent's transcript line is one call
-or none (`agents`), and an OpenTelemetry export holds as many calls as it has GenAI spans
-(`otel`). What came before in the same file matters only to Codex (`CodexState`), so the reader
-keeps one `FileContext` per file it reads and hands it every record in order.
+or none (`agents`), an OpenTelemetry export holds as many calls as it has GenAI spans
+(`otel`), and a LiteLLM logging payload is one call (`litellm`). What came before in the same
+file matters only to Codex (`CodexState`), so the reader keeps one `FileContext` per file it
+reads and hands it every record in order.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pipelines.parsing import agents, otel
+from pipelines.parsing import agents, litellm, otel
 from pipelines.parsing.envelopes import parse_record
 from pipelines.parsing.records import Rejected, _content_hash
 
@@ -21,6 +22,7 @@ class FileContext:
     path: str  # the file's identity in the manifest, relative to the landing folder
     file_mtime: datetime | None = None
     otel_mapping: otel.AttributeMapping = otel.DEFAULT_MAPPING
+    litellm_project: litellm.ProjectMapping = litellm.DEFAULT_PROJECT_MAPPING
     codex: agents.CodexState = field(default_factory=agents.CodexState)
     is_codex: bool = False  # a Codex session file: its untyped legacy lines are its own
 
@@ -39,6 +41,9 @@ def parse_line(record, context: FileContext) -> tuple[list[dict], list[tuple[int
         return calls, rejected
     if otel.is_otlp_other_signal(record):
         return [], []
+    if litellm.is_litellm_payload(record):
+        return [litellm.parse_litellm_payload(record, context.litellm_project,
+                                              context.file_mtime)], []
     if "response" not in record and "stream" not in record:
         if agents.is_codex_line(record):
             context.is_codex = True

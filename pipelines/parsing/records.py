@@ -18,8 +18,8 @@ CALL_COLUMNS = (
     "source", "session_id", "is_sidechain", "is_partial", "speed",
 )
 # Where a call was logged: an API log (an envelope or a bare provider body), a coding agent's
-# transcript, or an OpenTelemetry GenAI span.
-SOURCES = ("api_log", "claude_code", "codex_cli", "otel")
+# transcript, an OpenTelemetry GenAI span, or a LiteLLM logging payload.
+SOURCES = ("api_log", "claude_code", "codex_cli", "otel", "litellm")
 BUCKETS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "cache_write_1h_tokens",
            "output_tokens")
 

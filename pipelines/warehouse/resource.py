@@ -30,6 +30,7 @@ from pydantic import PrivateAttr
 
 from pipelines import config
 from pipelines.landing.files import AgentDirs
+from pipelines.parsing.litellm import ProjectMapping, parse_project_mapping
 from pipelines.parsing.otel import AttributeMapping, parse_attribute_mapping
 from pipelines.pricing import overrides as overrides_file
 from pipelines.scenarios import hardware
@@ -70,6 +71,7 @@ class TokenworksWarehouse(ConfigurableResource):
     claude_dir: str = ""  # Claude Code's folder, read in place; "" for none
     codex_home: str = ""  # Codex CLI's folder, read in place; "" for none
     otel_attributes: str = config.DEFAULT_OTEL_ATTRIBUTES
+    litellm_project: str = config.DEFAULT_LITELLM_PROJECT
 
     _transaction: RunTransaction | None = PrivateAttr(default=None)
     _selection: AbstractSet[AssetKey] | None = PrivateAttr(default=None)
@@ -82,7 +84,7 @@ class TokenworksWarehouse(ConfigurableResource):
         for name in ("landing", "landing_prefix", "warehouse", "data_path", "price_overrides",
                      "scenarios", "hardware", "budgets", "reconcile_tolerance_usd",
                      "reconcile_tolerance_percent", "claude_dir", "codex_home",
-                     "otel_attributes"):
+                     "otel_attributes", "litellm_project"):
             variable = config.ENVIRONMENT[name]
             values[name] = EnvVar(variable) if os.environ.get(variable) else str(
                 getattr(settings, name) or "")
@@ -109,7 +111,8 @@ class TokenworksWarehouse(ConfigurableResource):
                    reconcile_tolerance_percent=str(settings.reconcile_tolerance_percent),
                    claude_dir=str(settings.claude_dir or ""),
                    codex_home=str(settings.codex_home or ""),
-                   otel_attributes=settings.otel_attributes, **options)
+                   otel_attributes=settings.otel_attributes,
+                   litellm_project=settings.litellm_project, **options)
 
     # ------------------------------------------------------------------ a run's lifetime
 
@@ -194,6 +197,9 @@ class TokenworksWarehouse(ConfigurableResource):
 
     def otel_mapping(self) -> AttributeMapping:
         return parse_attribute_mapping(self.otel_attributes)
+
+    def litellm_mapping(self) -> ProjectMapping:
+        return parse_project_mapping(self.litellm_project)
 
     def overrides(self) -> overrides_file.Overrides:
         """Validated on every use: a bad entry fails the run before anything is priced."""

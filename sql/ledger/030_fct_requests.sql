@@ -23,7 +23,7 @@ COMMENT ON COLUMN fct_requests.provider IS 'Provider id as the genai-prices pack
 COMMENT ON COLUMN fct_requests.api IS 'API family: chat_completions, responses, embeddings, messages, invoke_model, generate_content, converse, cohere_chat; error for error bodies; batch for an OpenAI batch error line that has no body. Batch output lines keep their API and set is_batch.';
 COMMENT ON COLUMN fct_requests.model IS 'Model string as the response (else the request) gave it, e.g. a dated snapshot.';
 COMMENT ON COLUMN fct_requests.event_at IS 'When the call happened, UTC.';
-COMMENT ON COLUMN fct_requests.event_at_source IS 'Where event_at came from: envelope (its timestamp), response (created / created_at / createTime), transcript (the agent''s line), span (the span''s start), or file_mtime.';
+COMMENT ON COLUMN fct_requests.event_at_source IS 'Where event_at came from: envelope (its timestamp), response (created / created_at / createTime), transcript (the agent''s line), span (the span''s start), payload (a LiteLLM payload''s startTime), or file_mtime.';
 COMMENT ON COLUMN fct_requests.project IS 'Envelope project; for a coding agent, the last folder of the working directory (else Claude Code''s projects/<folder>); for a span, the attribute the OpenTelemetry mapping names (default service.name). NULL for bare bodies.';
 COMMENT ON COLUMN fct_requests.user_id IS 'Envelope user; for a coding agent, the folder holding the agent''s folder (<person>/.claude/projects/…, or the writer''s landing prefix); for a span, the attribute the OpenTelemetry mapping names (default enduser.id, user.id). NULL for bare bodies.';
 COMMENT ON COLUMN fct_requests.api_key_id IS 'Envelope api_key_id, NULL for bare bodies.';
@@ -43,11 +43,11 @@ COMMENT ON COLUMN fct_requests.output_tokens IS 'Every generated token billed at
 COMMENT ON COLUMN fct_requests.reasoning_tokens IS 'The reasoning/thinking part of output_tokens (a subset, informational). NULL when status = no_usage (unknown, not 0).';
 COMMENT ON COLUMN fct_requests.web_search_requests IS 'Billed web searches (Anthropic server_tool_use; Responses API web_search_call items). NULL when status = no_usage (unknown, not 0).';
 COMMENT ON COLUMN fct_requests.provider_total_tokens IS 'The provider''s own total where it reports one; always equals the sum of the five billed buckets.';
-COMMENT ON COLUMN fct_requests.provider_reported_cost IS 'Cost the provider reported in the response (OpenRouter usage.cost, USD), exact decimal; NULL elsewhere.';
+COMMENT ON COLUMN fct_requests.provider_reported_cost IS 'Cost the log reported beside the usage, in USD, exact decimal: OpenRouter''s usage.cost, Claude Code''s costUSD, a span''s cost attribute, LiteLLM''s response_cost; NULL elsewhere. Informational: fct_costs is Tokenworks'' own price.';
 COMMENT ON COLUMN fct_requests.latency_ms IS 'Envelope latency_ms, else the body''s own (Bedrock metrics.latencyMs).';
 COMMENT ON COLUMN fct_requests.http_status IS 'HTTP status where the log carries it (envelope status_code, batch line status_code, Gemini error code).';
 COMMENT ON COLUMN fct_requests.error_type IS 'Provider error code or type for status = error.';
-COMMENT ON COLUMN fct_requests.source IS 'What logged the call: api_log (an envelope or a bare provider body), claude_code or codex_cli (a coding agent''s session transcript), otel (an OpenTelemetry GenAI span).';
+COMMENT ON COLUMN fct_requests.source IS 'What logged the call: api_log (an envelope or a bare provider body), claude_code or codex_cli (a coding agent''s session transcript), otel (an OpenTelemetry GenAI span), litellm (a LiteLLM StandardLoggingPayload).';
 COMMENT ON COLUMN fct_requests.session_id IS 'The agent session (Claude Code sessionId, Codex session id) or the span''s gen_ai.conversation.id / session.id; NULL for API logs.';
 COMMENT ON COLUMN fct_requests.is_sidechain IS 'A Claude Code sub-agent''s call (isSidechain).';
 COMMENT ON COLUMN fct_requests.speed IS 'Anthropic''s usage.speed (standard, fast) where the log gives it: fast mode is priced by the price book''s speed=fast variant; NULL otherwise.';

@@ -78,7 +78,7 @@ FROM fct_requests f
 JOIN fct_costs c USING (call_id)
 WHERE f.provider_reported_cost IS NOT NULL
   AND (c.total_cost IS NULL OR c.total_cost <> f.provider_reported_cost);
-COMMENT ON VIEW cost_vs_reported IS 'Calls where the provider reported its own cost (OpenRouter usage.cost) and it differs from the computed one. Grain: one row per such call.';
+COMMENT ON VIEW cost_vs_reported IS 'Calls whose log reported a cost (OpenRouter usage.cost, Claude Code costUSD, a span''s cost, LiteLLM response_cost) that differs from the computed one. Grain: one row per such call.';
 COMMENT ON COLUMN unpriced_models.provider IS 'As in fct_requests.';
 COMMENT ON COLUMN unpriced_models.model IS 'Model string that matched no price; add it to pricing/overrides.yaml or wait for the package.';
 COMMENT ON COLUMN unpriced_models.calls IS 'Successful calls with this model.';
