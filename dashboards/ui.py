@@ -25,7 +25,7 @@ AT_RISK_HELP = ("{calls:,} calls ran without usage in their logs (e.g. streams w
 # What logged a call (fct_requests.source), in words.
 SOURCE_NAMES = {"api_log": "an API log", "claude_code": "a Claude Code session transcript",
                 "codex_cli": "a Codex CLI session transcript",
-                "otel": "an OpenTelemetry GenAI span"}
+                "otel": "an OpenTelemetry GenAI span", "litellm": "a LiteLLM logging payload"}
 
 
 def logged_by(call: dict) -> str:

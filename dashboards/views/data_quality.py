@@ -71,5 +71,6 @@ if not ui.empty_warehouse():
         if sources.open:
             st.caption("What logged the calls: api_log (an API log), claude_code or codex_cli "
                        "(a coding agent's session transcripts), otel (OpenTelemetry GenAI "
-                       "spans); a source whose last day lags the others has stopped arriving.")
+                       "spans), litellm (LiteLLM's logging payloads); a source whose last day "
+                       "lags the others has stopped arriving.")
             ui.table(queries.by_source(), "calls_by_source", bars=("spend",))
