@@ -383,6 +383,20 @@ def test_the_project_setting_reaches_the_ledger(tmp_path):
     projects = dict(query(warehouse, "SELECT dedup_key, project FROM fct_requests"))
     assert projects["anthropic:msg_01XFDUDYJgAACzvnptvVoYEL"] == "feature:autocomplete"
     assert projects["openai:litellm:d2b4f6a8-0c1e-4a3b-9d5f-7e9a1c3b5d70"] == "search"
+    # the Inspector re-reads a logged payload with the same setting
+    from pipelines.analysts.inspector import parse_logged
+    from pipelines.parsing.litellm import parse_project_mapping
+
+    file, line, key = query(warehouse, "SELECT source_file, source_line, dedup_key "
+                                       "FROM fct_requests WHERE dedup_key = "
+                                       "'anthropic:msg_01XFDUDYJgAACzvnptvVoYEL'")[0]
+    for setting in ("tag|team_alias", "team_alias|tag"):
+        _, call, _ = parse_logged(landing, file, line, key,
+                                  litellm_project=parse_project_mapping(setting))
+        run_ingest(landing, tmp_path / f"{setting}.ducklake", workers=1, litellm_project=setting)
+        assert call["project"] == query(tmp_path / f"{setting}.ducklake",
+                                        "SELECT project FROM fct_requests WHERE dedup_key = ?",
+                                        [key])[0][0]
 
 
 def test_fixtures_are_unchanged_copies_where_sources_md_says_so():

@@ -7,6 +7,7 @@ from dashboards import queries, ui
 from pipelines import config
 from pipelines.analysts import inspector
 from pipelines.landing.files import AgentDirs
+from pipelines.parsing.litellm import parse_project_mapping
 from pipelines.parsing.otel import parse_attribute_mapping
 
 st.title("Inspector")
@@ -41,7 +42,8 @@ elif source == "A logged call":
             else:  # read on from the file's start, as the reader read it
                 result = inspector.inspect_logged(
                     stored, settings.landing, queries.lake(), settings.price_overrides, agents,
-                    parse_attribute_mapping(settings.otel_attributes))
+                    parse_attribute_mapping(settings.otel_attributes),
+                    parse_project_mapping(settings.litellm_project))
             if text is None and result is None:
                 st.warning("The landing file is gone or changed; the ledger row is shown.")
 else:

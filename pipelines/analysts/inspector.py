@@ -23,6 +23,7 @@ import orjson
 from pipelines.landing import files as lf
 from pipelines.parsing import BUCKETS, CALL_COLUMNS, Rejected, parse_stream_document
 from pipelines.parsing.lines import FileContext, parse_line
+from pipelines.parsing.litellm import DEFAULT_PROJECT_MAPPING, ProjectMapping
 from pipelines.parsing.otel import DEFAULT_MAPPING, AttributeMapping
 from pipelines.pricing import costs, pricebook
 from pipelines.pricing import overrides as overrides_file
@@ -188,7 +189,8 @@ def _numbered_records(path: Path, file_format: str, gzipped: bool) -> Iterator[t
 
 def parse_logged(landing: Path, source_file: str, source_line: int, dedup_key: str,
                  agents: lf.AgentDirs | None = None,
-                 otel_mapping: AttributeMapping = DEFAULT_MAPPING
+                 otel_mapping: AttributeMapping = DEFAULT_MAPPING,
+                 litellm_project: ProjectMapping = DEFAULT_PROJECT_MAPPING
                  ) -> tuple[str, dict | None, str | None] | None:
     """(pretty record, ledger row, rejection) of a call a transcript line or a span export
     logged, re-read as the reader reads it: every record of its file up to its own through
@@ -199,7 +201,7 @@ def parse_logged(landing: Path, source_file: str, source_line: int, dedup_key: s
     if kind is None or kind[0] == "sse" or not path.exists():
         return None
     mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-    context = FileContext(source_file, mtime, otel_mapping)
+    context = FileContext(source_file, mtime, otel_mapping, litellm_project)
     for number, record in _numbered_records(path, *kind):
         if number > source_line:
             break
@@ -221,12 +223,14 @@ def parse_logged(landing: Path, source_file: str, source_line: int, dedup_key: s
 
 def inspect_logged(stored: dict, landing: Path, warehouse: Lake,
                    price_overrides: Path | None = None, agents: lf.AgentDirs | None = None,
-                   otel_mapping: AttributeMapping = DEFAULT_MAPPING) -> Inspection | None:
+                   otel_mapping: AttributeMapping = DEFAULT_MAPPING,
+                   litellm_project: ProjectMapping = DEFAULT_PROJECT_MAPPING
+                   ) -> Inspection | None:
     """A logged call that is not an API log's (fct_requests row `stored`: a coding agent's
-    transcript line, an OpenTelemetry span) re-read and priced as the pipeline did; None when
+    transcript line, an OpenTelemetry span, a LiteLLM payload) re-read and priced as the pipeline did; None when
     its file is gone or changed."""
     parsed = parse_logged(landing, stored["source_file"], stored["source_line"],
-                          stored["dedup_key"], agents, otel_mapping)
+                          stored["dedup_key"], agents, otel_mapping, litellm_project)
     if parsed is None:
         return None
     inspection = Inspection(*parsed)
