@@ -227,8 +227,8 @@ def inspect_logged(stored: dict, landing: Path, warehouse: Lake,
                    litellm_project: ProjectMapping = DEFAULT_PROJECT_MAPPING
                    ) -> Inspection | None:
     """A logged call that is not an API log's (fct_requests row `stored`: a coding agent's
-    transcript line, an OpenTelemetry span, a LiteLLM payload) re-read and priced as the pipeline did; None when
-    its file is gone or changed."""
+    transcript line, an OpenTelemetry span, a LiteLLM payload) re-read and priced as the
+    pipeline did; None when its file is gone or changed."""
     parsed = parse_logged(landing, stored["source_file"], stored["source_line"],
                           stored["dedup_key"], agents, otel_mapping, litellm_project)
     if parsed is None:
