@@ -124,8 +124,10 @@ def resolve(landing: str | Path | None = None, warehouse: str | Path | None = No
             "reconcile_tolerance_percent", DEFAULT_RECONCILE_TOLERANCE_PERCENT)),
         claude_dir=_folder(value("claude_dir", None)),
         codex_home=_folder(value("codex_home", None)),
-        otel_attributes=_otel_attributes(value("otel_attributes", DEFAULT_OTEL_ATTRIBUTES)),
-        litellm_project=_litellm_project(value("litellm_project", DEFAULT_LITELLM_PROJECT)),
+        otel_attributes=_parsed_setting("otel_attributes",
+                                        value("otel_attributes", DEFAULT_OTEL_ATTRIBUTES)),
+        litellm_project=_parsed_setting("litellm_project",
+                                        value("litellm_project", DEFAULT_LITELLM_PROJECT)),
     )
 
 
@@ -170,23 +172,18 @@ def _folder(given: str | Path | None) -> Path | None:
     return Path(given).expanduser().resolve() if given else None
 
 
-def _otel_attributes(given: str) -> str:
+def _parsed_setting(name: str, given: str) -> str:
+    """A parser's mapping setting, kept as text (it travels to the reader's workers), checked
+    now: a bad one fails before anything is read, naming its variable."""
+    from pipelines.parsing.litellm import parse_project_mapping
     from pipelines.parsing.otel import parse_attribute_mapping
 
+    parse = {"otel_attributes": parse_attribute_mapping,
+             "litellm_project": parse_project_mapping}[name]
     try:
-        parse_attribute_mapping(given)
+        parse(given)
     except ValueError as exc:
-        raise SettingError(f"{ENVIRONMENT['otel_attributes']}={given!r}: {exc}") from None
-    return given
-
-
-def _litellm_project(given: str) -> str:
-    from pipelines.parsing.litellm import parse_project_mapping
-
-    try:
-        parse_project_mapping(given)
-    except ValueError as exc:
-        raise SettingError(f"{ENVIRONMENT['litellm_project']}={given!r}: {exc}") from None
+        raise SettingError(f"{ENVIRONMENT[name]}={given!r}: {exc}") from None
     return given
 
 
