@@ -18,7 +18,7 @@ from conftest import query
 from pipelines import config
 from pipelines.jobs import run_ingest
 from pipelines.parsing.envelopes import parse_record
-from pipelines.parsing.lines import FileContext, parse_line
+from pipelines.parsing.lines import FileContext, Mappings, parse_line
 from pipelines.parsing.litellm import (
     DEFAULT_PROJECT_MAPPING,
     is_litellm_payload,
@@ -306,7 +306,8 @@ def test_project_mapping_setting():
     assert parse_litellm_payload(record, ("project_alias", "key_alias"))["project"] == (
         "search-prod")
     assert parse_litellm_payload(record, ("org_id",))["project"] is None
-    call = one(record, FileContext("x.jsonl", litellm_project=("tag", "team_alias")))
+    mappings = Mappings(litellm_project=("tag", "team_alias"))
+    call = one(record, FileContext("x.jsonl", mappings=mappings))
     assert call["project"] == "feature:autocomplete"
 
 
@@ -392,7 +393,8 @@ def test_the_project_setting_reaches_the_ledger(tmp_path):
                                        "'anthropic:msg_01XFDUDYJgAACzvnptvVoYEL'")[0]
     for setting in ("tag|team_alias", "team_alias|tag"):
         _, call, _ = parse_logged(landing, file, line, key,
-                                  litellm_project=parse_project_mapping(setting))
+                                  mappings=Mappings(litellm_project=parse_project_mapping(
+                                      setting)))
         run_ingest(landing, tmp_path / f"{setting}.ducklake", workers=1, litellm_project=setting)
         assert call["project"] == query(tmp_path / f"{setting}.ducklake",
                                         "SELECT project FROM fct_requests WHERE dedup_key = ?",

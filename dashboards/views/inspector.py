@@ -7,8 +7,7 @@ from dashboards import queries, ui
 from pipelines import config
 from pipelines.analysts import inspector
 from pipelines.landing.files import AgentDirs
-from pipelines.parsing.litellm import parse_project_mapping
-from pipelines.parsing.otel import parse_attribute_mapping
+from pipelines.parsing.lines import Mappings
 
 st.title("Inspector")
 st.caption("A raw response through the pipeline's own parser and costing SQL, with the "
@@ -42,8 +41,7 @@ elif source == "A logged call":
             else:  # read on from the file's start, as the reader read it
                 result = inspector.inspect_logged(
                     stored, settings.landing, queries.lake(), settings.price_overrides, agents,
-                    parse_attribute_mapping(settings.otel_attributes),
-                    parse_project_mapping(settings.litellm_project))
+                    Mappings.parse(settings.otel_attributes, settings.litellm_project))
             if text is None and result is None:
                 st.warning("The landing file is gone or changed; the ledger row is shown.")
 else:

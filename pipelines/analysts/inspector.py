@@ -22,9 +22,7 @@ import orjson
 
 from pipelines.landing import files as lf
 from pipelines.parsing import BUCKETS, CALL_COLUMNS, Rejected, parse_stream_document
-from pipelines.parsing.lines import FileContext, parse_line
-from pipelines.parsing.litellm import DEFAULT_PROJECT_MAPPING, ProjectMapping
-from pipelines.parsing.otel import DEFAULT_MAPPING, AttributeMapping
+from pipelines.parsing.lines import DEFAULT_MAPPINGS, FileContext, Mappings, parse_line
 from pipelines.pricing import costs, pricebook
 from pipelines.pricing import overrides as overrides_file
 from pipelines.warehouse.lake import Lake
@@ -189,8 +187,7 @@ def _numbered_records(path: Path, file_format: str, gzipped: bool) -> Iterator[t
 
 def parse_logged(landing: Path, source_file: str, source_line: int, dedup_key: str,
                  agents: lf.AgentDirs | None = None,
-                 otel_mapping: AttributeMapping = DEFAULT_MAPPING,
-                 litellm_project: ProjectMapping = DEFAULT_PROJECT_MAPPING
+                 mappings: Mappings = DEFAULT_MAPPINGS
                  ) -> tuple[str, dict | None, str | None] | None:
     """(pretty record, ledger row, rejection) of a call a transcript line or a span export
     logged, re-read as the reader reads it: every record of its file up to its own through
@@ -201,7 +198,7 @@ def parse_logged(landing: Path, source_file: str, source_line: int, dedup_key: s
     if kind is None or kind[0] == "sse" or not path.exists():
         return None
     mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
-    context = FileContext(source_file, mtime, otel_mapping, litellm_project)
+    context = FileContext(source_file, mtime, mappings)
     for number, record in _numbered_records(path, *kind):
         if number > source_line:
             break
@@ -223,14 +220,12 @@ def parse_logged(landing: Path, source_file: str, source_line: int, dedup_key: s
 
 def inspect_logged(stored: dict, landing: Path, warehouse: Lake,
                    price_overrides: Path | None = None, agents: lf.AgentDirs | None = None,
-                   otel_mapping: AttributeMapping = DEFAULT_MAPPING,
-                   litellm_project: ProjectMapping = DEFAULT_PROJECT_MAPPING
-                   ) -> Inspection | None:
+                   mappings: Mappings = DEFAULT_MAPPINGS) -> Inspection | None:
     """A logged call that is not an API log's (fct_requests row `stored`: a coding agent's
     transcript line, an OpenTelemetry span, a LiteLLM payload) re-read and priced as the
     pipeline did; None when its file is gone or changed."""
     parsed = parse_logged(landing, stored["source_file"], stored["source_line"],
-                          stored["dedup_key"], agents, otel_mapping, litellm_project)
+                          stored["dedup_key"], agents, mappings)
     if parsed is None:
         return None
     inspection = Inspection(*parsed)

@@ -59,8 +59,7 @@ def staging(context: AssetExecutionContext, tokenworks: TokenworksWarehouse):
     progress = ProgressLine() if tokenworks.show_progress else None
     stats = stage(conn, tokenworks.landing_path, context.run.run_id, workers=tokenworks.workers,
                   chunk_bytes=tokenworks.chunk_bytes or CHUNK_BYTES, progress=progress,
-                  agents=tokenworks.agent_dirs(), otel_mapping=tokenworks.otel_mapping(),
-                  litellm_project=tokenworks.litellm_mapping())
+                  agents=tokenworks.agent_dirs(), mappings=tokenworks.mappings())
     if progress:
         progress.done()
     mb = stats.bytes_read / 1e6

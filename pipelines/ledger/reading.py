@@ -19,9 +19,7 @@ from pipelines.landing import files as lf
 from pipelines.landing.plan import PlannedFile
 from pipelines.parsing import CALL_COLUMNS, Rejected, parse_stream_document
 from pipelines.parsing.agents import CodexState
-from pipelines.parsing.lines import FileContext, parse_line
-from pipelines.parsing.litellm import DEFAULT_PROJECT_MAPPING, ProjectMapping
-from pipelines.parsing.otel import DEFAULT_MAPPING, AttributeMapping
+from pipelines.parsing.lines import DEFAULT_MAPPINGS, FileContext, Mappings, parse_line
 
 CHUNK_BYTES = 32 * 1024 * 1024
 UNFINISHED_LINE_WAIT_SECONDS = 3600
@@ -53,8 +51,7 @@ class ReadTask:
     align: bool  # `start` may fall inside a line: skip to the next line start
     last: bool  # the file's final task
     reader_state: str | None = None  # what the file said before `start` (FileContext)
-    otel_mapping: AttributeMapping = DEFAULT_MAPPING
-    litellm_project: ProjectMapping = DEFAULT_PROJECT_MAPPING
+    mappings: Mappings = DEFAULT_MAPPINGS
 
 
 @dataclass
@@ -97,8 +94,7 @@ class _Collector:
         self.task_index = task_index
         self.source_file = task.file.path
         file_mtime = datetime.fromtimestamp(task.file.mtime_ns / 1e9, UTC).replace(tzinfo=None)
-        self.context = FileContext(task.file.path, file_mtime, task.otel_mapping,
-                                   litellm_project=task.litellm_project)
+        self.context = FileContext(task.file.path, file_mtime, task.mappings)
         if task.reader_state:
             self.context.codex = CodexState.from_json(orjson.loads(task.reader_state))
             self.context.is_codex = True
@@ -305,14 +301,13 @@ def _is_json_lines(data: bytes) -> bool:
 
 def make_tasks(root: Path, planned: list[PlannedFile], chunk_bytes: int,
                agents: lf.AgentDirs | None = None,
-               otel_mapping: AttributeMapping = DEFAULT_MAPPING,
-               litellm_project: ProjectMapping = DEFAULT_PROJECT_MAPPING) -> list[ReadTask]:
+               mappings: Mappings = DEFAULT_MAPPINGS) -> list[ReadTask]:
     tasks = []
     for p in planned:
         f = p.file
         location = str(lf.locate(root, f.path, agents))
         whole = ReadTask(location, f, p.start_offset, None, False, True, p.reader_state,
-                         otel_mapping, litellm_project)
+                         mappings)
         if (f.format != "jsonl" or f.gzipped or f.size - p.start_offset <= chunk_bytes
                 or p.reader_state or _is_codex_session(location)):
             tasks.append(whole)  # a Codex session is read in order: a line needs the ones before
@@ -321,7 +316,7 @@ def make_tasks(root: Path, planned: list[PlannedFile], chunk_bytes: int,
         for i, start in enumerate(starts):
             last = i == len(starts) - 1
             tasks.append(ReadTask(location, f, start, None if last else start + chunk_bytes,
-                                  i > 0, last, None, otel_mapping, litellm_project))
+                                  i > 0, last, None, mappings))
     return tasks
 
 

@@ -21,8 +21,7 @@ from pipelines.ledger.reading import (
     make_tasks,
     run_tasks,
 )
-from pipelines.parsing.litellm import DEFAULT_PROJECT_MAPPING, ProjectMapping
-from pipelines.parsing.otel import DEFAULT_MAPPING, AttributeMapping
+from pipelines.parsing.lines import DEFAULT_MAPPINGS, Mappings
 from pipelines.warehouse.runs import utcnow
 from pipelines.warehouse.sql import append_frame
 
@@ -51,8 +50,7 @@ Progress = Callable[[StageStats, int, int], None]  # stats so far, bytes planned
 def stage(conn: duckdb.DuckDBPyConnection, landing: Path, run_id: str, *, workers: int = 0,
           chunk_bytes: int = CHUNK_BYTES, progress: Progress | None = None,
           agents: lf.AgentDirs | None = None,
-          otel_mapping: AttributeMapping = DEFAULT_MAPPING,
-          litellm_project: ProjectMapping = DEFAULT_PROJECT_MAPPING) -> StageStats:
+          mappings: Mappings = DEFAULT_MAPPINGS) -> StageStats:
     started = time.perf_counter()
     planned = load_plan(conn, run_id)
     stats = StageStats()
@@ -60,7 +58,7 @@ def stage(conn: duckdb.DuckDBPyConnection, landing: Path, run_id: str, *, worker
         return stats
     _forget_rewritten(conn, run_id, [p for p in planned if p.action == "rewrite"])
     by_path = {p.file.path: p for p in planned}
-    tasks = make_tasks(landing, planned, chunk_bytes, agents, otel_mapping, litellm_project)
+    tasks = make_tasks(landing, planned, chunk_bytes, agents, mappings)
     total_bytes = sum(map(disk_bytes, planned))
     if workers <= 0:
         workers = os.cpu_count() or 1

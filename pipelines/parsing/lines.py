@@ -17,12 +17,29 @@ from pipelines.parsing.envelopes import parse_record
 from pipelines.parsing.records import Rejected, _content_hash
 
 
+@dataclass(frozen=True)
+class Mappings:
+    """Which fields give a call's project, user and key where a source leaves it to a setting
+    (TOKENWORKS_OTEL_ATTRIBUTES, TOKENWORKS_LITELLM_PROJECT): one value from the settings to
+    every reader."""
+
+    otel: otel.AttributeMapping = otel.DEFAULT_MAPPING
+    litellm_project: litellm.ProjectMapping = litellm.DEFAULT_PROJECT_MAPPING
+
+    @classmethod
+    def parse(cls, otel_attributes: str, litellm_project: str) -> Mappings:
+        return cls(otel.parse_attribute_mapping(otel_attributes),
+                   litellm.parse_project_mapping(litellm_project))
+
+
+DEFAULT_MAPPINGS = Mappings()
+
+
 @dataclass
 class FileContext:
     path: str  # the file's identity in the manifest, relative to the landing folder
     file_mtime: datetime | None = None
-    otel_mapping: otel.AttributeMapping = otel.DEFAULT_MAPPING
-    litellm_project: litellm.ProjectMapping = litellm.DEFAULT_PROJECT_MAPPING
+    mappings: Mappings = DEFAULT_MAPPINGS
     codex: agents.CodexState = field(default_factory=agents.CodexState)
     is_codex: bool = False  # a Codex session file: its untyped legacy lines are its own
 
@@ -33,7 +50,7 @@ def parse_line(record, context: FileContext) -> tuple[list[dict], list[tuple[int
     if not isinstance(record, dict):
         raise Rejected(f"record is a JSON {type(record).__name__}, not an object")
     if otel.is_otlp_export(record):
-        calls, rejected = otel.parse_otlp_export(record, context.otel_mapping)
+        calls, rejected = otel.parse_otlp_export(record, context.mappings.otel)
         for call in calls:
             start = call["event_at"]
             if start is None or not 2015 <= start.year <= 2100:  # no start time, or a test's
@@ -42,7 +59,7 @@ def parse_line(record, context: FileContext) -> tuple[list[dict], list[tuple[int
     if otel.is_otlp_other_signal(record):
         return [], []
     if litellm.is_litellm_payload(record):
-        return [litellm.parse_litellm_payload(record, context.litellm_project,
+        return [litellm.parse_litellm_payload(record, context.mappings.litellm_project,
                                               context.file_mtime)], []
     if "response" not in record and "stream" not in record:
         if agents.is_codex_line(record):

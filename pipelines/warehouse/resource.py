@@ -30,8 +30,7 @@ from pydantic import PrivateAttr
 
 from pipelines import config
 from pipelines.landing.files import AgentDirs
-from pipelines.parsing.litellm import ProjectMapping, parse_project_mapping
-from pipelines.parsing.otel import AttributeMapping, parse_attribute_mapping
+from pipelines.parsing.lines import Mappings
 from pipelines.pricing import overrides as overrides_file
 from pipelines.scenarios import hardware
 from pipelines.scenarios import projection as scenarios
@@ -195,11 +194,8 @@ class TokenworksWarehouse(ConfigurableResource):
         return AgentDirs(Path(self.claude_dir).expanduser() if self.claude_dir else None,
                          Path(self.codex_home).expanduser() if self.codex_home else None)
 
-    def otel_mapping(self) -> AttributeMapping:
-        return parse_attribute_mapping(self.otel_attributes)
-
-    def litellm_mapping(self) -> ProjectMapping:
-        return parse_project_mapping(self.litellm_project)
+    def mappings(self) -> Mappings:
+        return Mappings.parse(self.otel_attributes, self.litellm_project)
 
     def overrides(self) -> overrides_file.Overrides:
         """Validated on every use: a bad entry fails the run before anything is priced."""
