@@ -82,10 +82,11 @@ class AgentDirs:
 
 def locate(landing: Path, path: str, agents: AgentDirs | None = None) -> Path:
     """Where the file a manifest path names is on disk."""
-    if agents:
+    roots = agents.roots() if agents else {}
+    if roots:
         parts = path.split("/")
         for index, part in enumerate(parts[:-1]):
-            folder = agents.roots().get(part)
+            folder = roots.get(part)
             if folder is not None:
                 return folder.joinpath(*parts[index + 1:])
     return landing / path
