@@ -33,6 +33,7 @@ from pipelines.parsing.records import (
     _count,
     _dict,
     _reported_cost,
+    _string,
     finish,
     new_call,
     parse_timestamp,
@@ -56,15 +57,11 @@ _ROLLOUT_SESSION = re.compile(r"rollout-.*?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-
                               r"[0-9a-f]{12})\.jsonl", re.I)
 
 
-def _text(value, limit: int = 200) -> str | None:
-    return value[:limit] if isinstance(value, str) and value else None
-
-
 def project_from_cwd(cwd) -> str | None:
     """The working directory's last component: the repository the agent worked in."""
     if not isinstance(cwd, str) or not cwd.strip("/\\"):
         return None
-    return _text(os.path.basename(cwd.rstrip("/\\").replace("\\", "/")))
+    return _string(os.path.basename(cwd.rstrip("/\\").replace("\\", "/")))
 
 
 def _layout(path: str, roots: tuple[str, ...]) -> tuple[list[str], int | None]:
@@ -81,7 +78,7 @@ def claude_project_from_path(path: str) -> str | None:
     """The folder under `projects/` that Claude Code names after the working directory."""
     parts, index = _layout(path, CLAUDE_ROOTS)
     if index is not None and index + 1 < len(parts) - 1:
-        return _text(parts[index + 1])
+        return _string(parts[index + 1])
     return None
 
 
@@ -91,7 +88,7 @@ def user_from_path(path: str, roots: tuple[str, ...]) -> str | None:
     writer with a landing prefix that reads its machine's agent folders in place. None when the
     agent's folder is at the top (a transcript names no user)."""
     parts, index = _layout(path, roots)
-    return _text(parts[index - 2]) if index is not None and index >= 2 else None
+    return _string(parts[index - 2]) if index is not None and index >= 2 else None
 
 
 # ------------------------------------------------------------------------------- Claude Code
@@ -119,11 +116,11 @@ def parse_claude_code_line(record: dict, path: str) -> dict | None:
     call = new_call()
     call.update(source=CLAUDE_CODE, provider="anthropic", api="messages")
     anthropic_usage(call, usage)
-    call["model"] = _text(message.get("model"))
+    call["model"] = _string(message.get("model"))
     call["finish_reason"], call["finish_reason_raw"] = finish(message.get("stop_reason"))
-    message_id = _text(message.get("id"))
+    message_id = _string(message.get("id"))
     call["request_id"] = message_id
-    call["session_id"] = _text(record.get("sessionId"))
+    call["session_id"] = _string(record.get("sessionId"))
     call["is_sidechain"] = record.get("isSidechain") is True
     call["project"] = project_from_cwd(record.get("cwd")) or claude_project_from_path(path)
     call["user_id"] = user_from_path(path, CLAUDE_ROOTS)
@@ -193,12 +190,12 @@ def parse_codex_line(record: dict, state: CodexState, path: str) -> dict | None:
     payload = _dict(record.get("payload"))
     kind = record.get("type")
     if kind == "session_meta":
-        state.session_id = _text(payload.get("id")) or state.session_id
-        state.cwd = _text(payload.get("cwd"), 1000) or state.cwd
+        state.session_id = _string(payload.get("id")) or state.session_id
+        state.cwd = _string(payload.get("cwd"), 1000) or state.cwd
         return None
     if kind == "turn_context":
-        state.model = _text(payload.get("model")) or state.model
-        state.cwd = _text(payload.get("cwd"), 1000) or state.cwd
+        state.model = _string(payload.get("model")) or state.model
+        state.cwd = _string(payload.get("cwd"), 1000) or state.cwd
         return None
     if kind != "event_msg" or payload.get("type") != "token_count":
         return None
@@ -236,7 +233,7 @@ def parse_codex_line(record: dict, state: CodexState, path: str) -> dict | None:
     call["cache_read_tokens"] = turn["cached_input_tokens"]
     call["output_tokens"] = turn["output_tokens"]
     call["reasoning_tokens"] = turn["reasoning_output_tokens"]
-    call["model"] = (_text(info.get("model")) or _text(payload.get("model")) or state.model
+    call["model"] = (_string(info.get("model")) or _string(payload.get("model")) or state.model
                      or CODEX_FALLBACK_MODEL)
     session = state.session_id or codex_session_from_path(path)
     call["session_id"] = session[:200]

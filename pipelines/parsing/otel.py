@@ -79,6 +79,7 @@ from pipelines.parsing.records import (
     PROVIDER_ALIASES,
     Rejected,
     _reported_cost,
+    _string,
     finish,
     new_call,
 )
@@ -273,10 +274,6 @@ def _nanos(value, where: str) -> int | None:
     raise Rejected(f"span {where} is not a count of nanoseconds: {value!r:.80}")
 
 
-def _text(value, limit: int = 200) -> str | None:
-    return value[:limit] if isinstance(value, str) and value else None
-
-
 def _first(attrs: dict, *keys: str):
     for key in keys:
         value = attrs.get(key)
@@ -289,14 +286,14 @@ def _lookup(names: tuple[str, ...], span_attrs: dict, resource_attrs: dict) -> s
     """The first name that gives a non-empty string: the span's attribute, then the resource's."""
     for name in names:
         for attrs in (span_attrs, resource_attrs):
-            value = _text(attrs.get(name))
+            value = _string(attrs.get(name))
             if value is not None:
                 return value
     return None
 
 
 def _provider(attrs: dict) -> str | None:
-    raw = _text(_first(attrs, "gen_ai.provider.name")) or _text(_first(attrs, "gen_ai.system"))
+    raw = _string(_first(attrs, "gen_ai.provider.name")) or _string(_first(attrs, "gen_ai.system"))
     if raw is None or not raw.strip():
         return None
     name = raw.strip().lower()
@@ -378,7 +375,7 @@ def _span_call(span, resource_attrs: dict, resource_problems: list[str],
         return None
     final = _has_usage(attrs, _FINAL)
     partial = not final and _has_usage(attrs, _PARTIAL)
-    operation = _text(_first(attrs, "gen_ai.operation.name"))
+    operation = _string(_first(attrs, "gen_ai.operation.name"))
     model_call = (operation in MODEL_CALL_OPERATIONS if operation is not None
                   else _first(attrs, "gen_ai.request.model") is not None)
     if not (final or partial or model_call):
@@ -409,17 +406,17 @@ def _span_call(span, resource_attrs: dict, resource_problems: list[str],
                 call["dedup_key"] = f"otel:{trace_id}:{parent_id}"
     elif _is_error(span.get("status")):
         call["status"] = "error"
-        call["error_type"] = (_text(_first(attrs, "error.type"))
-                              or _text(span["status"].get("message")))
+        call["error_type"] = (_string(_first(attrs, "error.type"))
+                              or _string(span["status"].get("message")))
     else:
         call["status"] = "no_usage"
         call.update(dict.fromkeys(_TOKEN_COLUMNS))
 
     call["provider"] = _provider(attrs)
     call["api"] = operation or "chat"
-    call["model"] = (_text(_first(attrs, "gen_ai.response.model"))
-                     or _text(_first(attrs, "gen_ai.request.model")))
-    call["request_id"] = _text(_first(attrs, "gen_ai.response.id"))
+    call["model"] = (_string(_first(attrs, "gen_ai.response.model"))
+                     or _string(_first(attrs, "gen_ai.request.model")))
+    call["request_id"] = _string(_first(attrs, "gen_ai.response.id"))
 
     start = _nanos(span.get("startTimeUnixNano"), "startTimeUnixNano")
     end = _nanos(span.get("endTimeUnixNano"), "endTimeUnixNano")
@@ -439,10 +436,10 @@ def _span_call(span, resource_attrs: dict, resource_problems: list[str],
     reasons = _first(attrs, "gen_ai.response.finish_reasons")
     if isinstance(reasons, list):
         reasons = next((r for r in reasons if isinstance(r, str)), None)
-    call["finish_reason"], call["finish_reason_raw"] = finish(_text(reasons))
+    call["finish_reason"], call["finish_reason_raw"] = finish(_string(reasons))
     call["is_stream"] = (_first(attrs, "gen_ai.request.stream") is True
                          or _first(attrs, "llm.is_streaming") is True)
-    call["service_tier"] = _text(_first(attrs, "openai.response.service_tier",
+    call["service_tier"] = _string(_first(attrs, "openai.response.service_tier",
                                         "gen_ai.openai.response.service_tier"))
     max_tokens = _first(attrs, "gen_ai.request.max_tokens")
     if type(max_tokens) is int and max_tokens > 0:

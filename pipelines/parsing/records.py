@@ -91,6 +91,11 @@ def _reported_cost(value) -> Decimal | None:
     return amount if amount.is_finite() and amount >= 0 else None
 
 
+def _string(value, limit: int = 200) -> str | None:
+    """A non-empty string, cut to `limit`; anything else None."""
+    return value[:limit] if isinstance(value, str) and value else None
+
+
 def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 
