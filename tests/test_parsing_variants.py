@@ -98,6 +98,13 @@ def test_anthropic_stream_cut_off_by_error_has_no_usage():
     assert [call[b] for b in BUCKETS] == [None] * len(BUCKETS)  # unknown, not 0
 
 
+def test_anthropic_stream_ending_before_its_message_delta_has_no_usage():
+    # message_start's output_tokens (1) is a placeholder: the count comes in message_delta.
+    call = parse_stream_document(ANTHROPIC_STREAM.split("event: message_delta")[0])
+    assert (call["status"], call["request_id"]) == ("no_usage", "msg_018E1hg8GoVTGEKQY3ovMcSJ")
+    assert call["output_tokens"] is None and call["finish_reason"] is None
+
+
 @pytest.mark.parametrize(("kind", "error_type"), [("expired", "expired"),
                                                   ("canceled", "canceled"),
                                                   ("errored", "invalid_request_error")])
@@ -165,6 +172,15 @@ def test_responses_incomplete_at_max_output_tokens():
     body["incomplete_details"] = {"reason": "max_output_tokens"}
     call = parse_record(body)
     assert (call["finish_reason"], call["finish_reason_raw"]) == ("length", "max_output_tokens")
+
+
+@pytest.mark.parametrize("status", ["queued", "in_progress"])
+def test_a_responses_body_not_finished_yet_has_no_usage(status):
+    call = parse_record({**RESPONSES, "status": status, "usage": None})
+    assert (call["status"], call["request_id"]) == ("no_usage", RESPONSES["id"])
+    assert call["input_tokens"] is None
+    with pytest.raises(Rejected, match="status 'cancelled' has no usage"):
+        parse_record({**RESPONSES, "status": "cancelled", "usage": None})
 
 
 def test_responses_stream_takes_the_final_response():

@@ -39,12 +39,13 @@ from pipelines.parsing.records import (
     CALL_COLUMNS,
     FINISH_REASONS,
     PROVIDER_ALIASES,
+    UNKNOWN_WITHOUT_USAGE,
     Rejected,
     finish,
     new_call,
     parse_timestamp,
 )
-from pipelines.parsing.streams import UNKNOWN_WITHOUT_USAGE, parse_stream, sse_events
+from pipelines.parsing.streams import parse_stream, sse_events
 
 __all__ = [
     "BUCKETS",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.parsing.records import Rejected, _count, _dict, finish
+from pipelines.parsing.records import Rejected, _count, _dict, finish, no_usage
 
 # ------------------------------------------------------------------------ usage extraction
 
@@ -151,6 +151,10 @@ def parse_responses(call: dict, body: dict) -> None:
     elif status == "failed":
         call["status"] = "error"
         call["error_type"] = str(_dict(body.get("error")).get("code") or "failed")
+    elif status in ("queued", "in_progress"):
+        # A background response logged before it finished: a call whose usage is not known
+        # yet. Its finished body, logged later, is the same call and replaces it.
+        no_usage(call)
     else:
         raise Rejected(f"responses body with status {status!r} has no usage")
     call["_created"] = body.get("created_at")

@@ -148,3 +148,18 @@ _CALL_TEMPLATE = {
 
 def new_call() -> dict:
     return _CALL_TEMPLATE.copy()
+
+
+# What a call without logged usage does not know: NULL in the ledger, never 0.
+UNKNOWN_WITHOUT_USAGE = (*BUCKETS, "reasoning_tokens", "web_search_requests",
+                         "provider_total_tokens")
+
+
+def no_usage(call: dict, raw_finish=None, errored: bool = False) -> None:
+    call["status"] = "no_usage"
+    for column in UNKNOWN_WITHOUT_USAGE:
+        call[column] = None
+    if errored:
+        call["finish_reason"], call["finish_reason_raw"] = "error", raw_finish
+    elif raw_finish is not None:
+        call["finish_reason"], call["finish_reason_raw"] = finish(raw_finish)

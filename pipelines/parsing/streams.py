@@ -9,7 +9,7 @@ from pipelines.parsing.bedrock import parse_bedrock_converse
 from pipelines.parsing.errors import parse_error
 from pipelines.parsing.google import parse_gemini
 from pipelines.parsing.openai import _openai_compatible_provider, openai_usage, parse_responses
-from pipelines.parsing.records import BUCKETS, Rejected, _dict, finish
+from pipelines.parsing.records import Rejected, _dict, finish, no_usage
 
 
 def sse_events(text: str) -> list:
@@ -55,21 +55,6 @@ def parse_stream(call: dict, chunks) -> None:
     raise Rejected(f"unknown stream shape (first event keys: {', '.join(sorted(first)[:8])})")
 
 
-# What a call without logged usage does not know: NULL in the ledger, never 0.
-UNKNOWN_WITHOUT_USAGE = (*BUCKETS, "reasoning_tokens", "web_search_requests",
-                         "provider_total_tokens")
-
-
-def _no_usage(call: dict, raw_finish=None, errored: bool = False) -> None:
-    call["status"] = "no_usage"
-    for column in UNKNOWN_WITHOUT_USAGE:
-        call[column] = None
-    if errored:
-        call["finish_reason"], call["finish_reason_raw"] = "error", raw_finish
-    elif raw_finish is not None:
-        call["finish_reason"], call["finish_reason_raw"] = finish(raw_finish)
-
-
 def _openai_chat_stream(call: dict, chunks: list) -> None:
     call["api"] = "chat_completions"
     head = next((c for c in chunks if c.get("id")), chunks[0])
@@ -94,7 +79,7 @@ def _openai_chat_stream(call: dict, chunks: list) -> None:
         if isinstance(chunk_usage, dict):
             usage = chunk_usage
     if usage is None:
-        return _no_usage(call, raw_finish, errored)
+        return no_usage(call, raw_finish, errored)
     call["finish_reason"], call["finish_reason_raw"] = finish(raw_finish)
     openai_usage(call, usage)
 
@@ -114,12 +99,12 @@ def _responses_stream(call: dict, chunks: list) -> None:
     call["model"] = created.get("model")
     call["_created"] = created.get("created_at")
     errored = any(c.get("type") == "error" for c in chunks)
-    return _no_usage(call, None, errored)
+    return no_usage(call, None, errored)
 
 
 def _anthropic_stream(call: dict, chunks: list) -> None:
     """message_start gives the initial usage; each message_delta's usage is cumulative."""
-    message, usage, raw_finish, errored = {}, {}, None, False
+    message, usage, raw_finish, errored, delta_seen = {}, {}, None, False, False
     for chunk in chunks:
         kind = chunk.get("type")
         if kind == "message_start":
@@ -128,14 +113,16 @@ def _anthropic_stream(call: dict, chunks: list) -> None:
         elif kind == "message_delta":
             usage.update(_dict(chunk.get("usage")))
             raw_finish = _dict(chunk.get("delta")).get("stop_reason") or raw_finish
+            delta_seen = True
         elif kind == "error":
             errored = True
-    if usage and not errored:
+    if usage and delta_seen and not errored:
         return parse_anthropic_message(call, {**message, "usage": usage,
                                               "stop_reason": raw_finish})
-    # Cut off mid-stream: what was counted so far is not what was billed.
+    # Cut off mid-stream (an error event, or a stream the caller abandoned before its
+    # message_delta): message_start's output count is a placeholder, not what was billed.
     parse_anthropic_message(call, {**message, "usage": {}, "stop_reason": None})
-    return _no_usage(call, raw_finish, errored)
+    return no_usage(call, raw_finish, errored)
 
 
 def _gemini_stream(call: dict, chunks: list) -> None:
@@ -153,7 +140,7 @@ def _gemini_stream(call: dict, chunks: list) -> None:
         call["provider"] = call["provider"] or "google"
         call["request_id"] = merged.get("responseId")
         call["model"] = merged.get("modelVersion")
-        return _no_usage(call)
+        return no_usage(call)
     parse_gemini(call, {**merged, "usageMetadata": last_usage})
 
 
@@ -169,5 +156,5 @@ def _bedrock_stream(call: dict, chunks: list) -> None:
     if not isinstance(body.get("usage"), dict):
         call["api"] = "converse"
         call["provider"] = call["provider"] or "aws"
-        return _no_usage(call, body.get("stopReason"))
+        return no_usage(call, body.get("stopReason"))
     parse_bedrock_converse(call, body)
