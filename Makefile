@@ -50,6 +50,7 @@ bench: setup browser   ## benchmark figures (not a test)
 	$(BIN)/python bench/estimate_bench.py
 	$(BIN)/python bench/dashboard_bench.py
 	$(BIN)/python bench/agent_bench.py
+	$(BIN)/python bench/wrapper_bench.py
 
 dev: setup             ## Dagster UI with the asset graph, sensor and schedule
 	$(BIN)/dagster dev
