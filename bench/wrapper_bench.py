@@ -24,6 +24,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import anthropic
 import openai
@@ -44,8 +45,8 @@ BODIES = {
 class Answer(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in two writes
-    bodies = {key: ((RESPONSES / name).read_bytes(), kind)
-              for key, (name, kind) in BODIES.items()}
+    bodies: ClassVar[dict] = {key: ((RESPONSES / name).read_bytes(), kind)
+                              for key, (name, kind) in BODIES.items()}
 
     def log_message(self, *args):
         pass
@@ -107,7 +108,7 @@ def main() -> None:
         for client in wrapped:
             tokenworks.wrap(client, landing, project="bench")
         times: dict[tuple[str, str], list[float]] = {}
-        for name, call in CALLS.items():
+        for call in CALLS.values():
             call(*plain), call(*wrapped)  # warm the connections
         for _ in range(args.rounds):
             for name, call in CALLS.items():

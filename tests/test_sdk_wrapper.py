@@ -43,8 +43,9 @@ TOKENS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tok
 class Replay(BaseHTTPRequestHandler):
     """Answers like the providers, from the recorded bodies. The model asks for an outcome:
     `error-429`, `error-404`, `overloaded` (529), `flaky` (429 the first time), `html-502` (a
-    gateway's error page), `background` (a queued response, finished when fetched). The header `x-replay-gzip` gzips the answer; `x-replay-delay`
-    sends a stream's events that many milliseconds apart."""
+    gateway's error page), `background` (a queued response, finished when fetched). The header
+    `x-replay-gzip` gzips the answer; `x-replay-delay` sends a stream's events that many
+    milliseconds apart."""
 
     counter = 0
     seen: ClassVar[Counter] = Counter()

@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-LABELS = ("project", "user", "api_key_id")
-
 # A ContextVar follows each thread and each asyncio task, so a server handling several
 # projects' requests at once labels each call with its own request's labels.
 _current: ContextVar[dict[str, str]] = ContextVar("tokenworks_labels", default={})  # noqa: B039

@@ -22,12 +22,12 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from tokenworks import envelopes, files
-from tokenworks.labels import LABELS, current_labels
+from tokenworks.labels import current_labels
 
 logger = logging.getLogger("tokenworks")
 Client = TypeVar("Client")
 
-SDK_PROVIDERS = {"openai": "openai", "anthropic": "anthropic"}
+SDK_FAMILIES = ("openai", "anthropic")
 # Hosts an SDK client may be pointed at, and whose prices they are (the price book's provider
 # ids). An OpenAI client pointed anywhere else leaves the provider to the warehouse, which
 # recognises OpenAI-compatible providers by their bodies.
@@ -36,7 +36,7 @@ HOST_PROVIDERS = (
     ("api.anthropic.com", "anthropic"), (".amazonaws.com", "aws"),
     ("aiplatform.googleapis.com", "google"), ("generativelanguage.googleapis.com", "google"),
     ("api.groq.com", "groq"), ("api.deepseek.com", "deepseek"), ("openrouter.ai", "openrouter"),
-    ("api.mistral.ai", "mistral"), ("api.together.xyz", "together"), ("api.x.ai", "xai"),
+    ("api.mistral.ai", "mistral"), ("api.together.xyz", "together"), ("api.x.ai", "x-ai"),
     ("api.fireworks.ai", "fireworks"),
 )
 REQUEST_ID_HEADERS = ("x-request-id", "request-id")
@@ -56,7 +56,7 @@ def wrap(client: Client, landing: str | os.PathLike, *, project: str | None = No
     family = type(client).__module__.partition(".")[0]
     http: Any = getattr(client, "_client", None)
     httpx = _httpx_module(http)
-    if family not in SDK_PROVIDERS or httpx is None:
+    if family not in SDK_FAMILIES or httpx is None:
         raise TypeError(f"tokenworks.wrap takes an OpenAI or Anthropic SDK client, not "
                         f"{type(client).__module__}.{type(client).__qualname__}")
     given = {"project": project, "user": user, "api_key_id": api_key_id}
@@ -129,8 +129,7 @@ class Recorder:
             return
         self.done = True
         try:
-            lines = envelopes.records(self.exchange(), self.sink.provider,
-                                      {k: v for k, v in self.labels.items() if k in LABELS})
+            lines = envelopes.records(self.exchange(), self.sink.provider, self.labels)
             if lines:
                 path = files.day_file(self.sink.landing, self.started_at.date(), self.sink.host)
                 files.append(path, envelopes.envelope_lines(lines))
