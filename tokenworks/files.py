@@ -29,9 +29,10 @@ def day_file(landing: Path, day: date, host: str) -> Path:
 
 
 def append(path: Path, data: bytes) -> None:
-    """Append whole lines. One O_APPEND write under an exclusive lock: a line from another
-    thread or process never lands inside this one, and a reader never sees half of it unless
-    the writer dies mid-write (the warehouse leaves such a line for its next run)."""
+    """Append whole lines: O_APPEND writes under an exclusive lock, so a line from another
+    thread or process never lands inside this one, even when a write comes back short. An
+    ingest that reads mid-write finds a last line without its end, and leaves it for its
+    next run."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with _threads:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
