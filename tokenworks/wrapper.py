@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from tokenworks import envelopes, files
-from tokenworks.labels import current_labels
+from tokenworks.labels import checked_labels, current_labels
 
 logger = logging.getLogger("tokenworks")
 Client = TypeVar("Client")
@@ -59,14 +59,10 @@ def wrap(client: Client, landing: str | os.PathLike, *, project: str | None = No
     if family not in SDK_FAMILIES or httpx is None:
         raise TypeError(f"tokenworks.wrap takes an OpenAI or Anthropic SDK client, not "
                         f"{type(client).__module__}.{type(client).__qualname__}")
-    given = {"project": project, "user": user, "api_key_id": api_key_id}
-    for name, value in given.items():
-        if value is not None and not isinstance(value, str):
-            raise TypeError(f"tokenworks.wrap: {name} must be a string, not "
-                            f"{type(value).__name__}")
     sink = Sink(landing=Path(landing).absolute(),
                 provider=provider or _provider(family, str(getattr(client, "base_url", ""))),
-                labels={k: v for k, v in given.items() if v is not None})
+                labels=checked_labels("tokenworks.wrap", project=project, user=user,
+                                      api_key_id=api_key_id))
     sync_transport, async_transport = _transport_classes(httpx.__name__)
     logging_class = async_transport if isinstance(http, httpx.AsyncClient) else sync_transport
     http._transport = _logged(http._transport, logging_class, sink)
@@ -138,9 +134,8 @@ class Recorder:
 
     def exchange(self) -> envelopes.Exchange:
         request, response = self.request, self.response
-        httpx = importlib.import_module(type(response).__module__.partition(".")[0])
         # The transport's bytes are as sent: decoded here the way httpx decodes them.
-        body = httpx.Response(response.status_code, headers=response.headers,
+        body = type(response)(response.status_code, headers=response.headers,
                               content=b"".join(self.chunks)).read()
         try:
             request_body = request.content
@@ -159,8 +154,8 @@ class Recorder:
 
 
 def report(exc: BaseException, request) -> None:
-    where = f"{request.method} {request.url.path}" if request is not None else "a call"
-    message = f"tokenworks could not log {where}: {type(exc).__name__}: {exc}"
+    message = (f"tokenworks could not log {request.method} {request.url.path}: "
+               f"{type(exc).__name__}: {exc}")
     logger.warning(message)
     warnings.warn(message, LoggingFailed, stacklevel=3)
 
@@ -212,7 +207,7 @@ def _transport_classes(module_name: str) -> tuple[type, type]:
             self.inner, self.sink = inner, sink
 
         def handle_request(self, request):
-            recorder = _start(self.sink, request)
+            recorder = self.sink.recorder(request)
             response = self.inner.handle_request(request)
             return _tee(response, recorder, TeeStream)
 
@@ -224,7 +219,7 @@ def _transport_classes(module_name: str) -> tuple[type, type]:
             self.inner, self.sink = inner, sink
 
         async def handle_async_request(self, request):
-            recorder = _start(self.sink, request)
+            recorder = self.sink.recorder(request)
             response = await self.inner.handle_async_request(request)
             return _tee(response, recorder, AsyncTeeStream)
 
@@ -234,17 +229,7 @@ def _transport_classes(module_name: str) -> tuple[type, type]:
     return LoggingTransport, AsyncLoggingTransport
 
 
-def _start(sink: Sink, request) -> Recorder | None:
-    try:
-        return sink.recorder(request)
-    except Exception as exc:
-        report(exc, request)
-        return None
-
-
-def _tee(response, recorder: Recorder | None, tee_class):
-    if recorder is None:
-        return response
+def _tee(response, recorder: Recorder, tee_class):
     try:
         recorder.response = response
         response.stream = tee_class(response.stream, recorder)
