@@ -82,6 +82,7 @@ from pipelines.parsing.records import (
     _string,
     finish,
     new_call,
+    no_usage,
 )
 
 OTEL_SOURCE = "otel"
@@ -108,9 +109,6 @@ _USAGE_SUFFIXES = (*_INPUT, *_OUTPUT, *_CACHE_READ, *_CACHE_WRITE, *_REASONING)
 _FINAL = "gen_ai.usage."
 _PARTIAL = "gen_ai.usage.partial."
 
-_TOKEN_COLUMNS = ("input_tokens", "cache_read_tokens", "cache_write_tokens",
-                  "cache_write_1h_tokens", "output_tokens", "reasoning_tokens",
-                  "web_search_requests")
 _EPOCH = datetime(1970, 1, 1)
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _INTEGER = re.compile(r"-?[0-9]+")
@@ -409,8 +407,7 @@ def _span_call(span, resource_attrs: dict, resource_problems: list[str],
         call["error_type"] = (_string(_first(attrs, "error.type"))
                               or _string(span["status"].get("message")))
     else:
-        call["status"] = "no_usage"
-        call.update(dict.fromkeys(_TOKEN_COLUMNS))
+        no_usage(call)
 
     call["provider"] = _provider(attrs)
     call["api"] = operation or "chat"
