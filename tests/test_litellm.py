@@ -287,6 +287,9 @@ def test_times_as_strings_epoch_floats_or_missing():
     call = one(record)
     assert (call["event_at"], call["latency_ms"]) == (datetime(2026, 1, 1, 0, 0, 0, 123000),
                                                       1477)
+    # Epoch milliseconds, read as times everywhere (latency too, not 1000 times too long).
+    record["startTime"], record["endTime"] = 1767225600123, 1767225601600
+    assert one(record)["latency_ms"] == 1477
     record["startTime"] = None
     mtime = datetime(2026, 2, 2)
     call = one(record, FileContext("x.jsonl", mtime))

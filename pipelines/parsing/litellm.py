@@ -62,7 +62,7 @@ Other columns
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pipelines.parsing.bodies import parse_body
 from pipelines.parsing.envelopes import _check_total
@@ -132,18 +132,6 @@ def _text(value, limit: int = 200) -> str | None:
     if isinstance(value, str) and value.strip():
         return value.strip()[:limit]
     return None
-
-
-def _time(value) -> datetime | None:
-    """Epoch seconds, or LiteLLM's str(datetime) ("2025-01-24 09:20:46.847371", naive = UTC)."""
-    return parse_timestamp(value)
-
-
-def _seconds(value) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    parsed = parse_timestamp(value) if isinstance(value, str) else None
-    return parsed.replace(tzinfo=UTC).timestamp() if parsed else None
 
 
 def _model(record: dict, provider_raw: str | None, body_model) -> str | None:
@@ -293,15 +281,15 @@ def parse_litellm_payload(record: dict, mapping: ProjectMapping = DEFAULT_PROJEC
         metadata.get("user_api_key_alias"))
     call["project"] = _project(metadata, record.get("request_tags"), mapping)
 
-    start, end = record.get("startTime"), record.get("endTime")
-    started = _time(start)
+    # Epoch seconds, or LiteLLM's str(datetime) ("2025-01-24 09:20:46.847371", naive = UTC).
+    started = parse_timestamp(record.get("startTime"))
+    ended = parse_timestamp(record.get("endTime"))
     if started is not None:
         call["event_at"], call["event_at_source"] = started, "payload"
     else:
         call["event_at"], call["event_at_source"] = file_mtime, "file_mtime"
-    start_s, end_s = _seconds(start), _seconds(end)
-    if start_s is not None and end_s is not None and end_s >= start_s:
-        call["latency_ms"] = round((end_s - start_s) * 1000)
+    if started is not None and ended is not None and ended >= started:
+        call["latency_ms"] = round((ended - started).total_seconds() * 1000)
 
     if cache_hit and call["status"] == "ok":
         # Answered from LiteLLM's cache: nothing reached the provider, so nothing is priced.
