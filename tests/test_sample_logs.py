@@ -13,6 +13,7 @@ import datetime
 import gzip
 import hashlib
 import re
+import time
 from pathlib import Path
 
 import orjson
@@ -159,6 +160,18 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not(tmp_path):
     assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
     assert tree_digest(tmp_path / "a") != tree_digest(tmp_path / "c")
     assert other["calls"] == 400
+
+
+def test_the_machines_time_zone_changes_no_byte(tmp_path, monkeypatch):
+    generate(tmp_path / "utc", requests=200, days=5, seed=3)
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        generate(tmp_path / "new_york", requests=200, days=5, seed=3)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert tree_digest(tmp_path / "utc") == tree_digest(tmp_path / "new_york")
 
 
 def test_summary_adds_up_to_what_is_on_disk(landing):

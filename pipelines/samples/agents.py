@@ -58,7 +58,7 @@ def empty_summary() -> dict:
     repeats, records without a call, sessions, sub-agents' calls, error calls."""
     return {"files": 0, "bytes": 0, "records": 0, "repeats": 0, "without_calls": 0,
             "calls": dict.fromkeys(SOURCES, 0), "sessions": {"claude_code": 0, "codex_cli": 0},
-            "subagent_calls": 0, "error_calls": 0}
+            "error_calls": 0}
 
 
 def _stamp(moment: datetime.datetime) -> str:
@@ -67,7 +67,9 @@ def _stamp(moment: datetime.datetime) -> str:
 
 
 def _nanos(moment: datetime.datetime) -> str:
-    return str(int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1000)
+    """Epoch nanoseconds of a naive UTC time, whatever the machine's time zone."""
+    seconds = int(moment.replace(tzinfo=datetime.UTC).timestamp())
+    return str(seconds * 1_000_000_000 + moment.microsecond * 1000)
 
 
 def _attributes(values: dict) -> list[dict]:
@@ -315,7 +317,6 @@ class AgentLogs(Draws):
             lines += self._claude_response(model, final=step == steps - 1, one_hour=False)
             lines += self._claude_tool_results()
         self._write(f"{folder}/{session}/subagents/agent-{agent_id}.jsonl", lines, self.now)
-        self.summary["subagent_calls"] += steps
         self._count_claude(lines)
         self.base, self.parent, self.context, self.now = saved
 
