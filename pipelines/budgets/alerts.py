@@ -25,12 +25,15 @@ from decimal import Decimal
 import duckdb
 
 from pipelines import outbound
+from pipelines.budgets.file import SCOPE_KEYS
 from pipelines.warehouse.lake import Lake, is_commit_conflict
 from pipelines.warehouse.sql import insert_rows, scalar
 
 TIMEOUT_SECONDS = 10
 CLAIM_MINUTES = 10  # a claim younger than this belongs to a run still sending
 SIX_PLACES = Decimal("0.000001")
+# A budget's scope as a map of the keys it sets (the alert's payload names them).
+SCOPE_ENTRIES = ", ".join(f"{{'k': '{key}', 'v': b.scope_{key}}}" for key in SCOPE_KEYS)
 
 
 @dataclass(frozen=True)
@@ -76,14 +79,10 @@ def payload(budget: str, period: str, period_start: date, period_end: date, kind
 
 def raise_alerts(conn: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -> int:
     """Record the open periods' new alerts in budget_alerts (in the run's transaction)."""
-    rows = conn.execute("""
+    rows = conn.execute(f"""
         SELECT s.budget, s.period, s.period_start, s.period_end, s.spent_usd, s.amount_usd,
                s.forecast_usd, b.thresholds, s.as_of,
-               map_from_entries(list_filter([
-                   {'k': 'provider', 'v': b.scope_provider}, {'k': 'model', 'v': b.scope_model},
-                   {'k': 'project', 'v': b.scope_project}, {'k': 'user', 'v': b.scope_user},
-                   {'k': 'api_key_id', 'v': b.scope_api_key_id},
-                   {'k': 'source', 'v': b.scope_source}], e -> e.v IS NOT NULL))
+               map_from_entries(list_filter([{SCOPE_ENTRIES}], e -> e.v IS NOT NULL))
         FROM budget_status s JOIN budgets b USING (budget)
         WHERE s.is_open ORDER BY s.budget""").fetchall()
     known = {row[0] for row in conn.execute("SELECT alert_id FROM budget_alerts").fetchall()}
