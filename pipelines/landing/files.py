@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.parsing.agents import CLAUDE_ROOTS, CODEX_ROOTS
+
 MAX_RECORD_BYTES = 8 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
 READ_BLOCK = 4 * 1024 * 1024
@@ -61,7 +63,7 @@ def file_format(name: str) -> tuple[str, bool] | None:
 # Coding agents' own folders, read in place (never written): the folder's marker in a file's
 # path, and the sub-folders of it that hold session transcripts.
 CLAUDE_MARKER, CODEX_MARKER = "~claude", "~codex"
-AGENT_SUBFOLDERS = {CLAUDE_MARKER: ("projects",), CODEX_MARKER: ("sessions", "archived_sessions")}
+AGENT_SUBFOLDERS = {CLAUDE_MARKER: CLAUDE_ROOTS, CODEX_MARKER: CODEX_ROOTS}
 # Hidden folders are skipped, except copies of the agents' own home folders.
 VISIBLE_HIDDEN_FOLDERS = frozenset({".claude", ".codex"})
 
