@@ -462,12 +462,6 @@ def by_source() -> pl.DataFrame:
         FROM mart_daily_spend GROUP BY ALL ORDER BY calls DESC, source""")
 
 
-def records_without_calls() -> int:
-    """Records read that hold no call (a transcript's other lines, a span export without
-    GenAI spans): counted, never quarantined."""
-    return run("SELECT coalesce(sum(without_calls), 0) AS n FROM quality_files")["n"][0]
-
-
 def duplicates(limit: int = 200) -> pl.DataFrame:
     """Calls logged more than once, the most often logged first."""
     return run("SELECT * FROM quality_duplicates($top)", {"top": int(limit)})

@@ -20,7 +20,9 @@ if not ui.empty_warehouse():
     quarantined.metric("Quarantined records", f"{fresh['quarantined']:,}",
                        help="Never dropped: each is listed in the Quarantine tab with its file, "
                             "line and reason.")
-    without_calls.metric("Records without a call", f"{queries.records_without_calls():,}",
+    reconciliation = queries.reconciliation()
+    without_calls.metric("Records without a call",
+                         f"{int(reconciliation['without_calls'].sum()):,}",
                          help="Read and counted, not calls: a coding agent's transcript lines "
                               "other than its usage (the user's messages, tool results, "
                               "progress, a repeated Codex total) and span exports without "
@@ -33,7 +35,6 @@ if not ui.empty_warehouse():
                    delta_arrow="off",
                    help=ui.AT_RISK_HELP.format(calls=risk["calls"]))
 
-    reconciliation = queries.reconciliation()
     failing = reconciliation.filter(~reconciliation["reconciles"])
     if len(failing):
         st.error(f"{len(failing)} files do not reconcile")
