@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from pipelines.parsing import litellm, otel
+
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_LANDING = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.ducklake"  # the embedded lake's SQLite catalog
@@ -56,10 +58,10 @@ ENVIRONMENT = {
     "otel_attributes": "TOKENWORKS_OTEL_ATTRIBUTES",
     "litellm_project": "TOKENWORKS_LITELLM_PROJECT",
 }
-# Which span or resource attributes give a call's project, user and key (pipelines/parsing/otel).
-DEFAULT_OTEL_ATTRIBUTES = "project=service.name,user=enduser.id|user.id"
-# Where a LiteLLM payload's project comes from, in order (pipelines/parsing/litellm).
-DEFAULT_LITELLM_PROJECT = "team_alias|team_id|tag"
+# Which span or resource attributes give a call's project, user and key, and where a LiteLLM
+# payload's project comes from: the parsers' own defaults, as settings' text.
+DEFAULT_OTEL_ATTRIBUTES = otel.attribute_mapping_text(otel.DEFAULT_MAPPING)
+DEFAULT_LITELLM_PROJECT = "|".join(litellm.DEFAULT_PROJECT_MAPPING)
 
 
 @dataclass(frozen=True)
@@ -175,11 +177,8 @@ def _folder(given: str | Path | None) -> Path | None:
 def _parsed_setting(name: str, given: str) -> str:
     """A parser's mapping setting, kept as text (it travels to the reader's workers), checked
     now: a bad one fails before anything is read, naming its variable."""
-    from pipelines.parsing.litellm import parse_project_mapping
-    from pipelines.parsing.otel import parse_attribute_mapping
-
-    parse = {"otel_attributes": parse_attribute_mapping,
-             "litellm_project": parse_project_mapping}[name]
+    parse = {"otel_attributes": otel.parse_attribute_mapping,
+             "litellm_project": litellm.parse_project_mapping}[name]
     try:
         parse(given)
     except ValueError as exc:

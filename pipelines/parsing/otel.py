@@ -132,6 +132,12 @@ DEFAULT_MAPPING = AttributeMapping()
 _MAPPING_FIELDS = ("project", "user", "api_key_id")
 
 
+def attribute_mapping_text(mapping: AttributeMapping) -> str:
+    """The setting that gives `mapping` (parse_attribute_mapping's inverse)."""
+    return ",".join(f"{field}={'|'.join(names)}" for field in _MAPPING_FIELDS
+                    if (names := getattr(mapping, field)))
+
+
 def parse_attribute_mapping(text: str) -> AttributeMapping:
     """'project=service.name|deployment.environment,user=enduser.id,api_key_id=app.key'.
 
