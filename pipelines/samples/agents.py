@@ -55,7 +55,7 @@ SOURCES = ("claude_code", "codex_cli", "otel")
 
 def empty_summary() -> dict:
     """What was written: files, bytes, records (as the manifest counts them), calls by source,
-    repeats, records without a call, sessions, sub-agents' calls, error calls."""
+    repeats, records without a call, sessions, error calls."""
     return {"files": 0, "bytes": 0, "records": 0, "repeats": 0, "without_calls": 0,
             "calls": dict.fromkeys(SOURCES, 0), "sessions": {"claude_code": 0, "codex_cli": 0},
             "error_calls": 0}
